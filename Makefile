@@ -1,0 +1,127 @@
+# kucomms top-level build. See README for the targets a user needs:
+#   make, make demo, make check, make check-debug, make install, make deps
+#
+# Userspace goes to $(O) (default build/); the module is built by Kbuild in
+# module/ (out-of-tree kernel builds write next to their sources).
+
+VERSION    := 0.1.0
+O          ?= build
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+KDIR       ?= $(shell bash scripts/kernel-env.sh --kdir)
+KREL       := $(shell bash scripts/kernel-env.sh --krel $(KDIR))
+
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+WARN       := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+              -Wformat=2 -Wno-format-nonliteral
+CPPFLAGS   += -std=c11 -D_GNU_SOURCE -Iinclude -Ilibkuc/include \
+              -DKUC_VERSION=\"$(VERSION)\"
+SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all
+
+LIB_SRCS   := $(wildcard libkuc/*.c)
+LIB_HDRS   := $(wildcard libkuc/include/*.h) $(wildcard include/kucomms/*.h)
+KUCCTL_SRCS := $(wildcard tools/kucctl/*.c)
+TOOLS      := kucctl
+UNIT_SRCS  := $(wildcard tests/unit/*.c)
+UNITS      := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
+
+LIB_SO     := $(O)/libkuc.so.0
+LIB_A      := $(O)/libkuc.a
+
+.PHONY: all module lib tools unit clean deps check check-debug demo install \
+        uninstall checkpatch help
+.SUFFIXES:
+
+all: module lib tools
+
+help:
+	@sed -n 's/^#   //p' Makefile | head -n 1
+	@echo "targets: all module lib tools deps demo check check-debug install uninstall clean"
+
+module:
+	@test -n "$(KDIR)" || { echo "no kernel headers found: run 'make deps'" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/module modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/vm/warnmod modules
+
+lib: $(LIB_SO) $(LIB_A) $(O)/kucomms.pc
+tools: $(addprefix $(O)/,$(TOOLS))
+
+$(O)/obj/%.o: %.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -c -o $@ $<
+
+$(O)/san/%.o: %.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -c -o $@ $<
+
+LIB_OBJS   := $(patsubst %.c,$(O)/obj/%.o,$(LIB_SRCS))
+LIB_SOBJS  := $(patsubst %.c,$(O)/san/%.o,$(LIB_SRCS))
+
+$(LIB_SO): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libkuc.so.0 -o $@ $^
+	ln -sf libkuc.so.0 $(O)/libkuc.so
+
+$(LIB_A): $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(O)/kucomms.pc: libkuc/kucomms.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
+
+# Tools link the static library: they run from the build tree and in the
+# VM without LD_LIBRARY_PATH.
+$(O)/kucctl: $(patsubst %.c,$(O)/obj/%.o,$(KUCCTL_SRCS)) $(LIB_A)
+	$(CC) $(CFLAGS) -o $@ $^ -lpopt -ljansson
+
+# Unit tests build with ASan/UBSan against the sanitized library objects.
+unit: $(addprefix $(O)/unit/,$(UNITS))
+$(O)/unit/%: tests/unit/%.c $(LIB_SOBJS) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -o $@ $< $(LIB_SOBJS) -lpthread
+
+deps:
+	@bash scripts/deps.sh
+
+check: deps
+	@bash scripts/check.sh
+
+check-debug: deps
+	@bash scripts/check.sh --debug-kernel
+
+demo: deps
+	@bash scripts/demo.sh
+
+checkpatch:
+	@bash scripts/checkpatch.sh
+
+install: all
+	install -d $(DESTDIR)/lib/modules/$(KREL)/extra
+	install -m 0644 module/kucomms.ko $(DESTDIR)/lib/modules/$(KREL)/extra/
+	[ -n "$(DESTDIR)" ] || depmod -a $(KREL)
+	install -d $(DESTDIR)$(PREFIX)/include/kucomms $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 0644 include/kucomms/*.h libkuc/include/*.h $(DESTDIR)$(PREFIX)/include/kucomms/
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libkuc.so.0 $(DESTDIR)$(PREFIX)/lib/libkuc.so
+	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 $(O)/kucomms.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(O)/kucctl $(DESTDIR)$(PREFIX)/sbin/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	[ -n "$(DESTDIR)" ] || ldconfig
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KREL)/extra/kucomms.ko
+	rm -rf $(DESTDIR)$(PREFIX)/include/kucomms
+	rm -f $(DESTDIR)$(PREFIX)/lib/libkuc.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/kucomms.pc
+	rm -f $(DESTDIR)$(PREFIX)/sbin/kucctl $(DESTDIR)$(PREFIX)/share/man/man8/kucctl.8
+	[ -n "$(DESTDIR)" ] || depmod -a $(KREL)
+
+clean:
+	rm -rf $(O)
+	@if [ -n "$(KDIR)" ]; then \
+		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/module clean; \
+		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/tests/vm/warnmod clean; \
+	fi

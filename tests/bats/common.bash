@@ -1,0 +1,39 @@
+# shellcheck shell=bash
+# Shared set-up for the bats suites that run inside the test VM
+# (tests/vm/run). Paths are absolute so tests may cd anywhere.
+
+KUC_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+KUC_BUILD=${KUC_BUILD:-$KUC_TOP/build}
+KUCCTL=$KUC_BUILD/kucctl
+KUC_MODULE=${KUC_MODULE:-$KUC_TOP/module/kucomms.ko}
+KUC_CTL=/sys/devices/virtual/kucomms/kucomms
+
+kuc_loaded() {
+	[ -d /sys/module/kucomms ]
+}
+
+# Load kucomms.ko from the build tree (module parameters may follow).
+kuc_load() {
+	kuc_loaded || insmod "$KUC_MODULE" "$@"
+}
+
+kuc_unload() {
+	if kuc_loaded; then
+		rmmod kucomms
+	fi
+}
+
+# Remove every kucomms device, leaving the module loaded.
+kuc_remove_all() {
+	local d
+	for d in /sys/class/kucomms/kucomms_*; do
+		[ -e "$d" ] || continue
+		echo "${d##*/}" >"$KUC_CTL/remove_device"
+	done
+}
+
+# Fail the test with a message (bats prints it with the failure).
+kuc_fail() {
+	echo "$*" >&2
+	return 1
+}
