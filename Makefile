@@ -17,6 +17,9 @@ WARN       := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
               -Wformat=2 -Wno-format-nonliteral
 CPPFLAGS   += -std=c11 -D_GNU_SOURCE -Iinclude -Ilibkuc/include \
               -DKUC_VERSION=\"$(VERSION)\"
+ifeq ($(WERROR),1)
+WARN       += -Werror
+endif
 SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=all
 
@@ -72,7 +75,9 @@ $(O)/kucomms.pc: libkuc/kucomms.pc.in Makefile
 
 # Tools link the static library: they run from the build tree and in the
 # VM without LD_LIBRARY_PATH.
-$(O)/kucctl: $(patsubst %.c,$(O)/obj/%.o,$(KUCCTL_SRCS)) $(LIB_A)
+KUCCTL_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(KUCCTL_SRCS))
+$(KUCCTL_OBJS): $(wildcard tools/kucctl/*.h)
+$(O)/kucctl: $(KUCCTL_OBJS) $(LIB_A)
 	$(CC) $(CFLAGS) -o $@ $^ -lpopt -ljansson
 
 # Unit tests build with ASan/UBSan against the sanitized library objects.

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install every Debian package kucomms needs to build, test and demo, on a
+# fresh Debian 12 machine. Idempotent; silent when everything is present.
+set -euo pipefail
+
+pkgs=(
+	# build
+	gcc make libc6-dev pkg-config linux-headers-amd64
+	libpopt-dev libjansson-dev libreadline-dev
+	# test VM (tests/vm/run)
+	qemu-system-x86 busybox-static cpio kmod gzip util-linux
+	# tests
+	bats jq python3 tmux procps
+	# debug-kernel lane (scripts/build-debug-kernel.sh)
+	flex bison bc libelf-dev libssl-dev xz-utils rsync perl
+	# packaging test (tests/host/install.bats)
+	dkms git
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages: ${missing[*]}" >&2
+	echo "deps: run 'make deps' as root (or: sudo apt-get install ${missing[*]})" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# Self-tests of tests/vm/run, on the host: the harness must report the
+# command's status, give it the promised environment, and fail a run whose
+# kernel log shows a warning or whose command outlives the time-out.
+
+setup() {
+	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	RUN=$TOP/tests/vm/run
+	. "$TOP/scripts/kernel-env.sh"
+}
+
+@test "vm/run --help explains usage and exits 0" {
+	run "$RUN" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Usage: tests/vm/run"* ]]
+}
+
+@test "vm/run rejects an unknown option" {
+	run "$RUN" --bogus -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"unknown option '--bogus'"* ]]
+}
+
+@test "the guest runs CMD as root on the headers' kernel, in the same directory, and returns its status" {
+	cd "$TOP/tests"
+	run "$RUN" -- bash -c '
+		echo "uid=$(id -u) rel=$(uname -r) pwd=$PWD"
+		echo data >/tmp/t && cat /tmp/t
+		echo shm >/dev/shm/s && cat /dev/shm/s
+		touch "$PWD/overlay-write" && echo overlay-ok
+		test -c /dev/null && test -d /proc/self && test -d /sys/kernel && echo fs-ok
+		exit 7'
+	[ "$status" -eq 7 ]
+	[[ "$output" == *"uid=0 rel=$KREL pwd=$TOP/tests"* ]]
+	[[ "$output" == *data* && "$output" == *shm* ]]
+	[[ "$output" == *overlay-ok* && "$output" == *fs-ok* ]]
+	# Writes stay in the guest's tmpfs overlay.
+	[ ! -e "$TOP/tests/overlay-write" ]
+	grep -q 'kucomms-vm: the command exited with status 7' "$TOP/build/vm/last-kernel.log"
+}
+
+@test "a WARNING in the kernel log fails the run even when CMD succeeds" {
+	run "$RUN" -- insmod "$TOP/tests/vm/warnmod/kuc_warn_test.ko"
+	[ "$status" -eq 126 ]
+	[[ "$output" == *"vm/run: FAIL: the kernel log shows problems"* ]]
+	[[ "$output" == *"WARNING: CPU:"*"kuc_warn_test"* ]]
+}
+
+@test "a command that outlives --timeout fails the run" {
+	run "$RUN" --timeout 25 -- sleep 600
+	[ "$status" -eq 124 ]
+	[[ "$output" == *"time-out after 25s"* ]]
+}

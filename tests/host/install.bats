@@ -1,0 +1,52 @@
+#!/usr/bin/env bats
+# Packaging, on the host: make install into a DESTDIR, DKMS rebuilding the
+# module, and make clean leaving the tree as cloned. Each works on a copy
+# of the tracked files, never on the tree make check is using.
+
+setup() {
+	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	. "$TOP/scripts/kernel-env.sh"
+	COPY=$BATS_TEST_TMPDIR/kucomms
+	mkdir -p "$COPY"
+	(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
+		xargs -0 cp --parents -t "$COPY")
+}
+
+@test "make install DESTDIR=... installs module, library, headers, pkg-config, tool and man page" {
+	dest=$BATS_TEST_TMPDIR/dest
+	run make -C "$COPY" -s install DESTDIR="$dest" PREFIX=/usr
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for f in "lib/modules/$KREL/extra/kucomms.ko" usr/lib/libkuc.so.0 \
+		usr/lib/libkuc.so usr/lib/libkuc.a usr/lib/pkgconfig/kucomms.pc \
+		usr/include/kucomms/kucomms_abi.h usr/include/kucomms/kuc.h \
+		usr/sbin/kucctl usr/share/man/man8/kucctl.8; do
+		[ -e "$dest/$f" ] || { echo "missing $f"; return 1; }
+	done
+	grep -q '^prefix=/usr$' "$dest/usr/lib/pkgconfig/kucomms.pc"
+	# The installed tool runs.
+	"$dest/usr/sbin/kucctl" --version
+}
+
+@test "make clean leaves the tree exactly as cloned" {
+	before=$(cd "$COPY" && find . | sort)
+	make -C "$COPY" -s all
+	[ -f "$COPY/module/kucomms.ko" ]
+	make -C "$COPY" -s clean
+	after=$(cd "$COPY" && find . | sort)
+	diff <(echo "$before") <(echo "$after")
+}
+
+@test "DKMS builds the module from dkms.conf" {
+	src=$BATS_TEST_TMPDIR/dkms-src tree=$BATS_TEST_TMPDIR/dkms-tree
+	mkdir -p "$src" "$tree"
+	mv "$COPY" "$src/kucomms-0.1.0"
+	dkms --sourcetree "$src" --dkmstree "$tree" add kucomms/0.1.0
+	run dkms --sourcetree "$src" --dkmstree "$tree" build kucomms/0.1.0 \
+		-k "$KREL" --kernelsourcedir "$KDIR"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	ko=$(find "$tree" -name kucomms.ko | head -n 1)
+	[ -n "$ko" ]
+	modinfo -F vermagic "$ko" | grep -q "^$KREL "
+}
