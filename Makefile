@@ -36,6 +36,7 @@ LIB_A      := $(O)/libkuc.a
 .PHONY: all module lib tools unit clean deps check check-debug demo install \
         uninstall checkpatch help
 .SUFFIXES:
+.SECONDARY:
 
 all: module lib tools
 

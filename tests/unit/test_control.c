@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Device control and listing against fake sysfs and /dev trees, through
+ * the KUC_SYSFS_ROOT and KUC_DEV_ROOT test hooks: no kernel needed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <kuc.h>
+
+#include "tap.h"
+
+#define CTL	KUCOMMS_SYSFS_CTL
+#define CLASS	KUCOMMS_SYSFS_CLASS
+#define MAXDEV	"/sys/module/kucomms/parameters/max_devices"
+
+static char root[64];
+
+/* @root followed by the formatted path, in a static buffer. */
+__attribute__((format(printf, 1, 2)))
+static const char *at(const char *fmt, ...)
+{
+	static char buf[512];
+	size_t len = strlen(root);
+	va_list ap;
+
+	memcpy(buf, root, len);
+	va_start(ap, fmt);
+	vsnprintf(buf + len, sizeof(buf) - len, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+static void mkdirs(const char *path)
+{
+	char buf[512], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(buf, 0755);
+		*p = '/';
+	}
+	mkdir(buf, 0755);
+}
+
+/* Create @path (and its directories) holding @text. */
+static void put(const char *path, const char *text)
+{
+	char dir[512], *slash;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	mkdirs(dir);
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f)) {
+		perror(path);
+		exit(EXIT_FAILURE);
+	}
+}
+
+/* The contents of @path, or "(missing)". */
+static const char *get(const char *path)
+{
+	static char buf[256];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return "(missing)";
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* A fresh, empty fake root: no module loaded. */
+static void reset(void)
+{
+	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	mkdirs(root);
+	mkdirs(at("/dev"));
+}
+
+/* A fake loaded module: control files, class directory, parameter. */
+static void load(void)
+{
+	put(at(CTL "/create_device"), "");
+	put(at(CTL "/remove_device"), "");
+	put(at(CLASS "/kucomms/uevent"), "");	/* the control device */
+	put(at(MAXDEV), "64\n");
+}
+
+static void add_dev(const char *name, const char *devt)
+{
+	put(at(CLASS "/%s/dev", name), devt);
+}
+
+static void test_not_loaded(void)
+{
+	struct kuc_device_info *list = (void *)1, info;
+	size_t n = 1;
+	int ret;
+
+	reset();
+	TAP_OK(!kuc_module_loaded(), "not loaded: kuc_module_loaded() false");
+	ret = kuc_device_list(&list, &n);
+	TAP_OK(ret == -ENODEV && !list && !n, "not loaded: list -ENODEV (%d)",
+	       ret);
+	ret = kuc_device_create("foo");
+	TAP_OK(ret == -ENODEV, "not loaded: create -ENODEV (%d)", ret);
+	ret = kuc_device_remove("foo");
+	TAP_OK(ret == -ENODEV, "not loaded: remove -ENODEV (%d)", ret);
+	ret = kuc_device_info("foo", &info);
+	TAP_OK(ret == -ENODEV, "not loaded: info -ENODEV (%d)", ret);
+	ret = kuc_max_devices();
+	TAP_OK(ret == -ENODEV, "not loaded: max_devices -ENODEV (%d)", ret);
+	/* The name is checked first: its error does not need the module. */
+	ret = kuc_device_create("Bad");
+	TAP_OK(ret == -EINVAL, "not loaded: bad name still -EINVAL (%d)",
+	       ret);
+}
+
+static void test_create_remove(void)
+{
+	int ret;
+
+	reset();
+	load();
+	TAP_OK(kuc_module_loaded(), "loaded: kuc_module_loaded() true");
+	ret = kuc_device_create("foo");
+	TAP_OK(ret == 0 && !strcmp(get(at(CTL "/create_device")),
+				   "kucomms_foo\n"),
+	       "create writes the full name and a newline (%d)", ret);
+	put(at(CTL "/create_device"), "");
+	ret = kuc_device_create("/dev/kucomms_bar");
+	TAP_OK(ret == 0 && !strcmp(get(at(CTL "/create_device")),
+				   "kucomms_bar\n"),
+	       "create takes a /dev path (%d)", ret);
+	ret = kuc_device_remove("kucomms_foo");
+	TAP_OK(ret == 0 && !strcmp(get(at(CTL "/remove_device")),
+				   "kucomms_foo\n"),
+	       "remove writes to remove_device (%d)", ret);
+	ret = kuc_device_create("a-b");
+	TAP_OK(ret == -EINVAL, "create refuses a bad name (%d)", ret);
+	ret = kuc_device_remove("");
+	TAP_OK(ret == -EINVAL, "remove refuses an empty name (%d)", ret);
+	/* The module went away between the check and the open. */
+	unlink(at(CTL "/remove_device"));
+	ret = kuc_device_remove("foo");
+	TAP_OK(ret == -ENODEV, "missing control file: -ENODEV (%d)", ret);
+}
+
+static void test_max_devices(void)
+{
+	int ret;
+
+	reset();
+	load();
+	ret = kuc_max_devices();
+	TAP_OK(ret == 64, "max_devices 64 (%d)", ret);
+	put(at(MAXDEV), "1024");
+	ret = kuc_max_devices();
+	TAP_OK(ret == 1024, "max_devices without newline (%d)", ret);
+	put(at(MAXDEV), "x\n");
+	ret = kuc_max_devices();
+	TAP_OK(ret == -EIO, "max_devices garbage: -EIO (%d)", ret);
+	put(at(MAXDEV), "0\n");
+	ret = kuc_max_devices();
+	TAP_OK(ret == -EIO, "max_devices 0: -EIO (%d)", ret);
+}
+
+static void test_list_empty(void)
+{
+	struct kuc_device_info *list = (void *)1;
+	size_t n = 1;
+	int ret;
+
+	reset();
+	load();
+	ret = kuc_device_list(&list, &n);
+	TAP_OK(ret == 0 && !list && n == 0,
+	       "no devices: 0, NULL, 0 (control device skipped) (%d, %zu)",
+	       ret, n);
+	kuc_device_list_free(list);
+}
+
+static void test_list(void)
+{
+	struct kuc_device_info *list;
+	size_t n = 0;
+	int ret;
+
+	reset();
+	load();
+	add_dev("kucomms_zeta", "240:2\n");
+	add_dev("kucomms_alpha", "240:0\n");
+	add_dev("kucomms_mid", "241:17");		/* no newline */
+	add_dev("kucomms_Bad", "240:3\n");		/* not a valid name */
+	add_dev("other", "240:4\n");
+	mkdirs(at(CLASS "/kucomms_gone"));	/* no "dev": being removed */
+
+	ret = kuc_device_list(&list, &n);
+	TAP_OK(ret == 0 && n == 3, "three devices listed (%d, %zu)", ret, n);
+	if (ret || n != 3)
+		return;
+	TAP_OK(!strcmp(list[0].name, "kucomms_alpha") &&
+	       !strcmp(list[1].name, "kucomms_mid") &&
+	       !strcmp(list[2].name, "kucomms_zeta"), "sorted by name");
+	TAP_OK(list[0].major == 240 && list[0].minor == 0 &&
+	       list[1].major == 241 && list[1].minor == 17 &&
+	       list[2].major == 240 && list[2].minor == 2,
+	       "MAJOR:MINOR parsed");
+	TAP_OK(list[0].kind == KUC_KIND_DEVICE &&
+	       !strcmp(kuc_kind_name(list[0].kind), "device"),
+	       "kind is device");
+	TAP_OK(!strcmp(list[0].path, at("/dev/kucomms_alpha")),
+	       "path under KUC_DEV_ROOT ('%s')", list[0].path);
+	TAP_OK(!list[0].node_present && !list[0].mode && !list[0].uid,
+	       "no node: node_present false, fields 0");
+	kuc_device_list_free(list);
+}
+
+/* @what describes @devt without its newlines, which would break TAP. */
+static void test_bad_devt(const char *devt, const char *what)
+{
+	struct kuc_device_info *list;
+	size_t n;
+	int ret;
+
+	reset();
+	load();
+	add_dev("kucomms_x", devt);
+	ret = kuc_device_list(&list, &n);
+	TAP_OK(ret == -EIO && !list && !n, "dev %s: -EIO (%d)", what, ret);
+}
+
+static void test_nodes(void)
+{
+	struct kuc_device_info info;
+	int ret;
+
+	reset();
+	load();
+	add_dev("kucomms_a", "240:5\n");
+	add_dev("kucomms_b", "240:6\n");
+	add_dev("kucomms_c", "240:7\n");
+	if (mknod(at("/dev/kucomms_a"), S_IFCHR | 0600, makedev(240, 5)) ||
+	    mknod(at("/dev/kucomms_b"), S_IFCHR | 0600, makedev(240, 99))) {
+		TAP_OK(1, "# SKIP mknod needs root (%s)", strerror(errno));
+		return;
+	}
+	if (chmod(at("/dev/kucomms_a"), 0660) ||
+	    chown(at("/dev/kucomms_a"), 65534, 65533))
+		perror("chmod/chown");	/* the checks below then fail */
+	put(at("/dev/kucomms_c"), "not a device");
+
+	ret = kuc_device_info("a", &info);
+	TAP_OK(ret == 0 && info.node_present && info.mode == 0660 &&
+	       info.uid == 65534 && info.gid == 65533,
+	       "node: mode %o uid %u gid %u (%d)", (unsigned int)info.mode,
+	       (unsigned int)info.uid, (unsigned int)info.gid, ret);
+	ret = kuc_device_info("kucomms_b", &info);
+	TAP_OK(ret == 0 && !info.node_present,
+	       "node of another device number is not ours (%d)", ret);
+	ret = kuc_device_info("/dev/kucomms_c", &info);
+	TAP_OK(ret == 0 && !info.node_present,
+	       "regular file is not the node (%d)", ret);
+}
+
+static void test_info(void)
+{
+	struct kuc_device_info info;
+	char longroot[400];
+	int ret;
+
+	reset();
+	load();
+	add_dev("kucomms_foo", "240:1\n");
+	ret = kuc_device_info("foo", &info);
+	TAP_OK(ret == 0 && !strcmp(info.name, "kucomms_foo") &&
+	       info.major == 240 && info.minor == 1, "info by short name (%d)",
+	       ret);
+	ret = kuc_device_info("nope", &info);
+	TAP_OK(ret == -ENOENT, "info of a missing device: -ENOENT (%d)", ret);
+	ret = kuc_device_info("No", &info);
+	TAP_OK(ret == -EINVAL, "info of a bad name: -EINVAL (%d)", ret);
+
+	/* A /dev root too long for the path field is an error, not a cut. */
+	memset(longroot, 'd', sizeof(longroot) - 1);
+	longroot[0] = '/';
+	longroot[sizeof(longroot) - 1] = '\0';
+	setenv("KUC_DEV_ROOT", longroot, 1);
+	ret = kuc_device_info("foo", &info);
+	TAP_OK(ret == -ENAMETOOLONG,
+	       "overlong KUC_DEV_ROOT: -ENAMETOOLONG (%d)", ret);
+	setenv("KUC_DEV_ROOT", at("/dev"), 1);
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(root, sizeof(root), "%s/kuc-unit-XXXXXX",
+		 tmp && *tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+	if (!mkdtemp(root)) {
+		perror("mkdtemp");
+		return EXIT_FAILURE;
+	}
+	setenv("KUC_SYSFS_ROOT", root, 1);
+	setenv("KUC_DEV_ROOT", at("/dev"), 1);
+
+	test_not_loaded();
+	test_create_remove();
+	test_max_devices();
+	test_list_empty();
+	test_list();
+	test_bad_devt("abc\n", "not a number");
+	test_bad_devt("240:\n", "no minor");
+	test_bad_devt("240 0\n", "no colon");
+	test_bad_devt("4294967296:0\n", "major over 32 bits");
+	test_bad_devt("240:0\n\n", "two newlines");
+	test_bad_devt("-1:0\n", "negative");
+	test_bad_devt("", "empty");
+	test_nodes();
+	test_info();
+
+	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return tap_done();
+}

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+/* Option and argument handling shared by the subcommands (popt). */
+#include <popt.h>
+
+#include "kucctl.h"
+
+/*
+ * Run popt over a subcommand's options; the option table stores their
+ * values. Returns KUCCTL_CONTINUE, or the exit status when --help was
+ * given (help printed) or an option was bad (error printed).
+ */
+int kucctl_parse_opts(const struct kucctl_cmd *cmd, poptContext ctx)
+{
+	char buf[128];
+	int rc;
+
+	while ((rc = poptGetNextOpt(ctx)) > 0) {
+		if (rc == KUCCTL_OPT_HELP) {
+			kucctl_cmd_help(cmd);
+			return KUCCTL_EXIT_OK;
+		}
+	}
+	if (rc < -1)
+		return kucctl_usage_error(cmd, "%s: %s",
+			kucctl_printable(poptBadOption(ctx,
+					 POPT_BADOPTION_NOALIAS),
+					 buf, sizeof(buf)),
+			poptStrerror(rc));
+	return KUCCTL_CONTINUE;
+}
+
+/* Take the one positional argument, called @what in messages. */
+int kucctl_one_arg(const struct kucctl_cmd *cmd, poptContext ctx,
+		   const char *what, const char **arg)
+{
+	const char **args = poptGetArgs(ctx);
+	char buf[128];
+
+	if (!args || !args[0])
+		return kucctl_usage_error(cmd, "missing %s", what);
+	if (args[1])
+		return kucctl_usage_error(cmd, "unexpected argument '%s'",
+			kucctl_printable(args[1], buf, sizeof(buf)));
+	*arg = args[0];
+	return KUCCTL_CONTINUE;
+}
+
+int kucctl_no_args(const struct kucctl_cmd *cmd, poptContext ctx)
+{
+	const char *arg = poptGetArg(ctx);
+	char buf[128];
+
+	if (arg)
+		return kucctl_usage_error(cmd, "unexpected argument '%s'",
+			kucctl_printable(arg, buf, sizeof(buf)));
+	return KUCCTL_CONTINUE;
+}
