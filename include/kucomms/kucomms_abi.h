@@ -7,9 +7,12 @@
 #ifndef KUCOMMS_ABI_H
 #define KUCOMMS_ABI_H
 
-#ifdef __KERNEL__
+#include <linux/ioctl.h>
 #include <linux/types.h>
+#ifdef __KERNEL__
+#include <linux/build_bug.h>
 #else
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #endif
@@ -57,5 +60,132 @@ static inline bool kucomms_name_valid(const char *name, size_t len)
 			return false;
 	return true;
 }
+
+/* ------------------------------------------------------------------------
+ * Messages (reference manual, "Definition of the message").
+ *
+ * A message is this 32-byte header followed by @length bytes of data.
+ * @length is the only field kucomms interprets; @type, @id and @value
+ * belong to the user and have no reserved values.
+ */
+struct kucomms_msg_hdr {
+	__u64 length;
+	__u64 type;
+	__u64 id;
+	__u64 value;
+};
+
+#define KUCOMMS_HDR_SIZE	32
+#define KUCOMMS_RECORD_ALIGN	8
+
+/*
+ * Bytes a message of @length data bytes occupies in a ring: the header,
+ * the data, padding to 8 bytes. Only for lengths already bounded by the
+ * ring's maximum message size (so the sum cannot overflow).
+ */
+static inline __u64 kucomms_record_size(__u64 length)
+{
+	return KUCOMMS_HDR_SIZE +
+	       ((length + KUCOMMS_RECORD_ALIGN - 1) &
+		~(__u64)(KUCOMMS_RECORD_ALIGN - 1));
+}
+
+/* ------------------------------------------------------------------------
+ * Rings: one per direction, single producer, single consumer.
+ *
+ * The data area is 2^order bytes. Positions are free-running 64-bit byte
+ * counts (never masked in shared memory); a record starts at data[pos &
+ * (size - 1)] and is 8-byte aligned. The data area is mapped twice back to
+ * back (like the BPF ring buffer) so every record, even one that wraps, is
+ * contiguous in memory: no split copies, true zero-copy reserve and peek.
+ *
+ * Each position has one owner, and each lives on its own page so that the
+ * side that must not write it can be given a read-only mapping.
+ */
+#define KUCOMMS_RING_ORDER_MIN		12	/* 4 KiB */
+#define KUCOMMS_RING_ORDER_DEFAULT	16	/* 64 KiB */
+#define KUCOMMS_RING_ORDER_MAX		22	/* 4 MiB */
+
+/* The largest message data a ring of @size bytes carries. */
+#define KUCOMMS_MSG_MAX(size)		((size) - KUCOMMS_HDR_SIZE)
+
+/* Written only by the producer. */
+struct kucomms_ring_prod {
+	__u64 pos;		/* bytes published */
+	__u64 full;		/* times the producer found the ring full */
+	__u64 wakeups;		/* wakeups of the consumer it asked for */
+};
+
+/* Written only by the consumer. */
+struct kucomms_ring_cons {
+	__u64 pos;		/* bytes consumed */
+	__u32 flags;		/* KUCOMMS_RING_* below */
+	__u32 reserved;
+};
+
+/*
+ * Set by the consumer before it sleeps, cleared when it runs again. The
+ * producer makes a wakeup call only when it sees this flag after it
+ * published (see the handshake in kucomms_ring.h).
+ */
+#define KUCOMMS_RING_NEED_WAKEUP	(1U << 0)
+
+/* ------------------------------------------------------------------------
+ * A connection's shared memory (one per open() of /dev/kucomms_NAME).
+ *
+ * Two mmap() regions, page offsets below. "u2k" is the ring userspace
+ * produces into, "k2u" the one the kernel produces into.
+ *
+ *  KUCOMMS_MMAP_RO (PROT_READ only; PROT_WRITE fails with EPERM)
+ *    page 0               struct kucomms_info
+ *    page 1               u2k consumer page  (the kernel's)
+ *    page 2               k2u producer page  (the kernel's)
+ *    pages 3 ..           k2u data, twice (2 * ring_size bytes)
+ *  KUCOMMS_MMAP_RW (PROT_READ | PROT_WRITE)
+ *    page 0               u2k producer page  (userspace's)
+ *    page 1               k2u consumer page  (userspace's)
+ *    pages 2 ..           u2k data, twice (2 * ring_size bytes)
+ */
+#define KUCOMMS_MAGIC		0x6b75636f6d6d7321ULL	/* "kucomms!" */
+#define KUCOMMS_ABI_VERSION	1
+#define KUCOMMS_PAGE_SIZE	4096
+
+#define KUCOMMS_MMAP_RO		0ULL
+#define KUCOMMS_MMAP_RW		(1ULL << 32)
+
+#define KUCOMMS_RO_PAGES(ring_size)	(3 + 2 * (ring_size) / KUCOMMS_PAGE_SIZE)
+#define KUCOMMS_RW_PAGES(ring_size)	(2 + 2 * (ring_size) / KUCOMMS_PAGE_SIZE)
+
+/* Connection state, in kucomms_info.state (written by the kernel). */
+#define KUCOMMS_STATE_OPEN	0	/* working */
+#define KUCOMMS_STATE_SHUTDOWN	1	/* endpoint unregistered: ESHUTDOWN */
+#define KUCOMMS_STATE_CORRUPT	2	/* userspace broke the ring: EPROTO */
+
+struct kucomms_info {
+	__u64 magic;		/* KUCOMMS_MAGIC */
+	__u32 abi_version;	/* KUCOMMS_ABI_VERSION */
+	__u32 page_size;	/* KUCOMMS_PAGE_SIZE */
+	__u64 ring_size;	/* data bytes of each ring, a power of two */
+	__u64 msg_max;		/* largest message data, KUCOMMS_MSG_MAX() */
+	__u64 conn_id;		/* this connection's id on its device */
+	__u32 state;		/* KUCOMMS_STATE_* */
+	__u32 reserved;
+};
+
+/* ------------------------------------------------------------------------
+ * ioctls on an open /dev/kucomms_NAME.
+ */
+#define KUCOMMS_IOC_MAGIC	0xC5
+
+/* Fill in struct kucomms_info: sizes to mmap() with. */
+#define KUCOMMS_IOC_INFO	_IOR(KUCOMMS_IOC_MAGIC, 0, struct kucomms_info)
+/* Userspace published into u2k and saw KUCOMMS_RING_NEED_WAKEUP. */
+#define KUCOMMS_IOC_KICK	_IO(KUCOMMS_IOC_MAGIC, 1)
+
+/* The layout is the ABI: pin it. */
+static_assert(sizeof(struct kucomms_msg_hdr) == KUCOMMS_HDR_SIZE, "hdr");
+static_assert(sizeof(struct kucomms_ring_prod) == 24, "ring_prod");
+static_assert(sizeof(struct kucomms_ring_cons) == 16, "ring_cons");
+static_assert(sizeof(struct kucomms_info) == 48, "info");
 
 #endif /* KUCOMMS_ABI_H */

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * The kucomms ring: the one implementation of the single-producer,
+ * single-consumer message ring, compiled into the kernel module, libkuc
+ * and the tools alike (static inline, no per-world copy).
+ *
+ * Trust. Each side keeps its own position privately (struct kucomms_ring
+ * below) and only publishes it; it never reads its own position back from
+ * shared memory. The other side's position and everything in the data
+ * area are read as hostile: each is read once, bounded, and a violation
+ * returns -EPROTO (the connection is then broken, nothing else). This is
+ * what the kernel needs towards userspace and what two mutually
+ * untrusting processes need towards each other.
+ *
+ * Ordering. The producer writes the record, then store-releases its
+ * position; the consumer load-acquires the producer position, then reads
+ * the record. The consumer store-releases its position after it is done
+ * with the record; the producer load-acquires it before reusing space.
+ *
+ * Wakeups (no syscall per message, no lost wakeup). A consumer that finds
+ * the ring empty and wants to sleep:
+ *   C1  flags |= NEED_WAKEUP            (kucomms_ring_prepare_sleep)
+ *   C2  full barrier
+ *   C3  re-read the producer position; not empty -> clear flag, run
+ *   C4  sleep until woken; clear the flag when running again
+ * The producer, after it published:
+ *   P1  store-release prod->pos         (kucomms_ring_produce/commit)
+ *   P2  full barrier                    (kucomms_ring_need_wakeup)
+ *   P3  read flags; NEED_WAKEUP set -> make the wakeup call
+ * Either P1 precedes C3 (the consumer sees the message and does not
+ * sleep) or C1 precedes P3 (the producer sees the flag and wakes it):
+ * with both full barriers (C2, P2) the two cannot both miss. The sleep in
+ * C4 must itself be race-free against the wakeup call (a wait queue with
+ * prepare_to_wait in the kernel, a futex on the flag word in userspace).
+ */
+#ifndef KUCOMMS_RING_H
+#define KUCOMMS_RING_H
+
+#include <kucomms/kucomms_abi.h>
+
+#ifdef __KERNEL__
+#include <linux/compiler.h>
+#include <linux/errno.h>
+#include <linux/string.h>
+#include <asm/barrier.h>
+/* Barriers: the ordering rules are in the comment at the top. */
+#define kuc_load_acquire(p)		smp_load_acquire(p)
+/* Pairs with kuc_load_acquire() of the same position. */
+#define kuc_store_release(p, v)		smp_store_release(p, v)
+#define kuc_read_once(x)		READ_ONCE(x)
+#define kuc_write_once(x, v)		WRITE_ONCE(x, v)
+/* C2 and P2 of the wakeup handshake. */
+#define kuc_full_barrier()		smp_mb()
+#else
+#include <errno.h>
+#include <string.h>
+#define kuc_load_acquire(p)		__atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define kuc_store_release(p, v)		__atomic_store_n(p, v, __ATOMIC_RELEASE)
+#define kuc_read_once(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define kuc_write_once(x, v)		__atomic_store_n(&(x), v, __ATOMIC_RELAXED)
+#define kuc_full_barrier()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
+
+/*
+ * One side's private view of a ring. @data is 2 * @size bytes with the
+ * second half mirroring the first, so a record is always contiguous.
+ * @pos is this side's own position (producer: bytes published; consumer:
+ * bytes consumed), the only copy that is trusted.
+ */
+struct kucomms_ring {
+	struct kucomms_ring_prod *prod;
+	struct kucomms_ring_cons *cons;
+	unsigned char *data;
+	__u64 size;
+	__u64 msg_max;
+	__u64 pos;
+	__u64 pending;	/* producer: bytes reserved but not committed */
+};
+
+/* Set up a view; @size must be a power of two >= 4 KiB. */
+static inline void kucomms_ring_init(struct kucomms_ring *r,
+				     struct kucomms_ring_prod *prod,
+				     struct kucomms_ring_cons *cons,
+				     void *data, __u64 size, __u64 pos)
+{
+	r->prod = prod;
+	r->cons = cons;
+	r->data = (unsigned char *)data;
+	r->size = size;
+	r->msg_max = KUCOMMS_MSG_MAX(size);
+	r->pos = pos;
+	r->pending = 0;
+}
+
+static inline unsigned char *kucomms_ring_at(const struct kucomms_ring *r,
+					     __u64 pos)
+{
+	return r->data + (pos & (r->size - 1));
+}
+
+/* ---- producer ------------------------------------------------------- */
+
+/*
+ * Bytes the producer may write now, or -EPROTO when the consumer's
+ * position is impossible (ahead of ours, too far behind, misaligned).
+ */
+static inline long long kucomms_ring_space(const struct kucomms_ring *r)
+{
+	__u64 cons = kuc_load_acquire(&r->cons->pos);
+	__u64 used = r->pos - cons;
+
+	if (used > r->size || (cons & (KUCOMMS_RECORD_ALIGN - 1)))
+		return -EPROTO;
+	return (long long)(r->size - used);
+}
+
+/*
+ * Reserve room for a message of @length data bytes and return where its
+ * header goes (the data follows it), or NULL with *@err set: -EMSGSIZE
+ * (longer than msg_max), -EAGAIN (not enough room now), -EPROTO. Nothing
+ * is visible to the consumer until kucomms_ring_commit().
+ */
+static inline struct kucomms_msg_hdr *
+kucomms_ring_reserve(struct kucomms_ring *r, __u64 length, int *err)
+{
+	long long space;
+	__u64 rec;
+
+	if (length > r->msg_max) {
+		*err = -EMSGSIZE;
+		return NULL;
+	}
+	rec = kucomms_record_size(length);
+	space = kucomms_ring_space(r);
+	if (space < 0) {
+		*err = (int)space;
+		return NULL;
+	}
+	if (rec > (__u64)space) {
+		r->prod->full++;
+		*err = -EAGAIN;
+		return NULL;
+	}
+	r->pending = rec;
+	*err = 0;
+	return (struct kucomms_msg_hdr *)kucomms_ring_at(r, r->pos);
+}
+
+/*
+ * Publish the reserved record. The header's length must be the one
+ * reserved; the caller filled in the rest.
+ */
+static inline void kucomms_ring_commit(struct kucomms_ring *r)
+{
+	r->pos += r->pending;
+	r->pending = 0;
+	kuc_store_release(&r->prod->pos, r->pos);
+}
+
+/* Copy one message in: 0, -EMSGSIZE, -EAGAIN or -EPROTO. */
+static inline int kucomms_ring_produce(struct kucomms_ring *r,
+				       const struct kucomms_msg_hdr *hdr,
+				       const void *data)
+{
+	struct kucomms_msg_hdr *slot;
+	int err;
+
+	slot = kucomms_ring_reserve(r, hdr->length, &err);
+	if (!slot)
+		return err;
+	memcpy(slot, hdr, sizeof(*hdr));
+	if (hdr->length)
+		memcpy(slot + 1, data, hdr->length);
+	kucomms_ring_commit(r);
+	return 0;
+}
+
+/*
+ * P2 and P3 of the handshake: after publishing, does the consumer need a
+ * wakeup call? Counts the wakeups asked for.
+ */
+static inline bool kucomms_ring_need_wakeup(struct kucomms_ring *r)
+{
+	kuc_full_barrier();
+	if (!(kuc_read_once(r->cons->flags) & KUCOMMS_RING_NEED_WAKEUP))
+		return false;
+	r->prod->wakeups++;
+	return true;
+}
+
+/* ---- consumer ------------------------------------------------------- */
+
+/*
+ * Bytes published and not yet consumed, or -EPROTO when the producer's
+ * position is impossible (behind ours, more than a ring ahead,
+ * misaligned).
+ */
+static inline long long kucomms_ring_avail(const struct kucomms_ring *r)
+{
+	__u64 prod = kuc_load_acquire(&r->prod->pos);
+	__u64 avail = prod - r->pos;
+
+	if (avail > r->size || (prod & (KUCOMMS_RECORD_ALIGN - 1)))
+		return -EPROTO;
+	return (long long)avail;
+}
+
+/*
+ * Look at the next message without consuming it. On success the header is
+ * copied to *@hdr (a snapshot: read once, its length checked against
+ * msg_max and against the bytes published), *@data points at the data in
+ * the ring, and the record's size is returned for kucomms_ring_release().
+ * Returns -EAGAIN when empty, -EPROTO when the ring is corrupt.
+ *
+ * The data stays in shared memory, where a hostile producer may still
+ * change it: a consumer that does not trust the producer copies it out
+ * before looking at it (the kernel always does).
+ */
+static inline long long kucomms_ring_peek(struct kucomms_ring *r,
+					  struct kucomms_msg_hdr *hdr,
+					  const void **data)
+{
+	const struct kucomms_msg_hdr *slot;
+	long long avail = kucomms_ring_avail(r);
+	__u64 rec;
+
+	if (avail <= 0)
+		return avail ? avail : -EAGAIN;
+	if (avail < KUCOMMS_HDR_SIZE)
+		return -EPROTO;
+	slot = (const struct kucomms_msg_hdr *)kucomms_ring_at(r, r->pos);
+	hdr->length = kuc_read_once(slot->length);
+	hdr->type = kuc_read_once(slot->type);
+	hdr->id = kuc_read_once(slot->id);
+	hdr->value = kuc_read_once(slot->value);
+	if (hdr->length > r->msg_max)
+		return -EPROTO;
+	rec = kucomms_record_size(hdr->length);
+	if (rec > (__u64)avail)
+		return -EPROTO;
+	*data = slot + 1;
+	return (long long)rec;
+}
+
+/* Give the @rec bytes of the message last peeked back to the producer. */
+static inline void kucomms_ring_release(struct kucomms_ring *r, __u64 rec)
+{
+	r->pos += rec;
+	kuc_store_release(&r->cons->pos, r->pos);
+}
+
+/* C4's end: the consumer runs again. */
+static inline void kucomms_ring_awake(struct kucomms_ring *r)
+{
+	kuc_write_once(r->cons->flags,
+		       r->cons->flags & ~KUCOMMS_RING_NEED_WAKEUP);
+}
+
+/*
+ * C1-C3 of the handshake: announce that the consumer is about to sleep
+ * and look again. Returns > 0 when a message arrived meanwhile (the flag
+ * is cleared again and the caller must not sleep), 0 when the caller may
+ * sleep, -EPROTO when the ring is corrupt.
+ */
+static inline long long kucomms_ring_prepare_sleep(struct kucomms_ring *r)
+{
+	long long avail;
+
+	kuc_write_once(r->cons->flags,
+		       r->cons->flags | KUCOMMS_RING_NEED_WAKEUP);
+	kuc_full_barrier();
+	avail = kucomms_ring_avail(r);
+	if (avail)
+		kucomms_ring_awake(r);
+	return avail;
+}
+
+#endif /* KUCOMMS_RING_H */
