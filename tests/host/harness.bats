@@ -39,6 +39,17 @@ setup() {
 	grep -q 'kucomms-vm: the command exited with status 7' "$TOP/build/vm/last-kernel.log"
 }
 
+@test "a working directory under the host's /tmp is kept and usable" {
+	dir=$(mktemp -d /tmp/kuc-harness.XXXXXX)
+	printf '#!/bin/sh\necho "from-tmp $(basename "$PWD")"\n' >"$dir/hello"
+	chmod +x "$dir/hello"
+	cd "$dir"
+	run "$RUN" -- ./hello
+	rm -rf "$dir"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"from-tmp ${dir##*/}"* ]]
+}
+
 @test "a WARNING in the kernel log fails the run even when CMD succeeds" {
 	run "$RUN" -- insmod "$TOP/tests/vm/warnmod/kuc_warn_test.ko"
 	[ "$status" -eq 126 ]
