@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kuc.h"
+#include "sysfs.h"
 
 #define KUC_DEV_DIR		"/dev/"
 #define KUC_DEV_DIR_LEN		(sizeof(KUC_DEV_DIR) - 1)
@@ -32,7 +33,7 @@ const char *kuc_version(void)
  * may point successive calls at different fake trees, and through
  * secure_getenv() so that they cannot redirect a set-ID program.
  */
-static const char *kuc_sysfs_root(void)
+const char *kuc_sysfs_root(void)
 {
 	const char *root = secure_getenv("KUC_SYSFS_ROOT");
 
@@ -47,8 +48,7 @@ static const char *kuc_dev_root(void)
 }
 
 /* snprintf() that reports truncation as -ENAMETOOLONG. */
-__attribute__((format(printf, 3, 4)))
-static int kuc_path(char *buf, size_t size, const char *fmt, ...)
+int kuc_path(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 	int len;
@@ -155,7 +155,7 @@ int kuc_device_remove(const char *name)
  * terminating NUL. Returns the length read, -EFBIG if the file does not
  * fit with room to spare, or a negative errno.
  */
-static ssize_t kuc_read_small(const char *path, char *buf, size_t size)
+ssize_t kuc_read_small(const char *path, char *buf, size_t size)
 {
 	size_t len = 0;
 	ssize_t n;

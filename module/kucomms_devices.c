@@ -21,27 +21,6 @@ static LIST_HEAD(kuc_devices);
 static DEFINE_IDA(kuc_minors);
 static dev_t kuc_devt;
 
-static int kuc_open(struct inode *inode, struct file *file)
-{
-	struct kuc_device *kd = container_of(inode->i_cdev,
-					     struct kuc_device, cdev);
-
-	file->private_data = kd;
-	return 0;
-}
-
-static int kuc_release(struct inode *inode, struct file *file)
-{
-	return 0;
-}
-
-static const struct file_operations kuc_fops = {
-	.owner		= THIS_MODULE,
-	.open		= kuc_open,
-	.release	= kuc_release,
-	.llseek		= noop_llseek,
-};
-
 static void kuc_device_release(struct device *dev)
 {
 	struct kuc_device *kd = container_of(dev, struct kuc_device, dev);
@@ -88,7 +67,10 @@ int kuc_device_create(const char *name)
 	kd->dev.class = kuc_class;
 	kd->dev.devt = MKDEV(MAJOR(kuc_devt), minor);
 	kd->dev.release = kuc_device_release;
-	cdev_init(&kd->cdev, &kuc_fops);
+	kd->dev.groups = kuc_device_groups;
+	kd->ring_order = KUCOMMS_RING_ORDER_DEFAULT;
+	kd->max_conns = KUCOMMS_CONNS_DEFAULT;
+	cdev_init(&kd->cdev, &kuc_conn_fops);
 	kd->cdev.owner = THIS_MODULE;
 	ret = dev_set_name(&kd->dev, "%s", name);
 	if (!ret)

@@ -5,9 +5,24 @@
 
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/wait.h>
 
 #include <kucomms/kucomms_abi.h>
+#include <kucomms/kucomms_kernel.h>
+#include <kucomms/kucomms_ring.h>
+
+/* Per-device figures, shown one value per file in sysfs. */
+struct kuc_stats {
+	atomic64_t msgs_in, bytes_in;	/* userspace -> kernel */
+	atomic64_t msgs_out, bytes_out;	/* kernel -> userspace */
+	atomic64_t ring_full;		/* kernel found a k2u ring full */
+	atomic64_t kicks;		/* wakeup ioctls from userspace */
+	atomic64_t user_wakeups;	/* wakeups of userspace waiters */
+	atomic64_t proto_errors;	/* connections broken by userspace */
+};
 
 /*
  * One /dev/kucomms_NAME. Its lifetime is that of @dev: the cdev holds a
@@ -19,6 +34,58 @@ struct kuc_device {
 	struct cdev cdev;
 	struct list_head node;		/* in kuc_devices, under kuc_devices_lock */
 	char name[KUCOMMS_NAME_MAX + 1];
+	unsigned int ring_order;	/* for connections opened from now on */
+	unsigned int max_conns;
+	atomic_t nconns;
+	atomic64_t next_conn_id;
+	struct kuc_stats stats;
+};
+
+/* One ring's memory: @npages pages, mapped twice in a row at @mirror. */
+struct kuc_ringmem {
+	struct page **pages;
+	unsigned int npages;
+	void *mirror;
+};
+
+/*
+ * One open() of a device. The endpoint's thread consumes u2k and produces
+ * into k2u; userspace does the opposite. Shared pages are only written
+ * through the ring API; everything read from them is bounded there.
+ */
+struct kucomms_conn {
+	struct kref ref;
+	struct kuc_device *kd;		/* holds a reference on kd->dev */
+	struct kucomms_endpoint *ep;	/* holds a reference; NULL once detached */
+	struct list_head node;		/* in ep->conns, under ep->lock */
+	u64 id;
+	wait_queue_head_t wq;		/* userspace waiting in poll() */
+	struct mutex send_lock;		/* kucomms_send_locked() */
+	struct page *ctl_pages[5];	/* info, u2k cons, k2u prod, u2k prod, k2u cons */
+	struct kuc_ringmem u2k_mem, k2u_mem;
+	struct kucomms_info *info;
+	struct kucomms_ring u2k;	/* kernel as consumer */
+	struct kucomms_ring k2u;	/* kernel as producer */
+	bool connected;			/* connect handler ran (thread only) */
+	bool closing;			/* file closed; the thread unlinks it */
+};
+
+struct kucomms_endpoint {
+	struct kref ref;
+	struct list_head node;		/* in kuc_endpoints */
+	char name[KUCOMMS_NAME_MAX + 1];
+	const struct kucomms_endpoint_ops *ops;
+	void *ctx;
+	struct module *owner;
+	struct task_struct *task;	/* held with get_task_struct() */
+	struct mutex lock;		/* conns, shutdown */
+	struct list_head conns;
+	bool shutdown;			/* unregistering: no new connections */
+	bool thread_gone;		/* the thread has stopped */
+	bool kicked;			/* a KICK or new connection: look again */
+	void *msgbuf;			/* private copy of each message */
+	size_t msgbuf_size;
+	atomic64_t work_runs, timer_runs, msgs;
 };
 
 extern struct class *kuc_class;
@@ -28,6 +95,17 @@ int kuc_devices_init(void);
 void kuc_devices_exit(void);
 int kuc_device_create(const char *name);
 int kuc_device_remove(const char *name);
+
+extern const struct file_operations kuc_conn_fops;
+extern const struct attribute_group *kuc_device_groups[];
+void kuc_conn_state(struct kucomms_conn *conn, u32 state);
+void kuc_conn_free(struct kref *ref);
+
+struct kucomms_endpoint *kuc_endpoint_find_get(const char *name);
+void kuc_endpoint_put(struct kucomms_endpoint *ep);
+int kuc_endpoint_attach(struct kucomms_endpoint *ep, struct kucomms_conn *conn);
+void kuc_endpoint_detach(struct kucomms_conn *conn);
+void kuc_endpoint_kick(struct kucomms_endpoint *ep);
 
 int kuc_control_init(void);
 void kuc_control_exit(void);

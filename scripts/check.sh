@@ -2,7 +2,8 @@
 # make check / make check-debug: build everything warning-free, run every
 # suite, and end with one line "N passed, N failed" over all of them.
 #
-#   scripts/check.sh                 unit tests (ASan/UBSan), checkpatch,
+#   scripts/check.sh                 unit tests (ASan/UBSan), TSan tests,
+#                                    checkpatch,
 #                                    harness self-tests, bats in the VM
 #   scripts/check.sh --debug-kernel  the bats suite on the debug kernel,
 #                                    plus a kmemleak scan after it
@@ -75,7 +76,7 @@ finish() {
 
 if [ "$debug" = 0 ]; then
 	echo "== build (warnings are errors)"
-	if ! make -s all unit WERROR=1 >"$logs/build.log" 2>&1; then
+	if ! make -s all unit tsan WERROR=1 >"$logs/build.log" 2>&1; then
 		cat "$logs/build.log"
 		failed=$((failed + 1))
 		failures+=("build: failed (see $logs/build.log)")
@@ -83,6 +84,9 @@ if [ "$debug" = 0 ]; then
 	fi
 	for t in build/unit/*; do
 		[ -x "$t" ] && run_suite "unit-${t##*/}" "$t"
+	done
+	for t in build/tsan/*; do
+		[ -x "$t" ] && run_suite "tsan-${t##*/}" "$t"
 	done
 	run_suite checkpatch scripts/checkpatch.sh
 	run_suite harness bats --tap tests/host
@@ -97,16 +101,23 @@ else
 	# A copy of the module sources, so module/ keeps the Debian build.
 	dbg=build/debug-module
 	rm -rf "$dbg" && mkdir -p "$dbg"
-	mkdir -p "$dbg/module" && cp -r include "$dbg/" &&
-		cp module/Kbuild module/*.c module/*.h "$dbg/module/"
+	mkdir -p "$dbg/module" "$dbg/examples/echo" && cp -r include "$dbg/" &&
+		cp module/Kbuild module/*.c module/*.h "$dbg/module/" &&
+		cp examples/echo/Kbuild examples/echo/*.[ch] "$dbg/examples/echo/"
 	if ! make -s all unit WERROR=1 >"$logs/build.log" 2>&1 ||
-		! make -C "$tree" M="$top/$dbg/module" modules >>"$logs/build.log" 2>&1; then
+		! make -C "$tree" M="$top/$dbg/module" modules >>"$logs/build.log" 2>&1 ||
+		! make -C "$tree" M="$top/$dbg/examples/echo" \
+			KBUILD_EXTRA_SYMBOLS="$top/$dbg/module/Module.symvers" \
+			modules >>"$logs/build.log" 2>&1 ||
+		! make -C "$tree" M="$top/tests/vm/leakmod" modules >>"$logs/build.log" 2>&1; then
 		cat "$logs/build.log"
 		failed=$((failed + 1))
 		failures+=("build: failed (see $logs/build.log)")
 		finish
 	fi
 	KUC_MODULE="$top/$dbg/module/kucomms.ko" \
+		KUC_ECHO_MODULE="$top/$dbg/examples/echo/kucomms_echo.ko" \
+		KUC_LEAK_MODULE="$top/tests/vm/leakmod/kuc_leak_test.ko" \
 		vm_suite vm-debug tests/vm/run --debug-kernel --timeout 3000 -- tests/vm/suite
 fi
 finish

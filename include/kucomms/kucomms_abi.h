@@ -106,6 +106,10 @@ static inline __u64 kucomms_record_size(__u64 length)
 #define KUCOMMS_RING_ORDER_DEFAULT	16	/* 64 KiB */
 #define KUCOMMS_RING_ORDER_MAX		22	/* 4 MiB */
 
+/* Connections one device accepts at once: default and settable maximum. */
+#define KUCOMMS_CONNS_DEFAULT		16
+#define KUCOMMS_CONNS_LIMIT		1024
+
 /* The largest message data a ring of @size bytes carries. */
 #define KUCOMMS_MSG_MAX(size)		((size) - KUCOMMS_HDR_SIZE)
 

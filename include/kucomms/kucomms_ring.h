@@ -31,7 +31,11 @@
  * sleep) or C1 precedes P3 (the producer sees the flag and wakes it):
  * with both full barriers (C2, P2) the two cannot both miss. The sleep in
  * C4 must itself be race-free against the wakeup call (a wait queue with
- * prepare_to_wait in the kernel, a futex on the flag word in userspace).
+ * prepare_to_wait in the kernel; in userspace a futex on the low 32 bits
+ * of the producer position, expecting the value C3 saw: P1 changes it, so
+ * the wait cannot sleep through a publish. Not a futex on the flag word:
+ * the producer never changes it, so a wakeup call made between C3 and the
+ * wait would be lost).
  */
 #ifndef KUCOMMS_RING_H
 #define KUCOMMS_RING_H

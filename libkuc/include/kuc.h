@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <kucomms/kucomms_abi.h>
@@ -153,6 +154,248 @@ int kuc_device_list(struct kuc_device_info **out, size_t *n);
 
 /* Free a list from kuc_device_list(); NULL is fine. */
 void kuc_device_list_free(struct kuc_device_info *list);
+
+/*
+ * A device's settings (for connections opened from now on) and figures
+ * since it was created, read from its sysfs files.
+ */
+struct kuc_device_stats {
+	uint64_t ring_size;		/* bytes of each ring */
+	uint64_t max_connections;
+	uint64_t connections;		/* open now */
+	uint64_t msgs_in, bytes_in;	/* userspace -> kernel */
+	uint64_t msgs_out, bytes_out;	/* kernel -> userspace */
+	uint64_t ring_full;		/* kernel found a ring to userspace full */
+	uint64_t kicks;			/* wakeup calls userspace made */
+	uint64_t wakeups;		/* userspace waiters the kernel woke */
+	uint64_t protocol_errors;	/* connections broken by userspace */
+	uint64_t work_runs, timer_runs;	/* the bound endpoint's handlers */
+	char endpoint[64];		/* module bound to the name, or "none" */
+};
+
+/*
+ * Fill *@st for device @name. Returns 0, -EINVAL (bad name), -ENODEV
+ * (module not loaded), -ENOENT (no such device) or another negative errno.
+ * Thread-safe.
+ */
+int kuc_device_stats(const char *name, struct kuc_device_stats *st);
+
+/* ------------------------------------------------------------------------
+ * Channels: one connection to a kernel endpoint
+ *
+ * kuc_open() opens /dev/kucomms_NAME and maps the connection's two rings
+ * (see kucomms_abi.h): messages sent go to the kernel module registered
+ * under NAME, messages it sends come back on the same channel. A message
+ * is a struct kucomms_msg_hdr followed by hdr->length bytes of data, at
+ * most kuc_msg_max() of them.
+ *
+ * Threads. A channel has one sending side and one receiving side; each
+ * function below says what it allows. In short:
+ *   - sending: kuc_send(), kuc_send_more(), kuc_flush(), kuc_send_wait()
+ *     and kuc_reserve()/kuc_commit() are unlocked: one thread at a time.
+ *     kuc_send_locked() takes the channel's send mutex: any number of
+ *     threads may call it at once. When more than one thread sends,
+ *     every sender must use kuc_send_locked();
+ *   - receiving: kuc_recv(), kuc_peek()/kuc_release() and the endpoint
+ *     thread (kuc_endpoint_start()) are the channel's only consumer: one
+ *     thread at a time, and none while the endpoint thread runs;
+ *   - sending and receiving may run in two threads at once;
+ *   - kuc_fd(), kuc_msg_max(), kuc_conn_id() and kuc_channel_stats() may
+ *     be called from any thread at any time while the channel is open;
+ *   - kuc_close() must not run concurrently with any other call on the
+ *     channel.
+ *
+ * Errors common to the channel functions: -ESHUTDOWN once the kernel
+ * endpoint was unregistered (or the connection closed), -EPROTO once the
+ * connection was found broken (its rings held impossible values). Both
+ * are final: close the channel and open a new one.
+ *
+ * Blocking calls wait in poll(2) on kuc_fd() and take a timeout in
+ * milliseconds: -1 waits for ever, 0 not at all. A signal interrupts the
+ * wait with -EINTR. Nothing ever spins: the kernel is woken with one
+ * ioctl only when it announced that it sleeps, and a receiver sleeps in
+ * one poll(2) only when its ring ran empty.
+ */
+
+struct kuc_channel;
+
+/*
+ * Open a channel to the endpoint @name (any form kuc_name_normalize()
+ * accepts) and store it in *@out. Returns 0 or: -EINVAL/-ENAMETOOLONG
+ * (bad name), -ENODEV (kucomms module not loaded), -ENOENT (no such
+ * device), -ENXIO (the device exists but no kernel module registered its
+ * endpoint yet), -EBUSY (the device's max_connections reached), -EACCES,
+ * -EPROTO (the kernel speaks another ABI: nothing is mapped), -ENOMEM,
+ * or another negative errno. *@out is NULL on failure. Thread-safe.
+ */
+int kuc_open(const char *name, struct kuc_channel **out);
+
+/*
+ * Stop the endpoint thread if it runs, unmap the rings, close the file
+ * and free @ch (NULL is ignored). Messages not yet consumed by the kernel
+ * may be lost. Not from a handler; nothing else may use @ch meanwhile.
+ */
+void kuc_close(struct kuc_channel *ch);
+
+/*
+ * The channel's file descriptor, for poll(2)/epoll(7): POLLIN while a
+ * message waits, POLLOUT while the send ring is at most half full,
+ * POLLHUP after shutdown, POLLERR | POLLHUP when broken. Do not read,
+ * write or close it. Any thread.
+ */
+int kuc_fd(const struct kuc_channel *ch);
+
+/* The largest message data this channel carries, in bytes. Any thread. */
+size_t kuc_msg_max(const struct kuc_channel *ch);
+
+/* The connection's id on its device (as the kernel sees it). Any thread. */
+uint64_t kuc_conn_id(const struct kuc_channel *ch);
+
+/*
+ * Send one message: copy @hdr (hdr->length is the data length; type, id
+ * and value are the caller's) and hdr->length bytes from @data into the
+ * ring and publish it; the kernel is kicked only if it sleeps. Never
+ * blocks. Returns 0, -EAGAIN (no room now: the message was not sent),
+ * -EMSGSIZE (hdr->length > kuc_msg_max()), -EINVAL, -ESHUTDOWN or
+ * -EPROTO. Unlocked: one sending thread at a time (endpoint handlers may
+ * use it when no other thread sends).
+ */
+int kuc_send(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
+	     const void *data);
+
+/*
+ * kuc_send() that leaves the kicking to a later kuc_flush() (or to the
+ * next kuc_send()): for bursts of messages, so that a kernel that sleeps
+ * is woken once per burst instead of up to once per message. The kernel
+ * also looks at the ring on its own at its work rate, so a forgotten
+ * flush delays messages but never loses them. Unlocked, like kuc_send().
+ */
+int kuc_send_more(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
+		  const void *data);
+
+/*
+ * Kick the kernel if it sleeps and messages were published since it
+ * looked. Returns 0, -ESHUTDOWN or -EPROTO. Unlocked, like kuc_send().
+ */
+int kuc_flush(struct kuc_channel *ch);
+
+/*
+ * kuc_send() that waits up to @timeout_ms for room when the ring is full.
+ * Returns what kuc_send() returns, -ETIMEDOUT instead of -EAGAIN when the
+ * time ran out (-EAGAIN with @timeout_ms 0), or -EINTR. Unlocked, like
+ * kuc_send().
+ */
+int kuc_send_wait(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
+		  const void *data, int timeout_ms);
+
+/*
+ * kuc_send_wait() under the channel's send mutex: any number of threads
+ * may call it at once (each message goes in whole; the order between
+ * threads is the order they got the mutex). A positive @timeout_ms
+ * bounds the whole call, the wait for the mutex included; with 0 the
+ * call does not wait for room but does wait for the mutex.
+ */
+int kuc_send_locked(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
+		    const void *data, int timeout_ms);
+
+/*
+ * Zero-copy send. kuc_reserve() makes room for a message of @length data
+ * bytes directly in the ring and returns where its data goes; *@hdr_out
+ * points at its header in the ring with length filled in (set type, id
+ * and value there). Nothing is visible to the kernel until kuc_commit().
+ * A reservation is undone by reserving again. Returns NULL with *@err set
+ * to -EAGAIN, -EMSGSIZE, -EINVAL, -ESHUTDOWN or -EPROTO. The length the
+ * kernel sees is always the reserved one. kuc_commit() returns 0,
+ * -EINVAL (nothing reserved), -ESHUTDOWN or -EPROTO. Unlocked, like
+ * kuc_send().
+ */
+void *kuc_reserve(struct kuc_channel *ch, size_t length,
+		  struct kucomms_msg_hdr **hdr_out, int *err);
+int kuc_commit(struct kuc_channel *ch);
+
+/*
+ * Zero-copy receive. kuc_peek() copies the next message's header to *@hdr
+ * and points *@data at its data in the ring (valid until kuc_release(),
+ * read-only). Never blocks: -EAGAIN when no message waits (poll kuc_fd()
+ * for POLLIN). kuc_release() gives the message's space back; without a
+ * message peeked it does nothing. Peeking again without releasing returns
+ * the same message. Consumer side: one receiving thread.
+ */
+int kuc_peek(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr,
+	     const void **data);
+void kuc_release(struct kuc_channel *ch);
+
+/*
+ * Receive the next message: its header to *@hdr and its data to @buf
+ * (@bufsz bytes), waiting up to @timeout_ms for one. Returns 0, -EAGAIN
+ * (@timeout_ms 0 and no message), -ETIMEDOUT, -EINTR, -EMSGSIZE (@bufsz <
+ * hdr->length: *@hdr is filled in and the message stays queued, so the
+ * caller can make room and call again), -EBUSY (the endpoint thread
+ * runs), -ESHUTDOWN (after the messages the kernel sent before it went
+ * away were received) or -EPROTO. Consumer side: one receiving thread.
+ */
+int kuc_recv(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr, void *buf,
+	     size_t bufsz, int timeout_ms);
+
+/*
+ * The endpoint model (reference manual): one thread per channel calls
+ *   message  as soon as a message arrives (@data points into the ring and
+ *            is valid during the call only),
+ *   work     100 times a second,
+ *   timer    once a second,
+ * never two at once, with @ctx. Periods follow absolute CLOCK_MONOTONIC
+ * deadlines (no drift); a handler that runs late is caught up on for up
+ * to 10 periods, then the schedule restarts from now. Between handlers
+ * the thread sleeps in poll(2). NULL handlers are skipped (message is
+ * required). After a shutdown the thread keeps running work and timer
+ * until it is stopped; the handlers find out with kuc_send().
+ *
+ * Handlers may send with kuc_send() when no other thread sends; if other
+ * threads also send, everyone (the handlers too) must use
+ * kuc_send_locked(). A handler must not block for long: it delays every
+ * other handler.
+ */
+struct kuc_handlers {
+	void (*message)(struct kuc_channel *ch,
+			const struct kucomms_msg_hdr *hdr, const void *data,
+			void *ctx);
+	void (*work)(struct kuc_channel *ch, void *ctx);
+	void (*timer)(struct kuc_channel *ch, void *ctx);
+};
+
+/*
+ * Start the endpoint thread. @handlers is copied. Returns 0, -EINVAL (no
+ * message handler), -EBUSY (already started), -EAGAIN/-ENOMEM (no thread
+ * or eventfd). Becomes the channel's consumer: no kuc_recv()/kuc_peek()
+ * until kuc_endpoint_stop(). Any thread except a handler.
+ */
+int kuc_endpoint_start(struct kuc_channel *ch,
+		       const struct kuc_handlers *handlers, void *ctx);
+
+/*
+ * Stop the endpoint thread and wait for it: no handler runs after it
+ * returned. Returns 0, -ESRCH (not started) or -EDEADLK (called from a
+ * handler). Any other thread, also concurrently with other stops.
+ */
+int kuc_endpoint_stop(struct kuc_channel *ch);
+
+/* A channel's counters since it was opened. */
+struct kuc_channel_stats {
+	uint64_t msgs_sent;		/* messages published */
+	uint64_t bytes_sent;		/* their data bytes */
+	uint64_t msgs_received;		/* messages consumed */
+	uint64_t bytes_received;	/* their data bytes */
+	uint64_t kicks;			/* KUCOMMS_IOC_KICK calls */
+	uint64_t waits;			/* sleeps in poll(2) (or short naps) */
+	uint64_t full;			/* sends that found the ring full */
+};
+
+/*
+ * Read the counters into *@st. Any thread, any time; each counter is
+ * read atomically but the set is not a snapshot.
+ */
+void kuc_channel_stats(const struct kuc_channel *ch,
+		       struct kuc_channel_stats *st);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,7 @@ KUC_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KUC_BUILD=${KUC_BUILD:-$KUC_TOP/build}
 KUCCTL=$KUC_BUILD/kucctl
 KUC_MODULE=${KUC_MODULE:-$KUC_TOP/module/kucomms.ko}
+KUC_ECHO_MODULE=${KUC_ECHO_MODULE:-$KUC_TOP/examples/echo/kucomms_echo.ko}
 KUC_CTL=/sys/devices/virtual/kucomms/kucomms
 
 kuc_loaded() {
@@ -17,7 +18,11 @@ kuc_load() {
 	kuc_loaded || insmod "$KUC_MODULE" "$@"
 }
 
+# Unload kucomms.ko (and the echo example first, which depends on it).
 kuc_unload() {
+	if [ -d /sys/module/kucomms_echo ]; then
+		rmmod kucomms_echo
+	fi
 	if kuc_loaded; then
 		rmmod kucomms
 	fi

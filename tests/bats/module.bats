@@ -129,18 +129,30 @@ teardown() {
 	! grep -qw kucomms /proc/devices
 }
 
-@test "an open device pins the module; removing it under an open fd is safe" {
-	echo kucomms_open >"$KUC_CTL/create_device"
+@test "opening a device with no endpoint registered fails with ENXIO" {
+	echo kucomms_noep >"$KUC_CTL/create_device"
+	run python3 -c 'import errno, os
+try:
+    os.open("/dev/kucomms_noep", os.O_RDWR)
+except OSError as e:
+    print(errno.errorcode[e.errno])'
+	[ "$output" = ENXIO ]
+}
+
+@test "an open connection pins kucomms.ko, even after its endpoint left; removing its device is safe" {
+	echo kucomms_echo >"$KUC_CTL/create_device"
+	insmod "$KUC_ECHO_MODULE"
 	# (fd 3 belongs to bats: let bash pick a free one.)
-	exec {fd}</dev/kucomms_open
+	exec {fd}<>/dev/kucomms_echo
+	rmmod kucomms_echo
 	run rmmod kucomms
 	[ "$status" -ne 0 ]
-	echo kucomms_open >"$KUC_CTL/remove_device"
-	[ ! -e /dev/kucomms_open ]
+	echo kucomms_echo >"$KUC_CTL/remove_device"
+	[ ! -e /dev/kucomms_echo ]
 	# The name is free again while the old file is still open.
-	echo kucomms_open >"$KUC_CTL/create_device"
+	echo kucomms_echo >"$KUC_CTL/create_device"
 	exec {fd}<&-
-	echo kucomms_open >"$KUC_CTL/remove_device"
+	echo kucomms_echo >"$KUC_CTL/remove_device"
 	rmmod kucomms
 }
 

@@ -25,6 +25,7 @@ struct kucctl_cmd {
 extern const struct kucctl_cmd kucctl_cmd_create;
 extern const struct kucctl_cmd kucctl_cmd_remove;
 extern const struct kucctl_cmd kucctl_cmd_list;
+extern const struct kucctl_cmd kucctl_cmd_show;
 
 /* main.c */
 void kucctl_cmd_help(const struct kucctl_cmd *cmd);

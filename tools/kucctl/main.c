@@ -27,6 +27,7 @@ static const struct kucctl_cmd *const kucctl_cmds[] = {
 	&kucctl_cmd_create,
 	&kucctl_cmd_remove,
 	&kucctl_cmd_list,
+	&kucctl_cmd_show,
 	&kucctl_cmd_helpcmd,
 };
 

@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Endpoints: what a user kernel module registers under a name, and the
+ * one kernel thread per endpoint that calls its handlers serially (the
+ * reference manual's scheduler): messages as soon as they arrive, work at
+ * 100 Hz, timer at 1 Hz; asleep otherwise, woken by a userspace kick
+ * only after it announced it would sleep (NEED_WAKEUP).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/poll.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+#include "kucomms_internal.h"
+
+#define KUC_WORK_PERIOD_NS	(NSEC_PER_SEC / 100)
+#define KUC_TIMER_PERIOD_NS	NSEC_PER_SEC
+/* Missed periods the scheduler catches up on before it resynchronises. */
+#define KUC_MAX_CATCH_UP	10
+/* Messages taken from one connection before the next gets a turn. */
+#define KUC_BATCH		64
+
+static DEFINE_MUTEX(kuc_endpoints_lock);
+static LIST_HEAD(kuc_endpoints);
+
+static void kuc_endpoint_free(struct kref *ref)
+{
+	struct kucomms_endpoint *ep = container_of(ref, struct kucomms_endpoint,
+						   ref);
+
+	put_task_struct(ep->task);
+	kvfree(ep->msgbuf);
+	kfree(ep);
+}
+
+void kuc_endpoint_put(struct kucomms_endpoint *ep)
+{
+	kref_put(&ep->ref, kuc_endpoint_free);
+}
+
+static struct kucomms_endpoint *kuc_endpoint_find(const char *name)
+{
+	struct kucomms_endpoint *ep;
+
+	lockdep_assert_held(&kuc_endpoints_lock);
+	list_for_each_entry(ep, &kuc_endpoints, node)
+		if (!strcmp(ep->name, name))
+			return ep;
+	return NULL;
+}
+
+struct kucomms_endpoint *kuc_endpoint_find_get(const char *name)
+{
+	struct kucomms_endpoint *ep;
+
+	mutex_lock(&kuc_endpoints_lock);
+	ep = kuc_endpoint_find(name);
+	if (ep)
+		kref_get(&ep->ref);
+	mutex_unlock(&kuc_endpoints_lock);
+	return ep;
+}
+
+void *kucomms_ctx(struct kucomms_endpoint *ep)
+{
+	return ep->ctx;
+}
+EXPORT_SYMBOL_GPL(kucomms_ctx);
+
+/* Make the thread look at its connections again. Any context. */
+void kuc_endpoint_kick(struct kucomms_endpoint *ep)
+{
+	WRITE_ONCE(ep->kicked, true);
+	wake_up_process(ep->task);
+}
+
+int kuc_endpoint_attach(struct kucomms_endpoint *ep, struct kucomms_conn *conn)
+{
+	mutex_lock(&ep->lock);
+	if (ep->shutdown) {
+		mutex_unlock(&ep->lock);
+		return -ENXIO;
+	}
+	kucomms_conn_get(conn);		/* the list's reference */
+	list_add_tail(&conn->node, &ep->conns);
+	mutex_unlock(&ep->lock);
+	kuc_endpoint_kick(ep);		/* the connect handler */
+	return 0;
+}
+
+/*
+ * The file was closed. Only the thread takes connections off the list
+ * (so it may walk the list with the lock dropped); once the thread is
+ * gone, the closer does.
+ */
+void kuc_endpoint_detach(struct kucomms_conn *conn)
+{
+	struct kucomms_endpoint *ep = conn->ep;
+	bool drop = false;
+
+	kuc_conn_state(conn, KUCOMMS_STATE_SHUTDOWN);
+	mutex_lock(&ep->lock);
+	WRITE_ONCE(conn->closing, true);
+	if (ep->thread_gone) {
+		list_del_init(&conn->node);
+		drop = true;
+	}
+	mutex_unlock(&ep->lock);
+	if (drop)
+		kucomms_conn_put(conn);
+	else
+		kuc_endpoint_kick(ep);
+}
+
+/* Make sure the private message buffer holds @len bytes. */
+static int kuc_msgbuf_reserve(struct kucomms_endpoint *ep, size_t len)
+{
+	void *buf;
+
+	if (len <= ep->msgbuf_size && ep->msgbuf)
+		return 0;
+	buf = kvmalloc(max_t(size_t, len, PAGE_SIZE), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	kvfree(ep->msgbuf);
+	ep->msgbuf = buf;
+	ep->msgbuf_size = max_t(size_t, len, PAGE_SIZE);
+	return 0;
+}
+
+/*
+ * Deliver up to KUC_BATCH messages of @conn. Each header is snapshotted
+ * and bounded by the ring code, the data copied out of shared memory,
+ * the space given back, and only then the handler sees the message.
+ * Returns true when messages may still be waiting.
+ */
+static bool kuc_conn_deliver(struct kucomms_endpoint *ep,
+			     struct kucomms_conn *conn)
+{
+	struct kuc_stats *st = &conn->kd->stats;
+	struct kucomms_msg_hdr hdr;
+	const void *data;
+	long long rec;
+	int n;
+
+	if (READ_ONCE(conn->info->state) != KUCOMMS_STATE_OPEN)
+		return false;
+	if (kuc_msgbuf_reserve(ep, conn->u2k.msg_max))
+		return false;
+	for (n = 0; n < KUC_BATCH; n++) {
+		rec = kucomms_ring_peek(&conn->u2k, &hdr, &data);
+		if (rec == -EAGAIN)
+			break;
+		if (rec < 0) {
+			kuc_conn_state(conn, KUCOMMS_STATE_CORRUPT);
+			break;
+		}
+		memcpy(ep->msgbuf, data, hdr.length);
+		kucomms_ring_release(&conn->u2k, rec);
+		atomic64_inc(&st->msgs_in);
+		atomic64_add(hdr.length, &st->bytes_in);
+		atomic64_inc(&ep->msgs);
+		ep->ops->message(ep, conn, &hdr, ep->msgbuf);
+	}
+	/* Space was freed: a sender blocked in poll() may go on. */
+	if (n && wq_has_sleeper(&conn->wq)) {
+		atomic64_inc(&st->user_wakeups);
+		wake_up_interruptible_poll(&conn->wq, EPOLLOUT | EPOLLWRNORM);
+	}
+	return n == KUC_BATCH;
+}
+
+/* The next connection after @conn (or the first), with a reference. */
+static struct kucomms_conn *kuc_next_conn(struct kucomms_endpoint *ep,
+					  struct kucomms_conn *conn)
+{
+	struct kucomms_conn *next;
+
+	lockdep_assert_held(&ep->lock);
+	next = conn ? list_next_entry(conn, node) :
+		      list_first_entry(&ep->conns, struct kucomms_conn, node);
+	if (list_entry_is_head(next, &ep->conns, node))
+		return NULL;
+	kucomms_conn_get(next);
+	return next;
+}
+
+/* One pass over all connections. Returns true when there is more to do. */
+static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
+{
+	struct kucomms_conn *conn, *next;
+	bool busy = false;
+
+	mutex_lock(&ep->lock);
+	conn = kuc_next_conn(ep, NULL);
+	mutex_unlock(&ep->lock);
+	while (conn) {
+		if (READ_ONCE(conn->closing)) {
+			if (conn->connected && ep->ops->disconnect)
+				ep->ops->disconnect(ep, conn);
+			mutex_lock(&ep->lock);
+			next = kuc_next_conn(ep, conn);
+			list_del_init(&conn->node);
+			mutex_unlock(&ep->lock);
+			kucomms_conn_put(conn);		/* the list's */
+		} else {
+			if (!conn->connected) {
+				conn->connected = true;
+				if (ep->ops->connect)
+					ep->ops->connect(ep, conn);
+			}
+			busy |= kuc_conn_deliver(ep, conn);
+			mutex_lock(&ep->lock);
+			next = kuc_next_conn(ep, conn);
+			mutex_unlock(&ep->lock);
+		}
+		kucomms_conn_put(conn);
+		conn = next;
+	}
+	return busy;
+}
+
+/*
+ * Sleep until @deadline or a kick. C1-C3 of the ring handshake on every
+ * connection first: a message published before our flag was visible is
+ * seen here, one published after it comes with a kick.
+ */
+static void kuc_endpoint_sleep(struct kucomms_endpoint *ep, ktime_t deadline)
+{
+	struct kucomms_conn *conn;
+	bool pending = false;
+
+	mutex_lock(&ep->lock);
+	list_for_each_entry(conn, &ep->conns, node) {
+		if (READ_ONCE(conn->closing) || !conn->connected)
+			pending = true;
+		else if (READ_ONCE(conn->info->state) == KUCOMMS_STATE_OPEN &&
+			 kucomms_ring_prepare_sleep(&conn->u2k))
+			pending = true;
+	}
+	mutex_unlock(&ep->lock);
+
+	set_current_state(TASK_IDLE);
+	if (!pending && !READ_ONCE(ep->kicked) && !kthread_should_stop())
+		schedule_hrtimeout_range(&deadline, 50 * NSEC_PER_USEC,
+					 HRTIMER_MODE_ABS);
+	__set_current_state(TASK_RUNNING);
+	WRITE_ONCE(ep->kicked, false);
+
+	mutex_lock(&ep->lock);
+	list_for_each_entry(conn, &ep->conns, node)
+		kucomms_ring_awake(&conn->u2k);
+	mutex_unlock(&ep->lock);
+}
+
+/* Run a periodic handler when due; returns the next deadline. */
+static ktime_t kuc_periodic(struct kucomms_endpoint *ep,
+			    void (*fn)(struct kucomms_endpoint *ep),
+			    ktime_t next, s64 period, atomic64_t *runs)
+{
+	ktime_t now = ktime_get();
+
+	if (!fn)
+		return KTIME_MAX;
+	if (ktime_before(now, next))
+		return next;
+	fn(ep);
+	atomic64_inc(runs);
+	next = ktime_add_ns(next, period);
+	/* Far behind (a slow handler): resynchronise rather than burst. */
+	if (ktime_before(next, ktime_sub_ns(now, KUC_MAX_CATCH_UP * period)))
+		next = ktime_add_ns(now, period);
+	return next;
+}
+
+static int kuc_endpoint_thread(void *arg)
+{
+	struct kucomms_endpoint *ep = arg;
+	ktime_t start = ktime_get();
+	ktime_t next_work = ktime_add_ns(start, KUC_WORK_PERIOD_NS);
+	ktime_t next_timer = ktime_add_ns(start, KUC_TIMER_PERIOD_NS);
+	bool busy;
+
+	while (!kthread_should_stop()) {
+		busy = kuc_endpoint_pass(ep);
+		next_work = kuc_periodic(ep, ep->ops->work, next_work,
+					 KUC_WORK_PERIOD_NS, &ep->work_runs);
+		next_timer = kuc_periodic(ep, ep->ops->timer, next_timer,
+					  KUC_TIMER_PERIOD_NS, &ep->timer_runs);
+		if (busy)
+			cond_resched();
+		else
+			kuc_endpoint_sleep(ep, min(next_work, next_timer));
+	}
+	return 0;
+}
+
+struct kucomms_endpoint *
+__kucomms_register(const char *name, const struct kucomms_endpoint_ops *ops,
+		   void *ctx, struct module *owner)
+{
+	struct kucomms_endpoint *ep;
+	struct task_struct *task;
+	int ret = 0;
+
+	if (!name || !kucomms_name_valid(name, strnlen(name, KUCOMMS_NAME_MAX + 1)) ||
+	    !ops || !ops->message)
+		return ERR_PTR(-EINVAL);
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL);
+	if (!ep)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&ep->ref);
+	strscpy(ep->name, name, sizeof(ep->name));
+	ep->ops = ops;
+	ep->ctx = ctx;
+	ep->owner = owner;
+	mutex_init(&ep->lock);
+	INIT_LIST_HEAD(&ep->conns);
+
+	task = kthread_create(kuc_endpoint_thread, ep, "kuc/%s",
+			      name + KUCOMMS_PREFIX_LEN);
+	if (IS_ERR(task)) {
+		kfree(ep);
+		return ERR_CAST(task);
+	}
+	get_task_struct(task);
+	ep->task = task;
+
+	mutex_lock(&kuc_endpoints_lock);
+	if (kuc_endpoint_find(name))
+		ret = -EEXIST;
+	else
+		list_add_tail(&ep->node, &kuc_endpoints);
+	mutex_unlock(&kuc_endpoints_lock);
+	if (ret) {
+		kthread_stop(task);	/* never ran: returns at once */
+		kuc_endpoint_put(ep);
+		return ERR_PTR(ret);
+	}
+	wake_up_process(task);
+	pr_info("endpoint %s registered\n", name);
+	return ep;
+}
+EXPORT_SYMBOL_GPL(__kucomms_register);
+
+void kucomms_unregister(struct kucomms_endpoint *ep)
+{
+	struct kucomms_conn *conn, *tmp;
+	LIST_HEAD(dead);
+
+	mutex_lock(&kuc_endpoints_lock);
+	list_del(&ep->node);
+	mutex_unlock(&kuc_endpoints_lock);
+
+	/* No new connections; open ones see the shutdown now. */
+	mutex_lock(&ep->lock);
+	ep->shutdown = true;
+	list_for_each_entry(conn, &ep->conns, node)
+		kuc_conn_state(conn, KUCOMMS_STATE_SHUTDOWN);
+	mutex_unlock(&ep->lock);
+
+	/* Waits for the handler that may be running; none runs after. */
+	kthread_stop(ep->task);
+
+	mutex_lock(&ep->lock);
+	ep->thread_gone = true;
+	list_for_each_entry_safe(conn, tmp, &ep->conns, node)
+		if (READ_ONCE(conn->closing))
+			list_move(&conn->node, &dead);
+	mutex_unlock(&ep->lock);
+	list_for_each_entry_safe(conn, tmp, &dead, node) {
+		list_del_init(&conn->node);
+		kucomms_conn_put(conn);
+	}
+	pr_info("endpoint %s unregistered\n", ep->name);
+	kuc_endpoint_put(ep);
+}
+EXPORT_SYMBOL_GPL(kucomms_unregister);
+
+/* ---- sending --------------------------------------------------------- */
+
+int kucomms_send(struct kucomms_conn *conn, const struct kucomms_msg_hdr *hdr,
+		 const void *data)
+{
+	struct kuc_stats *st = &conn->kd->stats;
+	int ret;
+
+	if (READ_ONCE(conn->info->state) != KUCOMMS_STATE_OPEN ||
+	    READ_ONCE(conn->closing))
+		return -ESHUTDOWN;
+	ret = kucomms_ring_produce(&conn->k2u, hdr, data);
+	if (ret == -EAGAIN) {
+		atomic64_inc(&st->ring_full);
+		return ret;
+	}
+	if (ret == -EPROTO) {
+		kuc_conn_state(conn, KUCOMMS_STATE_CORRUPT);
+		return -ESHUTDOWN;
+	}
+	if (ret)
+		return ret;
+	atomic64_inc(&st->msgs_out);
+	atomic64_add(hdr->length, &st->bytes_out);
+	/* wq_has_sleeper() orders the publish before the check. */
+	if (wq_has_sleeper(&conn->wq)) {
+		atomic64_inc(&st->user_wakeups);
+		wake_up_interruptible_poll(&conn->wq, EPOLLIN | EPOLLRDNORM);
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kucomms_send);
+
+int kucomms_send_locked(struct kucomms_conn *conn,
+			const struct kucomms_msg_hdr *hdr, const void *data,
+			unsigned long timeout)
+{
+	unsigned long deadline = jiffies + timeout;
+	int ret;
+
+	might_sleep();
+	mutex_lock(&conn->send_lock);
+	for (;;) {
+		ret = kucomms_send(conn, hdr, data);
+		if (ret != -EAGAIN || !timeout ||
+		    time_after_eq(jiffies, deadline))
+			break;
+		/*
+		 * Userspace does not tell the kernel when it frees space, so
+		 * a full ring is re-checked every tick until the deadline.
+		 */
+		schedule_timeout_idle(1);
+	}
+	mutex_unlock(&conn->send_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kucomms_send_locked);
+
+static int kuc_broadcast(struct kucomms_endpoint *ep,
+			 const struct kucomms_msg_hdr *hdr, const void *data,
+			 bool locked)
+{
+	struct kucomms_conn *conn;
+	int n = 0;
+
+	mutex_lock(&ep->lock);
+	list_for_each_entry(conn, &ep->conns, node) {
+		if (locked)
+			mutex_lock(&conn->send_lock);
+		if (!kucomms_send(conn, hdr, data))
+			n++;
+		if (locked)
+			mutex_unlock(&conn->send_lock);
+	}
+	mutex_unlock(&ep->lock);
+	return n;
+}
+
+int kucomms_broadcast(struct kucomms_endpoint *ep,
+		      const struct kucomms_msg_hdr *hdr, const void *data)
+{
+	return kuc_broadcast(ep, hdr, data, false);
+}
+EXPORT_SYMBOL_GPL(kucomms_broadcast);
+
+int kucomms_broadcast_locked(struct kucomms_endpoint *ep,
+			     const struct kucomms_msg_hdr *hdr,
+			     const void *data)
+{
+	might_sleep();
+	return kuc_broadcast(ep, hdr, data, true);
+}
+EXPORT_SYMBOL_GPL(kucomms_broadcast_locked);

@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# kucctl show and the per-device sysfs files behind it. Runs in the VM.
+
+load common
+
+setup() {
+	kuc_load
+	echo kucomms_echo >"$KUC_CTL/create_device"
+}
+
+teardown() {
+	kuc_unload || true
+}
+
+@test "show: a device with no endpoint, in text" {
+	run "$KUCCTL" show echo
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"name:            kucomms_echo"* ]]
+	[[ "$output" == *"endpoint:        none"* ]]
+	[[ "$output" == *"ring_size:       65536"* ]]
+	[[ "$output" == *"max_connections: 16"* ]]
+	[[ "$output" == *"connections:     0"* ]]
+	[[ "$output" == *"protocol_errors: 0"* ]]
+}
+
+@test "show --json: every figure, as numbers, and the bound endpoint" {
+	insmod "$KUC_ECHO_MODULE"
+	echo 8192 >/sys/class/kucomms/kucomms_echo/ring_size
+	exec {fd}<>/dev/kucomms_echo
+	run "$KUCCTL" show kucomms_echo --json
+	exec {fd}<&-
+	[ "$status" -eq 0 ]
+	echo "$output" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["name"] == "kucomms_echo" and d["kind"] == "device", d
+assert d["endpoint"] == "kucomms_echo", d
+assert d["ring_size"] == 8192 and d["connections"] == 1, d
+for k in ("max_connections", "msgs_in", "bytes_in", "msgs_out",
+          "bytes_out", "ring_full", "kicks", "wakeups", "protocol_errors",
+          "work_runs", "timer_runs"):
+    assert isinstance(d[k], int) and d[k] >= 0, k
+'
+}
+
+@test "show: the figures are the sysfs files, one value per file" {
+	insmod "$KUC_ECHO_MODULE"
+	sleep 1.2
+	d=/sys/class/kucomms/kucomms_echo
+	w=$(cat $d/work_runs)
+	[ "$w" -gt 0 ]
+	run "$KUCCTL" show echo
+	[[ "$output" =~ work_runs:\ +([0-9]+) ]]
+	[ "${BASH_REMATCH[1]}" -ge "$w" ]
+}
+
+@test "ring_size and max_connections reject bad values" {
+	d=/sys/class/kucomms/kucomms_echo
+	for v in 0 1000 2048 8388608 abc; do
+		run sh -c "echo $v >$d/ring_size"
+		[ "$status" -ne 0 ] || kuc_fail "ring_size $v accepted"
+	done
+	for v in 0 1025 -1 x; do
+		run sh -c "echo $v >$d/max_connections"
+		[ "$status" -ne 0 ] || kuc_fail "max_connections $v accepted"
+	done
+	echo 4096 >$d/ring_size && echo 4194304 >$d/ring_size
+	echo 1 >$d/max_connections
+	[ "$(cat $d/ring_size)" = 4194304 ] && [ "$(cat $d/max_connections)" = 1 ]
+}
+
+@test "max_connections bounds the open connections with EBUSY" {
+	insmod "$KUC_ECHO_MODULE"
+	echo 2 >/sys/class/kucomms/kucomms_echo/max_connections
+	exec {a}<>/dev/kucomms_echo {b}<>/dev/kucomms_echo
+	run python3 -c 'import errno, os
+try:
+    os.open("/dev/kucomms_echo", os.O_RDWR)
+except OSError as e:
+    print(errno.errorcode[e.errno])'
+	exec {a}<&- {b}<&-
+	[ "$output" = EBUSY ]
+}
+
+@test "show: errors and exit codes" {
+	run "$KUCCTL" show nosuch
+	[ "$status" -eq 6 ]
+	[[ "$output" == "kucctl: show kucomms_nosuch: no such device" ]]
+	run "$KUCCTL" show Bad-Name
+	[ "$status" -eq 4 ]
+	run "$KUCCTL" show
+	[ "$status" -eq 2 ]
+}
