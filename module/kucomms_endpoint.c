@@ -424,16 +424,20 @@ int kucomms_send_locked(struct kucomms_conn *conn,
 	might_sleep();
 	mutex_lock(&conn->send_lock);
 	for (;;) {
+		/*
+		 * Sleep state first: a kick (userspace freed space, see
+		 * KUCOMMS_IOC_KICK) arriving between a failed send and the
+		 * sleep then cuts the sleep short instead of being lost.
+		 */
+		set_current_state(TASK_IDLE);
 		ret = kucomms_send(conn, hdr, data);
 		if (ret != -EAGAIN || !timeout ||
 		    time_after_eq(jiffies, deadline))
 			break;
-		/*
-		 * Userspace does not tell the kernel when it frees space, so
-		 * a full ring is re-checked every tick until the deadline.
-		 */
-		schedule_timeout_idle(1);
+		/* Otherwise a full ring is re-checked every tick. */
+		schedule_timeout(1);
 	}
+	__set_current_state(TASK_RUNNING);
 	mutex_unlock(&conn->send_lock);
 	return ret;
 }

@@ -183,7 +183,12 @@ struct kucomms_info {
 
 /* Fill in struct kucomms_info: sizes to mmap() with. */
 #define KUCOMMS_IOC_INFO	_IOR(KUCOMMS_IOC_MAGIC, 0, struct kucomms_info)
-/* Userspace published into u2k and saw KUCOMMS_RING_NEED_WAKEUP. */
+/*
+ * Wake the endpoint's thread: userspace published into u2k and saw
+ * KUCOMMS_RING_NEED_WAKEUP, or it freed space in a k2u ring the kernel had
+ * found full (k2u producer page, field full, moved) so that a kernel
+ * sender waiting for room goes on at once.
+ */
 #define KUCOMMS_IOC_KICK	_IO(KUCOMMS_IOC_MAGIC, 1)
 
 /* The layout is the ABI: pin it. */

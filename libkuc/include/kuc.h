@@ -266,9 +266,10 @@ int kuc_send(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
 /*
  * kuc_send() that leaves the kicking to a later kuc_flush() (or to the
  * next kuc_send()): for bursts of messages, so that a kernel that sleeps
- * is woken once per burst instead of up to once per message. The kernel
- * also looks at the ring on its own at its work rate, so a forgotten
- * flush delays messages but never loses them. Unlocked, like kuc_send().
+ * is woken once per burst instead of up to once per message. Until then
+ * the messages wait in the ring: an endpoint with a work or timer handler
+ * finds them when that runs next, one without only on the next kick.
+ * Unlocked, like kuc_send().
  */
 int kuc_send_more(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
 		  const void *data);
@@ -303,7 +304,8 @@ int kuc_send_locked(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
  * bytes directly in the ring and returns where its data goes; *@hdr_out
  * points at its header in the ring with length filled in (set type, id
  * and value there). Nothing is visible to the kernel until kuc_commit().
- * A reservation is undone by reserving again. Returns NULL with *@err set
+ * Reserving again or sending drops a reservation not committed (its
+ * space is simply reused). Returns NULL with *@err (if not NULL) set
  * to -EAGAIN, -EMSGSIZE, -EINVAL, -ESHUTDOWN or -EPROTO. The length the
  * kernel sees is always the reserved one. kuc_commit() returns 0,
  * -EINVAL (nothing reserved), -ESHUTDOWN or -EPROTO. Unlocked, like
@@ -316,10 +318,12 @@ int kuc_commit(struct kuc_channel *ch);
 /*
  * Zero-copy receive. kuc_peek() copies the next message's header to *@hdr
  * and points *@data at its data in the ring (valid until kuc_release(),
- * read-only). Never blocks: -EAGAIN when no message waits (poll kuc_fd()
- * for POLLIN). kuc_release() gives the message's space back; without a
- * message peeked it does nothing. Peeking again without releasing returns
- * the same message. Consumer side: one receiving thread.
+ * read-only). Never blocks: returns 0, -EAGAIN when no message waits
+ * (poll kuc_fd() for POLLIN), -EINVAL, -EBUSY (the endpoint thread runs),
+ * -ESHUTDOWN (after the last message) or -EPROTO. kuc_release() gives the
+ * message's space back; without a message peeked it does nothing. Peeking
+ * again without releasing returns the same message. Consumer side: one
+ * receiving thread.
  */
 int kuc_peek(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr,
 	     const void **data);

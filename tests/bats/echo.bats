@@ -1,0 +1,279 @@
+#!/usr/bin/env bats
+# Messages end to end: libkuc channels against the example module
+# kucomms_echo.ko (every message comes back; ECHO_TYPE_BROADCAST goes to
+# every connection). Runs in the VM as root (tests/vm/run). Figures worth
+# reading are printed as TAP comments ("# ...").
+
+load common
+
+DEV=kucomms_echo
+SYS=/sys/class/kucomms/$DEV
+ECHO_PARAMS=/sys/module/kucomms_echo/parameters
+CLIENT=$KUC_BUILD/progs/kuc_echo_client
+HOSTILE=$KUC_BUILD/progs/kuc_hostile
+
+setup() {
+	kuc_load
+	echo "$DEV" >"$KUC_CTL/create_device"
+	insmod "$KUC_ECHO_MODULE"
+}
+
+teardown() {
+	local pid
+	for pid in ${KUC_BG_PIDS:-}; do
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	if [ -d /sys/module/kucomms_echo ]; then
+		rmmod kucomms_echo
+	fi
+	kuc_loaded && kuc_remove_all
+	kuc_unload || true
+}
+
+# A figure to report: shown in the TAP output.
+note() {
+	echo "# $*" >&3
+}
+
+stat_of() {
+	cat "$SYS/$1"
+}
+
+# field NAME: the value of NAME=... in $output.
+field() {
+	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$output" | head -n 1
+}
+
+# Wait up to $2 seconds (default 10) until the shell condition $1 holds.
+wait_for() {
+	local i
+	for ((i = 0; i < ${2:-10} * 10; i++)); do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	kuc_fail "timed out waiting for: $1"
+}
+
+@test "open fails with ENXIO until the endpoint is registered" {
+	rmmod kucomms_echo
+	[ -c /dev/$DEV ]
+	[ "$(stat_of endpoint)" = none ]
+	run "$CLIENT" --count 1 "$DEV"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"open $DEV: ENXIO"* ]]
+	insmod "$KUC_ECHO_MODULE"
+	[ "$(stat_of endpoint)" = kucomms_echo ]
+	run "$CLIENT" --count 10 "$DEV"
+	[ "$status" -eq 0 ]
+}
+
+@test "open beyond max_connections fails with EBUSY" {
+	echo 2 >"$SYS/max_connections"
+	"$CLIENT" --mode hold --timeout 60000 "$DEV" >"$BATS_TEST_TMPDIR/h1" 3>&- &
+	KUC_BG_PIDS="$!"
+	"$CLIENT" --mode hold --timeout 60000 "$DEV" >"$BATS_TEST_TMPDIR/h2" 3>&- &
+	KUC_BG_PIDS+=" $!"
+	wait_for '[ "$(stat_of connections)" = 2 ]'
+	run "$CLIENT" --count 1 "$DEV"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"EBUSY"* ]]
+}
+
+@test "100,000 random-size messages through 4 KiB rings: none lost, backpressure" {
+	echo 4096 >"$SYS/ring_size"
+	full0=$(stat_of ring_full)
+	run "$CLIENT" --count 100000 --seed 7 "$DEV"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"sent=100000 received=100000 lost=0 dup=0 reorder=0 corrupt=0"* ]]
+	full=$(($(stat_of ring_full) - full0))
+	note "4 KiB rings: $output"
+	note "kernel found its ring full $full times; echo dropped $(cat $ECHO_PARAMS/dropped)"
+	# The kernel had to wait for room: backpressure, not loss.
+	[ "$full" -gt 0 ]
+	[ "$(cat $ECHO_PARAMS/dropped)" = 0 ]
+}
+
+@test "pingpong round trips" {
+	run "$CLIENT" --mode pingpong --count 2000 --max-size 1024 "$DEV"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	note "pingpong: $(tr '\n' ' ' <<<"$output")"
+}
+
+@test "each of 4 connections gets only its own replies" {
+	run "$CLIENT" --conns 4 --count 5000 --max-size 2048 "$DEV"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"sent=20000 received=20000 lost=0 dup=0 reorder=0 corrupt=0 foreign=0"* ]]
+	[ "$(stat_of connections)" = 0 ]
+}
+
+@test "a broadcast reaches every connection, in order" {
+	run "$CLIENT" --mode broadcast --conns 4 --count 500 --max-size 512 "$DEV"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# 500 messages, each received by all four connections.
+	[[ "$output" == *"sent=2000 received=2000 lost=0 dup=0 reorder=0 corrupt=0 foreign=0"* ]]
+}
+
+@test "4 threads send_locked on one channel: every thread's sequence intact" {
+	run "$CLIENT" --threads 4 --count 10000 --max-size 512 "$DEV"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"sent=40000 received=40000 lost=0 dup=0 reorder=0 corrupt=0 foreign=0"* ]]
+	note "threads: $output"
+}
+
+@test "library endpoint thread: messages, work and timer handlers" {
+	run "$CLIENT" --mode endpoint --count 10000 --max-size 1024 --duration 5 "$DEV"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"sent=10000 received=10000 lost=0 dup=0 reorder=0 corrupt=0"* ]]
+	note "endpoint: $(tr '\n' ' ' <<<"$output")"
+	# 100 Hz and 1 Hz within 10% (a 1 Hz count is whole: floor/ceil).
+	awk -v w="$(field work)" -v t="$(field timer)" -v s="$(field handler_secs)" \
+		'BEGIN { exit !(w >= 90 * s && w <= 110 * s && t >= int(0.9 * s) && t <= int(1.1 * s) + 1) }'
+}
+
+@test "unregistering the endpoint shuts an open connection down" {
+	"$CLIENT" --mode hold --timeout 60000 "$DEV" >"$BATS_TEST_TMPDIR/hold" 3>&- &
+	pid=$!
+	KUC_BG_PIDS=$pid
+	wait_for 'grep -q "^open" "$BATS_TEST_TMPDIR/hold"'
+	rmmod kucomms_echo
+	status=0
+	wait "$pid" || status=$?
+	KUC_BG_PIDS=
+	cat "$BATS_TEST_TMPDIR/hold"
+	[ "$status" -eq 0 ]
+	grep -q "^recv: ESHUTDOWN" "$BATS_TEST_TMPDIR/hold"
+	grep -q "^poll:.* POLLHUP" "$BATS_TEST_TMPDIR/hold"
+	grep -q "^send: ESHUTDOWN" "$BATS_TEST_TMPDIR/hold"
+	[ "$(stat_of connections)" = 0 ]
+}
+
+@test "kucomms cannot be unloaded while kucomms_echo uses it" {
+	run rmmod kucomms
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ -d /sys/module/kucomms ]
+	[ -c /dev/$DEV ]
+	run "$CLIENT" --count 10 "$DEV"
+	[ "$status" -eq 0 ]
+}
+
+@test "a client killed mid-stream leaves the device working" {
+	in0=$(stat_of msgs_in)
+	"$CLIENT" --count 100000000 "$DEV" >/dev/null 2>&1 3>&- &
+	pid=$!
+	KUC_BG_PIDS=$pid
+	wait_for '[ $(($(stat_of msgs_in) - in0)) -gt 2000 ]' 30
+	kill -9 "$pid"
+	wait "$pid" || true
+	KUC_BG_PIDS=
+	wait_for '[ "$(stat_of connections)" = 0 ]'
+	# Replies to the dead client were dropped; the next one loses none.
+	dropped=$(cat $ECHO_PARAMS/dropped)
+	note "killed client: $dropped replies dropped"
+	run "$CLIENT" --count 5000 "$DEV"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(cat $ECHO_PARAMS/dropped)" = "$dropped" ]
+}
+
+@test "hostile ring values break only their own connection (EPROTO)" {
+	local c fails=0 pe0 pe1
+	for c in $("$HOSTILE" list); do
+		pe0=$(stat_of protocol_errors)
+		run "$HOSTILE" "$DEV" "$c"
+		pe1=$(stat_of protocol_errors)
+		echo "$output"
+		echo "protocol_errors: $pe0 -> $pe1"
+		if [ "$status" -ne 0 ]; then
+			echo "FAIL: case $c exited $status"
+			fails=$((fails + 1))
+		elif [[ "$output" == *"kick=EPROTO"* ]]; then
+			# A breaking case: counted once.
+			[ "$pe1" -eq $((pe0 + 1)) ] ||
+				{ echo "FAIL: case $c: protocol_errors"; fails=$((fails + 1)); }
+		else
+			# A legal one: nothing counted.
+			[ "$pe1" -eq "$pe0" ] ||
+				{ echo "FAIL: case $c: protocol_errors"; fails=$((fails + 1)); }
+		fi
+	done
+	[ "$fails" -eq 0 ]
+	[ "$(stat_of connections)" = 0 ]
+	run "$CLIENT" --count 1000 "$DEV"
+	[ "$status" -eq 0 ]
+}
+
+@test "random garbage in every writable field for 10 s" {
+	pe0=$(stat_of protocol_errors)
+	run "$HOSTILE" -s 10 -S 12345 "$DEV" random
+	echo "$output"
+	[ "$status" -eq 0 ]
+	pe1=$(stat_of protocol_errors)
+	note "$output; protocol_errors +$((pe1 - pe0))"
+	[ "$pe1" -gt "$pe0" ]
+	run "$CLIENT" --count 1000 "$DEV"
+	[ "$status" -eq 0 ]
+}
+
+@test "the kernel runs work at 100 Hz and timer at 1 Hz" {
+	w0=$(cat $ECHO_PARAMS/work_runs) t0=$(cat $ECHO_PARAMS/timer_runs)
+	s0=$(stat_of work_runs)
+	start=$(date +%s%N)
+	sleep 5
+	w1=$(cat $ECHO_PARAMS/work_runs) t1=$(cat $ECHO_PARAMS/timer_runs)
+	s1=$(stat_of work_runs)
+	end=$(date +%s%N)
+	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+	note "over ${secs} s: work $((w1 - w0)) (sysfs $((s1 - s0))), timer $((t1 - t0))"
+	# +-10% of the elapsed time's share (about 450..550 and 4..6 over 5 s).
+	awk -v w=$((w1 - w0)) -v t=$((t1 - t0)) -v s="$secs" \
+		'BEGIN { exit !(w >= 90 * s && w <= 110 * s && t >= int(0.9 * s) && t <= int(1.1 * s) + 1) }'
+}
+
+@test "streaming 100,000 64-byte messages costs fewer than 1000 kicks" {
+	k0=$(stat_of kicks)
+	run "$CLIENT" --count 100000 --size 64 "$DEV"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	k=$(($(stat_of kicks) - k0))
+	ck=$(field kicks)
+	note "64-byte stream: $output; sysfs kicks +$k"
+	# The same with kuc_send_more() bursts, for comparison.
+	k0=$(stat_of kicks)
+	run "$CLIENT" --count 100000 --size 64 --batch "$DEV"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	note "64-byte stream, batched: $output; sysfs kicks +$(($(stat_of kicks) - k0))"
+	[ "$k" -lt 1000 ]
+	[ "$ck" -lt 1000 ]
+}
+
+@test "the idle kernel thread uses next to no CPU" {
+	pid=
+	for p in /proc/[0-9]*; do
+		if [ "$(cat "$p/comm" 2>/dev/null)" = kuc/echo ]; then
+			pid=${p#/proc/}
+		fi
+	done
+	[ -n "$pid" ]
+	# Fields 14 and 15 (utime, stime) in clock ticks; comm has no spaces.
+	c0=$(awk '{ print $14 + $15 }' /proc/$pid/stat)
+	sleep 2
+	c1=$(awk '{ print $14 + $15 }' /proc/$pid/stat)
+	# Not asleep for good: the echo module's work handler wakes it 100
+	# times a second. The debug kernel (lockdep, KASAN) makes each wake
+	# several times dearer, so it gets a looser bound.
+	limit=10
+	[[ "$(uname -r)" != *kucdebug* ]] || limit=40
+	note "kuc/echo (pid $pid) idle for 2 s: $((c1 - c0)) ticks of $(getconf CLK_TCK)/s (limit $limit)"
+	[ $((c1 - c0)) -lt "$limit" ]
+}
