@@ -144,22 +144,29 @@ install: all
 	install -m 0644 module/kucomms.ko $(DESTDIR)/lib/modules/$(KREL)/extra/
 	[ -n "$(DESTDIR)" ] || depmod -a $(KREL)
 	install -d $(DESTDIR)$(PREFIX)/include/kucomms $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 0644 include/kucomms/*.h libkuc/include/*.h $(DESTDIR)$(PREFIX)/include/kucomms/
+	install -m 0644 include/kucomms/kucomms_abi.h include/kucomms/kucomms_ring.h \
+		libkuc/include/kuc.h libkuc/include/kuc.hpp $(DESTDIR)$(PREFIX)/include/kucomms/
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libkuc.so.0 $(DESTDIR)$(PREFIX)/lib/libkuc.so
 	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 $(O)/kucomms.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
 	install -m 0755 $(O)/kucctl $(DESTDIR)$(PREFIX)/sbin/
-	install -d $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	for f in man/*.[0-9]; do \
+		sec=$${f##*.}; \
+		install -d $(DESTDIR)$(PREFIX)/share/man/man$$sec && \
+		install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man$$sec/ || exit 1; \
+	done
 	[ -n "$(DESTDIR)" ] || ldconfig
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KREL)/extra/kucomms.ko
 	rm -rf $(DESTDIR)$(PREFIX)/include/kucomms
 	rm -f $(DESTDIR)$(PREFIX)/lib/libkuc.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/kucomms.pc
-	rm -f $(DESTDIR)$(PREFIX)/sbin/kucctl $(DESTDIR)$(PREFIX)/share/man/man8/kucctl.8
+	rm -f $(DESTDIR)$(PREFIX)/sbin/kucctl
+	for f in man/*.[0-9]; do \
+		rm -f $(DESTDIR)$(PREFIX)/share/man/man$${f##*.}/$${f##*/}; \
+	done
 	[ -n "$(DESTDIR)" ] || depmod -a $(KREL)
 
 clean:

@@ -20,12 +20,20 @@ setup() {
 	for f in "lib/modules/$KREL/extra/kucomms.ko" usr/lib/libkuc.so.0 \
 		usr/lib/libkuc.so usr/lib/libkuc.a usr/lib/pkgconfig/kucomms.pc \
 		usr/include/kucomms/kucomms_abi.h usr/include/kucomms/kuc.h \
-		usr/sbin/kucctl usr/share/man/man8/kucctl.8; do
+		usr/include/kucomms/kucomms_ring.h usr/include/kucomms/kuc.hpp \
+		usr/sbin/kucctl usr/share/man/man8/kucctl.8 \
+		usr/share/man/man9/kucomms_kernel.9; do
 		[ -e "$dest/$f" ] || { echo "missing $f"; return 1; }
 	done
 	grep -q '^prefix=/usr$' "$dest/usr/lib/pkgconfig/kucomms.pc"
-	# The installed tool runs.
+	# Kernel-only header stays out of userspace.
+	[ ! -e "$dest/usr/include/kucomms/kucomms_kernel.h" ]
+	# The installed tool runs, and a program builds against the install.
 	"$dest/usr/sbin/kucctl" --version
+	printf '#include <kuc.h>\nint main(void){return kuc_version()[0] != 0 ? 0 : 1;}\n' >"$BATS_TEST_TMPDIR/p.c"
+	cc -I"$dest/usr/include/kucomms" -I"$dest/usr/include" -o "$BATS_TEST_TMPDIR/p" \
+		"$BATS_TEST_TMPDIR/p.c" "$dest/usr/lib/libkuc.a" -lpthread
+	"$BATS_TEST_TMPDIR/p"
 }
 
 @test "make clean leaves the tree exactly as cloned" {
