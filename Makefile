@@ -36,12 +36,12 @@ UNITS      := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
 LIB_SO     := $(O)/libkuc.so.0
 LIB_A      := $(O)/libkuc.a
 
-.PHONY: all module lib tools progs unit clean deps check check-debug demo install \
+.PHONY: all module lib tools progs examples unit clean deps check check-debug demo install \
         uninstall checkpatch help
 .SUFFIXES:
 .SECONDARY:
 
-all: module lib tools progs
+all: module lib tools progs examples
 
 help:
 	@sed -n 's/^#   //p' Makefile | head -n 1
@@ -85,6 +85,13 @@ KUCCTL_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(KUCCTL_SRCS))
 $(KUCCTL_OBJS): $(wildcard tools/kucctl/*.h)
 $(O)/kucctl: $(KUCCTL_OBJS) $(LIB_A)
 	$(CC) $(CFLAGS) -o $@ $^ -lpopt -ljansson
+
+# Userspace examples (examples/*/*.c that are not kernel modules).
+EXAMPLES   := $(O)/examples/echo_client
+examples: $(EXAMPLES)
+$(O)/examples/echo_client: examples/echo/echo_client.c $(LIB_A) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB_A) -lpthread
 
 progs: $(PROGS)
 $(O)/progs/%: tests/progs/%.c $(LIB_A) $(LIB_HDRS)

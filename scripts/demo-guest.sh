@@ -10,6 +10,8 @@ step() {
 }
 
 echo "demo: inside the VM, kernel $(uname -r)"
+echo
+echo "demo: 1. devices: create, list, errors, remove"
 step insmod "$top/module/kucomms.ko"
 step ls -l /sys/devices/virtual/kucomms/kucomms/
 step "$kucctl" create demo
@@ -27,7 +29,19 @@ echo "(exit status $?)"
 set -e
 step "$kucctl" remove demo
 step "$kucctl" remove shared
-step "$kucctl" list
+
+echo
+echo "demo: 2. messages: a kernel module (examples/echo) answers a program"
+step "$kucctl" create echo
+step insmod "$top/examples/echo/kucomms_echo.ko"
+step "$top/build/examples/echo_client" "hello, kernel" "kucomms says hi"
+echo
+echo "demo: 100,000 messages of random sizes through 4 KiB rings, each checked:"
+echo 4096 >/sys/class/kucomms/kucomms_echo/ring_size
+step "$top/build/progs/kuc_echo_client" --count 100000 echo
+step "$kucctl" show echo
+step rmmod kucomms_echo
+step "$kucctl" remove echo
 step rmmod kucomms
 echo
 echo "demo: done"
