@@ -69,6 +69,17 @@ wait_for() {
 	[ "$status" -eq 0 ]
 }
 
+@test "the endpoint may register before its device exists" {
+	rmmod kucomms_echo
+	echo "$DEV" >"$KUC_CTL/remove_device"
+	insmod "$KUC_ECHO_MODULE"
+	[ ! -e /dev/$DEV ]
+	echo "$DEV" >"$KUC_CTL/create_device"
+	[ "$(stat_of endpoint)" = kucomms_echo ]
+	run "$CLIENT" --count 100 "$DEV"
+	[ "$status" -eq 0 ]
+}
+
 @test "open beyond max_connections fails with EBUSY" {
 	echo 2 >"$SYS/max_connections"
 	"$CLIENT" --mode hold --timeout 60000 "$DEV" >"$BATS_TEST_TMPDIR/h1" 3>&- &
