@@ -5,7 +5,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 kucctl=$top/build/kucctl
 
 step() {
-	printf '\n$ %s\n' "$*"
+	printf '\n$'
+	printf ' %q' "$@"
+	printf '\n'
 	"$@"
 }
 
