@@ -123,19 +123,14 @@ static int create_run(const struct kucctl_cmd *cmd, int argc,
 	};
 	char name[KUCOMMS_NAME_MAX + 1], path[KUC_PATH_MAX];
 	struct create_perms perms;
-	const char *arg, *step, *cause;
+	const char *step, *cause;
 	poptContext ctx;
 	int ret, err, rerr;
 
 	ctx = poptGetContext(cmd->name, argc, argv, opts, 0);
 	ret = kucctl_parse_opts(cmd, ctx);
 	if (ret == KUCCTL_CONTINUE)
-		ret = kucctl_one_arg(cmd, ctx, "NAME", &arg);
-	if (ret == KUCCTL_CONTINUE) {
-		err = kuc_name_normalize(arg, name, sizeof(name));
-		if (err)
-			ret = kucctl_name_error(cmd->name, arg, err);
-	}
+		ret = kucctl_name_arg(cmd, ctx, name, sizeof(name));
 	if (ret == KUCCTL_CONTINUE)
 		ret = create_parse_perms(cmd, mode, owner, group, &perms);
 	if (ret != KUCCTL_CONTINUE)

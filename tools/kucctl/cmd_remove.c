@@ -12,21 +12,15 @@ static int remove_run(const struct kucctl_cmd *cmd, int argc,
 		POPT_TABLEEND
 	};
 	char name[KUCOMMS_NAME_MAX + 1];
-	const char *arg;
 	poptContext ctx;
 	int ret, err;
 
 	ctx = poptGetContext(cmd->name, argc, argv, opts, 0);
 	ret = kucctl_parse_opts(cmd, ctx);
 	if (ret == KUCCTL_CONTINUE)
-		ret = kucctl_one_arg(cmd, ctx, "NAME", &arg);
+		ret = kucctl_name_arg(cmd, ctx, name, sizeof(name));
 	if (ret != KUCCTL_CONTINUE)
 		goto out;
-	err = kuc_name_normalize(arg, name, sizeof(name));
-	if (err) {
-		ret = kucctl_name_error(cmd->name, arg, err);
-		goto out;
-	}
 	err = kuc_device_remove(name);
 	ret = err ? kucctl_fail(cmd->name, name, err) : KUCCTL_EXIT_OK;
 out:

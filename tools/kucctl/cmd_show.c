@@ -61,21 +61,15 @@ static int show_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 	};
 	char name[KUCOMMS_NAME_MAX + 1];
 	struct kuc_device_stats st;
-	const char *arg;
 	poptContext ctx;
 	int ret, err;
 
 	ctx = poptGetContext(cmd->name, argc, argv, opts, 0);
 	ret = kucctl_parse_opts(cmd, ctx);
 	if (ret == KUCCTL_CONTINUE)
-		ret = kucctl_one_arg(cmd, ctx, "NAME", &arg);
+		ret = kucctl_name_arg(cmd, ctx, name, sizeof(name));
 	if (ret != KUCCTL_CONTINUE)
 		goto out;
-	err = kuc_name_normalize(arg, name, sizeof(name));
-	if (err) {
-		ret = kucctl_name_error(cmd->name, arg, err);
-		goto out;
-	}
 	err = kuc_device_stats(name, &st);
 	if (err) {
 		ret = kucctl_fail(cmd->name, name, err);

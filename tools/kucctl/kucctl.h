@@ -38,6 +38,8 @@ void kucctl_cmd_help(const struct kucctl_cmd *cmd);
 int kucctl_parse_opts(const struct kucctl_cmd *cmd, poptContext ctx);
 int kucctl_one_arg(const struct kucctl_cmd *cmd, poptContext ctx,
 		   const char *what, const char **arg);
+int kucctl_name_arg(const struct kucctl_cmd *cmd, poptContext ctx,
+		    char *name, size_t size);
 int kucctl_no_args(const struct kucctl_cmd *cmd, poptContext ctx);
 
 /* report.c: every message kucctl prints on stderr goes through here. */

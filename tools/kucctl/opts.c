@@ -2,6 +2,8 @@
 /* Option and argument handling shared by the subcommands (popt). */
 #include <popt.h>
 
+#include <kuc.h>
+
 #include "kucctl.h"
 
 /*
@@ -43,6 +45,23 @@ int kucctl_one_arg(const struct kucctl_cmd *cmd, poptContext ctx,
 			kucctl_printable(args[1], buf, sizeof(buf)));
 	*arg = args[0];
 	return KUCCTL_CONTINUE;
+}
+
+/*
+ * Take the one positional argument, a device name with or without the
+ * kucomms_ prefix, and store its full form in @name (@size bytes).
+ */
+int kucctl_name_arg(const struct kucctl_cmd *cmd, poptContext ctx,
+		    char *name, size_t size)
+{
+	const char *arg;
+	int ret, err;
+
+	ret = kucctl_one_arg(cmd, ctx, "NAME", &arg);
+	if (ret != KUCCTL_CONTINUE)
+		return ret;
+	err = kuc_name_normalize(arg, name, size);
+	return err ? kucctl_name_error(cmd->name, arg, err) : KUCCTL_CONTINUE;
 }
 
 int kucctl_no_args(const struct kucctl_cmd *cmd, poptContext ctx)
