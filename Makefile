@@ -25,8 +25,16 @@ SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 LIB_SRCS   := $(wildcard libkuc/*.c)
 LIB_HDRS   := $(wildcard libkuc/include/*.h) $(wildcard include/kucomms/*.h)
-KUCCTL_SRCS := $(wildcard tools/kucctl/*.c)
-TOOLS      := kucctl
+# Every directory tools/NAME/ builds the tool $(O)/NAME from its *.c;
+# TOOL_LIBS_NAME lists the libraries it links besides libkuc.
+TOOLS      := $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c))))
+TOOLS      := $(sort $(TOOLS))
+TOOL_LIBS_kucctl  := -lpopt -ljansson
+TOOL_LIBS_kucsend := -lpopt -ljansson -lreadline
+TOOL_LIBS_kucdump := -lpopt -ljansson
+# Where make install puts each tool: sbin for administration, bin otherwise.
+TOOL_DIR_kucctl   := sbin
+TOOL_DIR_kucdump  := sbin
 # Test programs (tests/progs/*.c) run by the bats suites, in the VM too.
 PROG_SRCS  := $(wildcard tests/progs/*.c)
 PROGS      := $(patsubst tests/progs/%.c,$(O)/progs/%,$(PROG_SRCS))
@@ -81,10 +89,13 @@ $(O)/kucomms.pc: libkuc/kucomms.pc.in Makefile
 
 # Tools link the static library: they run from the build tree and in the
 # VM without LD_LIBRARY_PATH.
-KUCCTL_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(KUCCTL_SRCS))
-$(KUCCTL_OBJS): $(wildcard tools/kucctl/*.h)
-$(O)/kucctl: $(KUCCTL_OBJS) $(LIB_A)
-	$(CC) $(CFLAGS) -o $@ $^ -lpopt -ljansson
+define tool_rule
+$(1)_OBJS := $$(patsubst %.c,$$(O)/obj/%.o,$$(wildcard tools/$(1)/*.c))
+$$($(1)_OBJS): $$(wildcard tools/$(1)/*.h)
+$$(O)/$(1): $$($(1)_OBJS) $$(LIB_A)
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(TOOL_LIBS_$(1)) -lpthread
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
 # Userspace examples (examples/*/*.c that are not kernel modules).
 EXAMPLES   := $(O)/examples/echo_client
@@ -158,7 +169,8 @@ install: all
 	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 $(O)/kucomms.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
-	install -m 0755 $(O)/kucctl $(DESTDIR)$(PREFIX)/sbin/
+	$(foreach t,$(TOOLS),install -m 0755 $(O)/$(t) \
+		$(DESTDIR)$(PREFIX)/$(or $(TOOL_DIR_$(t)),bin)/ &&) true
 	for f in man/*.[0-9]; do \
 		sec=$${f##*.}; \
 		install -d $(DESTDIR)$(PREFIX)/share/man/man$$sec && \
@@ -170,7 +182,7 @@ uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KREL)/extra/kucomms.ko
 	rm -rf $(DESTDIR)$(PREFIX)/include/kucomms
 	rm -f $(DESTDIR)$(PREFIX)/lib/libkuc.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/kucomms.pc
-	rm -f $(DESTDIR)$(PREFIX)/sbin/kucctl
+	rm -f $(foreach t,$(TOOLS),$(DESTDIR)$(PREFIX)/$(or $(TOOL_DIR_$(t)),bin)/$(t))
 	for f in man/*.[0-9]; do \
 		rm -f $(DESTDIR)$(PREFIX)/share/man/man$${f##*.}/$${f##*/}; \
 	done
