@@ -38,6 +38,8 @@ TOOL_DIR_kucdump  := sbin
 # Test programs (tests/progs/*.c) run by the bats suites, in the VM too.
 PROG_SRCS  := $(wildcard tests/progs/*.c)
 PROGS      := $(patsubst tests/progs/%.c,$(O)/progs/%,$(PROG_SRCS))
+CXX_PROGS  := $(patsubst tests/progs/%.cpp,$(O)/progs/%,$(wildcard tests/progs/*.cpp))
+TSAN_PROGS := $(O)/tsan-progs/kuc_echo_client
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNITS      := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
 
@@ -104,10 +106,31 @@ $(O)/examples/echo_client: examples/echo/echo_client.c $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB_A) -lpthread
 
-progs: $(PROGS)
+progs: $(PROGS) $(CXX_PROGS) $(TSAN_PROGS)
 $(O)/progs/%: tests/progs/%.c $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Iexamples/echo $(CFLAGS) $(WARN) -o $@ $< $(LIB_A) -lpthread
+
+# C++ test programs: kuc.h and kuc.hpp must compile cleanly as C++17.
+# Not with -Wshadow: in C++ the functions kuc_channel_stats() and
+# kuc_device_stats() hide the constructors of their structs of the same
+# name (a C naming habit; callers write "struct kuc_channel_stats").
+CXX        ?= c++
+CXXWARN    := -Wall -Wextra -Wformat=2
+ifeq ($(WERROR),1)
+CXXWARN    += -Werror
+endif
+$(O)/progs/%: tests/progs/%.cpp $(LIB_A) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -D_GNU_SOURCE -Iinclude -Ilibkuc/include $(CFLAGS) \
+		$(CXXWARN) -o $@ $< $(LIB_A) -lpthread
+
+# The test programs again, built with TSan against a TSan libkuc, so the
+# thread-safety kuc.h documents is checked on real channels in the VM.
+$(O)/tsan-progs/%: tests/progs/%.c $(LIB_TOBJS) $(LIB_HDRS) $(LIB_PRIV_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Iexamples/echo $(CFLAGS) $(WARN) $(TSANFLAGS) \
+		-o $@ $< $(LIB_TOBJS) -lpthread
 
 # Unit tests build with ASan/UBSan against the sanitized library objects.
 unit: $(addprefix $(O)/unit/,$(UNITS))
