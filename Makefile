@@ -125,13 +125,6 @@ $(O)/progs/%: tests/progs/%.cpp $(LIB_A) $(LIB_HDRS)
 	$(CXX) -std=c++17 -D_GNU_SOURCE -Iinclude -Ilibkuc/include $(CFLAGS) \
 		$(CXXWARN) -o $@ $< $(LIB_A) -lpthread
 
-# The test programs again, built with TSan against a TSan libkuc, so the
-# thread-safety kuc.h documents is checked on real channels in the VM.
-$(O)/tsan-progs/%: tests/progs/%.c $(LIB_TOBJS) $(LIB_HDRS) $(LIB_PRIV_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Iexamples/echo $(CFLAGS) $(WARN) $(TSANFLAGS) \
-		-o $@ $< $(LIB_TOBJS) -lpthread
-
 # Unit tests build with ASan/UBSan against the sanitized library objects.
 unit: $(addprefix $(O)/unit/,$(UNITS))
 $(O)/unit/%: tests/unit/%.c $(LIB_SOBJS) $(LIB_HDRS)
@@ -164,6 +157,13 @@ $(O)/tsan/%: tests/tsan/%.c $(LIB_TOBJS) $(LIB_HDRS) $(LIB_PRIV_HDRS) \
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(TSANFLAGS) -o $@ $< $(LIB_TOBJS) \
 		-lpthread
+
+# The test programs again, built with TSan against a TSan libkuc, so the
+# thread-safety kuc.h documents is checked on real channels in the VM.
+$(O)/tsan-progs/%: tests/progs/%.c $(LIB_TOBJS) $(LIB_HDRS) $(LIB_PRIV_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Iexamples/echo $(CFLAGS) $(WARN) $(TSANFLAGS) \
+		-o $@ $< $(LIB_TOBJS) -lpthread
 
 deps:
 	@bash scripts/deps.sh
