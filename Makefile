@@ -98,11 +98,20 @@ endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
 # Userspace examples (examples/*/*.c that are not kernel modules).
-EXAMPLES   := $(O)/examples/echo_client
+EXAMPLES   := $(O)/examples/echo_client $(O)/examples/kucomms_echo_user
 examples: $(EXAMPLES)
 $(O)/examples/echo_client: examples/echo/echo_client.c $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB_A) -lpthread
+# The echo endpoint in userspace: echo_handlers.c is also kucomms_echo.ko's
+# source, kernel style, whose handlers leave parameters unused.
+$(O)/examples/kucomms_echo_user: examples/echo/echo_user.c \
+		examples/echo/echo_handlers.c $(wildcard examples/echo/*.h) \
+		$(LIB_A) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-unused-parameter -o $@ \
+		examples/echo/echo_user.c examples/echo/echo_handlers.c \
+		$(LIB_A) -lpthread
 
 progs: $(PROGS)
 $(O)/progs/%: tests/progs/%.c $(LIB_A) $(LIB_HDRS)
