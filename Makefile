@@ -172,6 +172,7 @@ install: all
 	[ -n "$(DESTDIR)" ] || depmod -a $(KREL)
 	install -d $(DESTDIR)$(PREFIX)/include/kucomms $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 0644 include/kucomms/kucomms_abi.h include/kucomms/kucomms_ring.h \
+		include/kucomms/kucomms_shm.h include/kucomms/kucomms_endpoint.h \
 		libkuc/include/kuc.h libkuc/include/kuc.hpp $(DESTDIR)$(PREFIX)/include/kucomms/
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libkuc.so.0 $(DESTDIR)$(PREFIX)/lib/libkuc.so

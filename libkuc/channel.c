@@ -358,8 +358,11 @@ static int kuc_rx_peek(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr,
 		ch->rx_peeked_len = hdr->length;
 		return 0;
 	}
-	if (rec != -EAGAIN)
-		return ch->ops->rx_broken(ch);
+	if (rec != -EAGAIN) {
+		/* A shm server drops a client that broke the ring: waits on. */
+		ret = ch->ops->rx_broken(ch);
+		return ret == -ENOTCONN ? -EAGAIN : ret;
+	}
 	/* A shm server without a client waits for one like for a message. */
 	return ret && ret != -ENOTCONN ? ret : -EAGAIN;
 }
