@@ -117,10 +117,10 @@ static int kuc_shm_map(int fd, uint64_t ring_size, struct kuc_shm_map **out)
 	}
 	m->pages = p;
 	m->c2s = kuc_mirror_map(ring_size, fd,
-				(off_t)KUCOMMS_SHM_C2S_DATA(ring_size),
+				(off_t)kucomms_shm_c2s_data(),
 				PROT_READ | PROT_WRITE);
 	m->s2c = m->c2s ? kuc_mirror_map(ring_size, fd,
-					 (off_t)KUCOMMS_SHM_S2C_DATA(ring_size),
+					 (off_t)kucomms_shm_s2c_data(ring_size),
 					 PROT_READ | PROT_WRITE) : NULL;
 	if (!m->s2c) {
 		ret = -errno;
@@ -785,7 +785,7 @@ int kuc_pair_open(size_t ring_size, struct kuc_channel **a,
 	fd = memfd_create("kucomms-pair", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (ftruncate(fd, (off_t)KUCOMMS_SHM_SIZE(ring_size))) {
+	if (ftruncate(fd, (off_t)kucomms_shm_size(ring_size))) {
 		ret = -errno;
 		close(fd);
 		return ret;

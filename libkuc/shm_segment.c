@@ -102,10 +102,10 @@ int kuc_shm_validate(int fd, uint64_t *ring_size, char *why, size_t why_size)
 			 (unsigned long long)h.ring_size);
 		return -EPROTO;
 	}
-	if ((uint64_t)st.st_size != KUCOMMS_SHM_SIZE(h.ring_size)) {
+	if ((uint64_t)st.st_size != kucomms_shm_size(h.ring_size)) {
 		snprintf(why, why_size, "size %lld, header says %llu",
 			 (long long)st.st_size,
-			 (unsigned long long)KUCOMMS_SHM_SIZE(h.ring_size));
+			 (unsigned long long)kucomms_shm_size(h.ring_size));
 		return -EPROTO;
 	}
 	*ring_size = h.ring_size;
@@ -162,7 +162,7 @@ int kuc_shm_create(const char *name, uint64_t ring_size, mode_t mode)
 		return -errno;
 	kuc_shm_hdr_init(&h, ring_size);
 	/* Not subject to the umask: the mode asked for is the mode. */
-	if (fchmod(fd, mode) || ftruncate(fd, KUCOMMS_SHM_SIZE(ring_size)) ||
+	if (fchmod(fd, mode) || ftruncate(fd, kucomms_shm_size(ring_size)) ||
 	    pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
 		ret = -errno;
 		shm_unlink(shm_name);

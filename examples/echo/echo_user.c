@@ -24,7 +24,7 @@
 #include "echo_handlers.h"
 #include "kucomms_echo.h"
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	fprintf(f, "usage: kucomms_echo_user [-c] [-s BYTES] [NAME]\n"
 		"  -c        create the segment /dev/shm/NAME if missing\n"
@@ -56,17 +56,17 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			usage(stdout);
+			print_usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			print_usage(stderr);
 			return 2;
 		}
 	}
 	if (optind < argc)
 		name = argv[optind++];
 	if (optind < argc) {
-		usage(stderr);
+		print_usage(stderr);
 		return 2;
 	}
 	if (create) {

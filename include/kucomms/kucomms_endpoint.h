@@ -42,9 +42,12 @@
 #define HZ 1000
 #endif
 
-typedef struct {
+/* The kernel's atomic64_t (a typedef there) as a plain struct. */
+struct kucomms_atomic64 {
 	long long counter;
-} atomic64_t;
+};
+
+#define atomic64_t struct kucomms_atomic64
 
 static inline void atomic64_add(long long n, atomic64_t *v)
 {

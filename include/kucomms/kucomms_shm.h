@@ -53,13 +53,21 @@
 #define KUCOMMS_SHM_S2C_CONS	4
 
 /* Bytes of a segment whose rings have @ring_size bytes each. */
-#define KUCOMMS_SHM_SIZE(ring_size) \
-	((__u64)KUCOMMS_SHM_HDR_PAGES * KUCOMMS_PAGE_SIZE + 2 * (ring_size))
+static inline __u64 kucomms_shm_size(__u64 ring_size)
+{
+	return (__u64)KUCOMMS_SHM_HDR_PAGES * KUCOMMS_PAGE_SIZE + 2 * ring_size;
+}
+
 /* Offsets of the two data areas. */
-#define KUCOMMS_SHM_C2S_DATA(ring_size) \
-	((__u64)KUCOMMS_SHM_HDR_PAGES * KUCOMMS_PAGE_SIZE)
-#define KUCOMMS_SHM_S2C_DATA(ring_size) \
-	(KUCOMMS_SHM_C2S_DATA(ring_size) + (ring_size))
+static inline __u64 kucomms_shm_c2s_data(void)
+{
+	return (__u64)KUCOMMS_SHM_HDR_PAGES * KUCOMMS_PAGE_SIZE;
+}
+
+static inline __u64 kucomms_shm_s2c_data(__u64 ring_size)
+{
+	return kucomms_shm_c2s_data() + ring_size;
+}
 
 /* The byte each side locks while attached (F_OFD_SETLK, F_WRLCK). */
 #define KUCOMMS_SHM_LOCK_SERVER	0
