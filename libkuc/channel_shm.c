@@ -62,6 +62,7 @@ struct kuc_shm {
 					 * server: client_gen served */
 	bool connected;			/* server: a client is served */
 	bool peer_dead;			/* its lock is gone */
+	int64_t next_probe;		/* when to check its lock again */
 	int final;			/* a sticky error */
 };
 
@@ -192,6 +193,28 @@ static bool kuc_shm_peer_alive(struct kuc_shm *s)
 						 KUCOMMS_SHM_LOCK_SERVER);
 }
 
+/*
+ * Check the peer's lock, at most once per KUC_SHM_PROBE_MS however short
+ * the sleeps. The sending and the receiving side may both get here:
+ * the two fields are atomics, and a check made twice is harmless.
+ */
+static void kuc_shm_probe(struct kuc_shm *s)
+{
+	int64_t now = kuc_now_ns();
+
+	if (now < __atomic_load_n(&s->next_probe, __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&s->next_probe, now + KUC_SHM_PROBE_MS * NSEC_PER_MSEC,
+			 __ATOMIC_RELAXED);
+	if (!kuc_shm_peer_alive(s))
+		__atomic_store_n(&s->peer_dead, true, __ATOMIC_RELAXED);
+}
+
+static bool kuc_shm_dead(const struct kuc_shm *s)
+{
+	return __atomic_load_n(&s->peer_dead, __ATOMIC_RELAXED);
+}
+
 /* Server: a new client moved client_gen: serve it from position 0. */
 static void kuc_shm_accept(struct kuc_channel *ch, uint32_t gen)
 {
@@ -201,7 +224,7 @@ static void kuc_shm_accept(struct kuc_channel *ch, uint32_t gen)
 	kuc_shm_rings(ch);
 	s->peer_gen = gen;
 	s->connected = true;
-	s->peer_dead = false;
+	__atomic_store_n(&s->peer_dead, false, __ATOMIC_RELAXED);
 	kuc_st(&s->hdr->conn_state, KUCOMMS_SHM_CONN_OPEN);
 	kuc_st(&s->hdr->server_ack, gen);
 	kuc_futex_wake(&s->hdr->server_ack, INT_MAX);
@@ -222,7 +245,7 @@ static int kuc_shm_server_state(struct kuc_channel *ch)
 	if (!s->connected)
 		return -ENOTCONN;
 	if (kuc_ld(&s->hdr->client_state) == KUCOMMS_SHM_ATTACHED &&
-	    !s->peer_dead)
+	    !kuc_shm_dead(s))
 		return 0;
 	/* The client went away: a pair's server sees a shutdown. */
 	if (s->pair)
@@ -245,7 +268,7 @@ static int kuc_shm_client_state(struct kuc_channel *ch)
 		return s->final;
 	st = kuc_ld(&h->server_state);
 	if (kuc_ld(&h->server_gen) != s->peer_gen ||
-	    kuc_ld(&h->server_ack) != s->my_gen || s->peer_dead)
+	    kuc_ld(&h->server_ack) != s->my_gen || kuc_shm_dead(s))
 		return -ECONNRESET;	/* not final: drain first */
 	if (kuc_ld(&h->conn_state) != KUCOMMS_SHM_CONN_OPEN)
 		return s->final = -EPROTO;
@@ -320,8 +343,7 @@ static int kuc_shm_sleep(struct kuc_channel *ch, const uint32_t *const w[2],
 	if (ret == -EINTR)
 		return -EINTR;
 	if (ret == -ETIMEDOUT) {
-		if (!kuc_shm_peer_alive(ch->shm))
-			ch->shm->peer_dead = true;
+		kuc_shm_probe(ch->shm);
 		if (left_ns <= slice)
 			return -ETIMEDOUT;
 	}
@@ -412,7 +434,7 @@ static bool kuc_shm_client_gone(struct kuc_channel *ch)
 	struct kuc_shm *s = ch->shm;
 
 	return s->server && !s->pair &&
-	       (s->peer_dead ||
+	       (kuc_shm_dead(s) ||
 		kuc_ld(&s->hdr->client_state) != KUCOMMS_SHM_ATTACHED);
 }
 
@@ -676,15 +698,21 @@ int kuc_serve(const char *name, struct kuc_channel **out)
 	if (ret)
 		goto fail;
 	s->hdr = (struct kucomms_shm_hdr *)s->map->pages;
-	kuc_shm_reset_own(ch);
-	kuc_shm_rings(ch);
-	/* Clients attached before us are not ours: wait for the next. */
+	/*
+	 * Clients attached before us are not ours: wait for the next. The
+	 * new generation goes out before our pages are zeroed, so that a
+	 * client of our predecessor that sees them zeroed sees it too and
+	 * reports a reset, not a corrupt ring.
+	 */
 	s->peer_gen = kuc_ld(&s->hdr->client_gen);
 	s->my_gen = kuc_ld(&s->hdr->server_gen) + 1;
-	kuc_st(&s->hdr->conn_state, KUCOMMS_SHM_CONN_OPEN);
-	kuc_st(&s->hdr->server_ack, s->peer_gen);
 	kuc_st(&s->hdr->server_pid, (uint32_t)getpid());
 	kuc_st(&s->hdr->server_gen, s->my_gen);
+	kuc_st(&s->hdr->server_ack, s->peer_gen);
+	kuc_st(&s->hdr->conn_state, KUCOMMS_SHM_CONN_OPEN);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	kuc_shm_reset_own(ch);
+	kuc_shm_rings(ch);
 	kuc_st(&s->hdr->server_state, KUCOMMS_SHM_ATTACHED);
 	/* A client of our predecessor may sleep: it must see the reset. */
 	kuc_shm_wake_peer(ch);
@@ -712,7 +740,7 @@ static int kuc_shm_await_accept(struct kuc_channel *ch, uint32_t gen)
 			return -ENXIO;
 		ret = kuc_shm_sleep(ch, w, e, 1, kuc_deadline_left(&dl),
 				    &ch->rx_st.waits);
-		if (s->peer_dead)
+		if (kuc_shm_dead(s))
 			return -ENXIO;
 		if (ret)
 			return ret;
