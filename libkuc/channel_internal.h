@@ -13,9 +13,12 @@
  *   pair    both sides of such a segment in one process, over a memfd
  *           (channel_shm.c too).
  * Everything else (send, receive, zero-copy, the endpoint thread) is one
- * copy in channel.c and endpoint.c. Each side's private state is grouped
- * below, so that one sending and one receiving thread never write the
- * same field.
+ * copy in channel.c. Each side's private state is grouped below, so that
+ * one sending and one receiving thread never write the same field.
+ *
+ * Every message of every kind passes kuc_publish()/kuc_commit() (sent)
+ * and kuc_rx_consume() (received) in channel.c: the place for a traffic
+ * tap (kucdump) on channels that have no kernel to watch them.
  */
 #ifndef KUC_CHANNEL_INTERNAL_H
 #define KUC_CHANNEL_INTERNAL_H
