@@ -163,15 +163,21 @@ static int kuc_dev_wait_room(struct kuc_channel *ch, uint64_t need,
 	return 0;
 }
 
+/* kuc_wait(): poll(2) itself, which also looks once with a time-out 0. */
 static int kuc_dev_wait(struct kuc_channel *ch, short events,
 			const struct kuc_deadline *dl)
 {
-	short revents = 0;
-	int ret = kuc_poll_fd(ch, events, dl, &revents, &ch->rx_st.waits);
+	struct pollfd p = { .fd = ch->fd, .events = events };
+	int64_t left = kuc_deadline_left(dl);
+	struct timespec ts = kuc_ns_to_ts(left == INT64_MAX ? 0 : left);
+	int n;
 
-	if (ret == -ETIMEDOUT)
-		return 0;
-	return ret ? ret : revents;
+	if (left)
+		kuc_count(&ch->rx_st.waits, 1);
+	n = ppoll(&p, 1, left == INT64_MAX ? NULL : &ts, NULL);
+	if (n < 0)
+		return -errno;
+	return n ? p.revents : 0;
 }
 
 static int kuc_dev_ep_setup(struct kuc_channel *ch)
