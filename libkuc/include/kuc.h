@@ -521,8 +521,9 @@ struct kuc_channel_stats {
 	uint64_t bytes_sent;		/* their data bytes */
 	uint64_t msgs_received;		/* messages consumed */
 	uint64_t bytes_received;	/* their data bytes */
-	uint64_t kicks;			/* KUCOMMS_IOC_KICK calls */
-	uint64_t waits;			/* sleeps in poll(2) (or short naps) */
+	uint64_t kicks;			/* wakeup calls: KUCOMMS_IOC_KICK,
+					 * FUTEX_WAKE for shm and pairs */
+	uint64_t waits;			/* sleeps: poll(2), futex, short naps */
 	uint64_t full;			/* sends that found the ring full */
 };
 
