@@ -23,7 +23,8 @@ fi
 
 if [ -n "$why" ]; then
 	echo "demo: $why: no kernel module and no VM; showing the shared-memory"
-	echo "demo: channels, which need neither (run 'make demo' as root for the rest)"
+	echo "demo: channels, which need neither (the kernel part needs root,"
+	echo "demo: QEMU and kernel headers, and KUC_DEMO unset)"
 	echo "demo: building libkuc, the tools and the examples"
 	make -s lib tools progs examples
 	exec bash scripts/demo-shm.sh
