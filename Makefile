@@ -100,11 +100,20 @@ endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
 # Userspace examples (examples/*/*.c that are not kernel modules).
-EXAMPLES   := $(O)/examples/echo_client
+EXAMPLES   := $(O)/examples/echo_client $(O)/examples/kucomms_echo_user
 examples: $(EXAMPLES)
 $(O)/examples/echo_client: examples/echo/echo_client.c $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB_A) -lpthread
+# The echo endpoint in userspace: echo_handlers.c is also kucomms_echo.ko's
+# source, kernel style, whose handlers leave parameters unused.
+$(O)/examples/kucomms_echo_user: examples/echo/echo_user.c \
+		examples/echo/echo_handlers.c $(wildcard examples/echo/*.h) \
+		$(LIB_A) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-unused-parameter -o $@ \
+		examples/echo/echo_user.c examples/echo/echo_handlers.c \
+		$(LIB_A) -lpthread
 
 progs: $(PROGS) $(CXX_PROGS) $(TSAN_PROGS)
 $(O)/progs/%: tests/progs/%.c $(LIB_A) $(LIB_HDRS)
@@ -186,6 +195,7 @@ install: all
 	[ -n "$(DESTDIR)" ] || depmod -a $(KREL)
 	install -d $(DESTDIR)$(PREFIX)/include/kucomms $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 0644 include/kucomms/kucomms_abi.h include/kucomms/kucomms_ring.h \
+		include/kucomms/kucomms_shm.h include/kucomms/kucomms_endpoint.h \
 		libkuc/include/kuc.h libkuc/include/kuc.hpp $(DESTDIR)$(PREFIX)/include/kucomms/
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libkuc.so.0 $(DESTDIR)$(PREFIX)/lib/libkuc.so

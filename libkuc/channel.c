@@ -1,41 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * Channels: a connection to a kernel endpoint through /dev/kucomms_NAME.
- *
- * All ring logic is kucomms_ring.h's; this file only maps the rings,
- * decides when to sleep and when to wake the kernel:
- *   - after publishing, the kernel is kicked (KUCOMMS_IOC_KICK) only when
- *     it announced that it sleeps (NEED_WAKEUP), and only once until it
- *     made progress;
- *   - a receiver that found its ring empty sleeps in poll(POLLIN): the
- *     kernel wakes poll() waiters when it publishes;
- *   - a sender that found its ring full sleeps in poll(POLLOUT), which the
- *     kernel reports while the ring is at most half full;
- *   - the kernel waits for room in the k2u ring without being told when
- *     it appears, so after consuming, a receiver that sees the kernel
- *     found the ring full (its producer's full counter moved) kicks it
- *     once at least half of the ring is free again.
+ * Channels: everything about a channel that does not depend on its
+ * transport (channel_internal.h): sending, receiving, zero-copy, the
+ * decision when the peer must be woken, and the endpoint thread. All ring
+ * logic is kucomms_ring.h's; how the peer is woken and how we sleep is
+ * the transport's (channel_device.c, channel_shm.c).
  */
-#define _FILE_OFFSET_BITS 64	/* KUCOMMS_MMAP_RW is beyond 4 GiB */
-
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
+
+#include <kucomms/kucomms_shm.h>
 
 #include "channel_internal.h"
 
-#define NSEC_PER_MSEC		1000000LL
-#define NSEC_PER_SEC		1000000000LL
 #define KUC_WORK_PERIOD_NS	(NSEC_PER_SEC / 100)
 #define KUC_TIMER_PERIOD_NS	NSEC_PER_SEC
 /* Missed periods caught up on before the schedule restarts (as the kernel). */
@@ -48,248 +28,44 @@
  * never will (it could not allocate, say).
  */
 #define KUC_KICK_SUPPRESS_MAX	256
-/* Naps of a sender whose record does not fit although POLLOUT is ready. */
-#define KUC_NAP_MIN_NS		(50 * 1000LL)
-#define KUC_NAP_MAX_NS		NSEC_PER_MSEC
-
 /* The endpoint thread's channel, for the -EDEADLK check of a handler. */
 static _Thread_local struct kuc_channel *kuc_ep_current;
 
-/* ---- time ----------------------------------------------------------- */
-
-static int64_t kuc_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
-static struct timespec kuc_ns_to_ts(int64_t ns)
-{
-	struct timespec ts = {
-		.tv_sec = ns / NSEC_PER_SEC,
-		.tv_nsec = ns % NSEC_PER_SEC,
-	};
-
-	return ts;
-}
-
-/* A time-out in milliseconds as an absolute deadline: -1 never, 0 now. */
-struct kuc_deadline {
-	int64_t at;
-	bool forever;
-	bool none;		/* timeout 0: never wait */
-};
-
-static struct kuc_deadline kuc_deadline(int timeout_ms)
-{
-	struct kuc_deadline dl = {
-		.forever = timeout_ms < 0,
-		.none = timeout_ms == 0,
-	};
-
-	if (timeout_ms > 0)
-		dl.at = kuc_now_ns() + timeout_ms * NSEC_PER_MSEC;
-	return dl;
-}
-
-/* Nanoseconds left, 0 once passed; INT64_MAX for ever. */
-static int64_t kuc_deadline_left(const struct kuc_deadline *dl)
-{
-	int64_t left;
-
-	if (dl->forever)
-		return INT64_MAX;
-	if (dl->none)
-		return 0;
-	left = dl->at - kuc_now_ns();
-	return left > 0 ? left : 0;
-}
-
-/*
- * One poll() of the channel's file until @dl. Returns 0 with *@revents
- * set, -ETIMEDOUT, -EINTR or another negative errno.
- */
-static int kuc_poll_fd(struct kuc_channel *ch, short events,
-		       const struct kuc_deadline *dl, short *revents,
-		       uint64_t *waits)
-{
-	struct pollfd p = { .fd = ch->fd, .events = events };
-	int64_t left = kuc_deadline_left(dl);
-	struct timespec ts;
-	int n;
-
-	if (!left)
-		return -ETIMEDOUT;
-	ts = kuc_ns_to_ts(left);
-	kuc_count(waits, 1);
-	n = ppoll(&p, 1, left == INT64_MAX ? NULL : &ts, NULL);
-	if (n < 0)
-		return -errno;
-	if (!n)
-		return -ETIMEDOUT;
-	*revents = p.revents;
-	return 0;
-}
-
-/* ---- state ---------------------------------------------------------- */
-
-/* The connection's state as an error: 0 while open. */
-static int kuc_state_err(const struct kuc_channel *ch)
-{
-	switch (__atomic_load_n(&ch->info->state, __ATOMIC_ACQUIRE)) {
-	case KUCOMMS_STATE_OPEN:
-		return 0;
-	case KUCOMMS_STATE_CORRUPT:
-		return -EPROTO;
-	default:
-		return -ESHUTDOWN;
-	}
-}
-
-/* What poll()'s POLLHUP/POLLERR means when the state page still says open. */
-static int kuc_hangup_err(const struct kuc_channel *ch, short revents)
-{
-	int err = kuc_state_err(ch);
-
-	if (err)
-		return err;
-	return revents & POLLERR ? -EPROTO : -ESHUTDOWN;
-}
-
-static int kuc_kick(struct kuc_channel *ch, uint64_t *counter)
-{
-	kuc_count(counter, 1);
-	if (!ioctl(ch->fd, KUCOMMS_IOC_KICK))
-		return 0;
-	return -errno;
-}
-
 /* ---- open and close ------------------------------------------------- */
 
-/* The /dev directory; KUC_DEV_ROOT replaces it for tests (as control.c). */
-static const char *kuc_dev_root(void)
+struct kuc_channel *kuc_channel_alloc(void)
 {
-	const char *root = secure_getenv("KUC_DEV_ROOT");
+	struct kuc_channel *ch = calloc(1, sizeof(*ch));
 
-	return root && *root ? root : "/dev";
+	if (!ch)
+		return NULL;
+	ch->fd = -1;
+	ch->ep_stop_fd = -1;
+	pthread_mutex_init(&ch->send_lock, NULL);
+	pthread_mutex_init(&ch->ep_lock, NULL);
+	return ch;
 }
 
-/* Everything the mapping sizes and the ring code rely on, checked once. */
-static bool kuc_info_ok(const struct kucomms_info *info)
+void kuc_channel_free(struct kuc_channel *ch)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	uint64_t size = info->ring_size;
-
-	return info->magic == KUCOMMS_MAGIC &&
-	       info->abi_version == KUCOMMS_ABI_VERSION &&
-	       info->page_size == KUCOMMS_PAGE_SIZE &&
-	       page == (long)info->page_size &&
-	       size >= (1ULL << KUCOMMS_RING_ORDER_MIN) &&
-	       size <= (1ULL << KUCOMMS_RING_ORDER_MAX) &&
-	       !(size & (size - 1)) &&
-	       info->msg_max == KUCOMMS_MSG_MAX(size);
-}
-
-static int kuc_map(struct kuc_channel *ch, uint64_t size)
-{
-	unsigned char *ro, *rw;
-
-	ch->ro_len = (size_t)KUCOMMS_RO_PAGES(size) * KUCOMMS_PAGE_SIZE;
-	ch->rw_len = (size_t)KUCOMMS_RW_PAGES(size) * KUCOMMS_PAGE_SIZE;
-	ro = mmap(NULL, ch->ro_len, PROT_READ, MAP_SHARED, ch->fd,
-		  (off_t)KUCOMMS_MMAP_RO);
-	if (ro == MAP_FAILED)
-		return -errno;
-	ch->ro = ro;
-	rw = mmap(NULL, ch->rw_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		  ch->fd, (off_t)KUCOMMS_MMAP_RW);
-	if (rw == MAP_FAILED)
-		return -errno;
-	ch->rw = rw;
-	ch->info = (const struct kucomms_info *)ro;
-
-	/*
-	 * Our own positions start where the shared pages say (read once:
-	 * from here on only our private copies count), 0 on a new
-	 * connection.
-	 */
-	kucomms_ring_init(&ch->tx,
-			  (struct kucomms_ring_prod *)rw,
-			  (struct kucomms_ring_cons *)(ro + KUCOMMS_PAGE_SIZE),
-			  rw + 2 * KUCOMMS_PAGE_SIZE, size,
-			  kuc_read_once(((struct kucomms_ring_prod *)rw)->pos));
-	kucomms_ring_init(&ch->rx,
-			  (struct kucomms_ring_prod *)(ro + 2 * KUCOMMS_PAGE_SIZE),
-			  (struct kucomms_ring_cons *)(rw + KUCOMMS_PAGE_SIZE),
-			  ro + 3 * KUCOMMS_PAGE_SIZE, size,
-			  kuc_read_once(((struct kucomms_ring_cons *)
-					 (rw + KUCOMMS_PAGE_SIZE))->pos));
-	ch->rx_full_seen = kuc_read_once(ch->rx.prod->full);
-	return 0;
-}
-
-static void kuc_free(struct kuc_channel *ch)
-{
-	if (ch->rw)
-		munmap(ch->rw, ch->rw_len);
-	if (ch->ro)
-		munmap(ch->ro, ch->ro_len);
-	if (ch->fd >= 0)
-		close(ch->fd);
+	if (ch->ops)
+		ch->ops->close(ch);
 	pthread_mutex_destroy(&ch->send_lock);
 	pthread_mutex_destroy(&ch->ep_lock);
 	free(ch);
 }
 
-int kuc_open(const char *name, struct kuc_channel **out)
+int kuc_open(const char *spec, struct kuc_channel **out)
 {
-	char full[KUCOMMS_NAME_MAX + 1], path[PATH_MAX];
-	struct kucomms_info info;
-	struct kuc_channel *ch;
-	int ret;
-
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	ret = kuc_name_normalize(name, full, sizeof(full));
-	if (ret)
-		return ret;
-	ret = snprintf(path, sizeof(path), "%s/%s", kuc_dev_root(), full);
-	if (ret < 0 || (size_t)ret >= sizeof(path))
-		return -ENAMETOOLONG;
-
-	ch = calloc(1, sizeof(*ch));
-	if (!ch)
-		return -ENOMEM;
-	ch->ep_stop_fd = -1;
-	pthread_mutex_init(&ch->send_lock, NULL);
-	pthread_mutex_init(&ch->ep_lock, NULL);
-	ch->fd = open(path, O_RDWR | O_CLOEXEC);
-	if (ch->fd < 0) {
-		ret = -errno;
-		/* No node because no module: say so, as the control API does. */
-		if (ret == -ENOENT && !kuc_module_loaded())
-			ret = -ENODEV;
-		goto fail;
-	}
-	if (ioctl(ch->fd, KUCOMMS_IOC_INFO, &info)) {
-		ret = -errno;
-		goto fail;
-	}
-	if (!kuc_info_ok(&info)) {
-		ret = -EPROTO;
-		goto fail;
-	}
-	ret = kuc_map(ch, info.ring_size);
-	if (ret)
-		goto fail;
-	*out = ch;
-	return 0;
-fail:
-	kuc_free(ch);
-	return ret;
+	if (!spec)
+		return -EINVAL;
+	if (!strncmp(spec, KUCOMMS_SHM_SPEC, strlen(KUCOMMS_SHM_SPEC)))
+		return kuc_shm_open_client(spec + strlen(KUCOMMS_SHM_SPEC),
+					   out);
+	return kuc_device_open(spec, out);
 }
 
 void kuc_close(struct kuc_channel *ch)
@@ -297,12 +73,17 @@ void kuc_close(struct kuc_channel *ch)
 	if (!ch)
 		return;
 	kuc_endpoint_stop(ch);
-	kuc_free(ch);
+	kuc_channel_free(ch);
+}
+
+enum kuc_kind kuc_channel_kind(const struct kuc_channel *ch)
+{
+	return ch->ops->kind;
 }
 
 int kuc_fd(const struct kuc_channel *ch)
 {
-	return ch->fd;
+	return ch->ops->fd(ch);
 }
 
 size_t kuc_msg_max(const struct kuc_channel *ch)
@@ -312,7 +93,7 @@ size_t kuc_msg_max(const struct kuc_channel *ch)
 
 uint64_t kuc_conn_id(const struct kuc_channel *ch)
 {
-	return ch->info->conn_id;
+	return ch->ops->conn_id(ch);
 }
 
 void kuc_channel_stats(const struct kuc_channel *ch,
@@ -329,6 +110,13 @@ void kuc_channel_stats(const struct kuc_channel *ch,
 	st->full = kuc_counter(&ch->tx_st.full);
 }
 
+int kuc_wait(struct kuc_channel *ch, short events, int timeout_ms)
+{
+	struct kuc_deadline dl = kuc_deadline(timeout_ms);
+
+	return ch->ops->wait(ch, events, &dl);
+}
+
 /* ---- sending -------------------------------------------------------- */
 
 int kuc_flush(struct kuc_channel *ch)
@@ -336,7 +124,7 @@ int kuc_flush(struct kuc_channel *ch)
 	uint64_t cons;
 
 	if (!ch->tx_unflushed)
-		return kuc_state_err(ch);
+		return ch->ops->state(ch);
 	ch->tx_unflushed = false;
 	if (!kucomms_ring_need_wakeup(&ch->tx))
 		return 0;
@@ -359,7 +147,7 @@ int kuc_flush(struct kuc_channel *ch)
 	ch->tx_kicked = true;
 	ch->tx_kick_prod = ch->tx.pos;
 	ch->tx_suppressed = 0;
-	return kuc_kick(ch, &ch->tx_st.kicks);
+	return ch->ops->kick_consumer(ch);
 }
 
 static int kuc_publish(struct kuc_channel *ch,
@@ -369,7 +157,7 @@ static int kuc_publish(struct kuc_channel *ch,
 
 	if (!hdr || (hdr->length && !data))
 		return -EINVAL;
-	ret = kuc_state_err(ch);
+	ret = ch->ops->state(ch);
 	if (ret)
 		return ret;
 	ch->tx_slot = NULL;	/* a reservation not committed is dropped */
@@ -404,51 +192,20 @@ int kuc_send(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
 	return kuc_flush(ch);
 }
 
-/* True when poll(POLLOUT) would return at once: half the ring is free. */
-static bool kuc_tx_half_free(const struct kuc_channel *ch)
-{
-	long long space = kucomms_ring_space(&ch->tx);
-
-	return space < 0 || (uint64_t)space >= ch->tx.size / 2;
-}
-
 static int kuc_send_until(struct kuc_channel *ch,
 			  const struct kucomms_msg_hdr *hdr, const void *data,
 			  const struct kuc_deadline *dl)
 {
-	int64_t nap = KUC_NAP_MIN_NS, left;
-	struct timespec ts;
-	short revents;
 	int ret;
 
 	for (;;) {
 		ret = kuc_send(ch, hdr, data);
 		if (ret != -EAGAIN || dl->none)
 			return ret;
-		if (!kuc_tx_half_free(ch)) {
-			ret = kuc_poll_fd(ch, POLLOUT, dl, &revents,
-					  &ch->tx_st.waits);
-			if (ret)
-				return ret;
-			if (revents & (POLLERR | POLLHUP | POLLNVAL))
-				return kuc_hangup_err(ch, revents);
-			nap = KUC_NAP_MIN_NS;
-			continue;
-		}
-		/*
-		 * A record larger than half the ring: POLLOUT is ready yet
-		 * it does not fit. The kernel is consuming (it was kicked
-		 * or is running), so nap briefly rather than spin.
-		 */
-		left = kuc_deadline_left(dl);
-		if (!left)
-			return -ETIMEDOUT;
-		ts = kuc_ns_to_ts(nap < left ? nap : left);
-		kuc_count(&ch->tx_st.waits, 1);
-		if (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL) == EINTR)
-			return -EINTR;
-		if (nap < KUC_NAP_MAX_NS)
-			nap *= 2;
+		ret = ch->ops->wait_room(ch, kucomms_record_size(hdr->length),
+					 dl);
+		if (ret)
+			return ret;
 	}
 }
 
@@ -500,7 +257,7 @@ void *kuc_reserve(struct kuc_channel *ch, size_t length,
 		ret = -EINVAL;
 		goto fail;
 	}
-	ret = kuc_state_err(ch);
+	ret = ch->ops->state(ch);
 	if (ret)
 		goto fail;
 	slot = kucomms_ring_reserve(&ch->tx, length, &ret);
@@ -528,7 +285,7 @@ int kuc_commit(struct kuc_channel *ch)
 
 	if (!ch->tx_slot)
 		return -EINVAL;
-	ret = kuc_state_err(ch);
+	ret = ch->ops->state(ch);
 	if (ret) {
 		ch->tx_slot = NULL;
 		ch->tx.pending = 0;
@@ -547,13 +304,14 @@ int kuc_commit(struct kuc_channel *ch)
 /* ---- receiving ------------------------------------------------------ */
 
 /*
- * After consuming: if the kernel found the k2u ring full since we last
- * looked, it may be waiting for room; kick it once half the ring is
- * free. The full barrier orders our release of the space before the read
- * of its counter, as the kernel increments the counter before it checks
- * for room again.
+ * After consuming: if the peer found the rx ring full since we last
+ * looked (its producer's full counter moved), it may be waiting for room;
+ * wake it once half the ring is free (or it is empty, for a record
+ * larger than half). The full barrier orders our release of the space
+ * before the read of its counter, as the producer increments the counter
+ * before it checks for room again: one of the two sees the other.
  */
-static void kuc_rx_freed(struct kuc_channel *ch)
+bool kuc_rx_producer_waits(struct kuc_channel *ch)
 {
 	long long avail;
 	uint64_t full;
@@ -561,12 +319,18 @@ static void kuc_rx_freed(struct kuc_channel *ch)
 	kuc_full_barrier();
 	full = kuc_read_once(ch->rx.prod->full);
 	if (full == ch->rx_full_seen)
-		return;
+		return false;
 	avail = kucomms_ring_avail(&ch->rx);
 	if (avail < 0 || (uint64_t)avail > ch->rx.size / 2)
-		return;
+		return false;
 	ch->rx_full_seen = full;
-	kuc_kick(ch, &ch->rx_st.kicks);
+	return true;
+}
+
+static void kuc_rx_freed(struct kuc_channel *ch)
+{
+	if (kuc_rx_producer_waits(ch))
+		ch->ops->kick_producer(ch);
 }
 
 /* Release the peeked record (the ring's rec size) and count it. */
@@ -585,7 +349,7 @@ static int kuc_rx_peek(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr,
 	int ret;
 
 	/* A broken connection is over at once; a shut down one drains. */
-	ret = kuc_state_err(ch);
+	ret = ch->ops->state(ch);
 	if (ret == -EPROTO)
 		return ret;
 	rec = kucomms_ring_peek(&ch->rx, hdr, data);
@@ -594,9 +358,13 @@ static int kuc_rx_peek(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr,
 		ch->rx_peeked_len = hdr->length;
 		return 0;
 	}
-	if (rec != -EAGAIN)
-		return -EPROTO;
-	return ret ? ret : -EAGAIN;
+	if (rec != -EAGAIN) {
+		/* A shm server drops a client that broke the ring: waits on. */
+		ret = ch->ops->rx_broken(ch);
+		return ret == -ENOTCONN ? -EAGAIN : ret;
+	}
+	/* A shm server without a client waits for one like for a message. */
+	return ret && ret != -ENOTCONN ? ret : -EAGAIN;
 }
 
 static bool kuc_ep_running(const struct kuc_channel *ch)
@@ -629,8 +397,7 @@ int kuc_recv(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr, void *buf,
 	struct kuc_deadline dl = kuc_deadline(timeout_ms);
 	struct kucomms_msg_hdr h;
 	const void *data;
-	bool expired = false;
-	short revents = 0;
+	bool expired = false, hup = false;
 	int ret;
 
 	if (!hdr || (bufsz && !buf))
@@ -656,14 +423,18 @@ int kuc_recv(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr, void *buf,
 			return -EAGAIN;
 		if (expired)
 			return -ETIMEDOUT;
-		/* Empty, open, and poll() said it is not: do not spin. */
-		if (revents & (POLLERR | POLLHUP | POLLNVAL))
-			return kuc_hangup_err(ch, revents);
-		ret = kuc_poll_fd(ch, POLLIN, &dl, &revents, &ch->rx_st.waits);
+		/* Empty, open, and the transport said it is not: no spin. */
+		if (hup) {
+			ret = ch->ops->state(ch);
+			return ret && ret != -ENOTCONN ? ret : -ESHUTDOWN;
+		}
+		ret = ch->ops->wait_msg(ch, &dl);
 		if (ret == -ETIMEDOUT)
 			expired = true;	/* one last look */
-		else if (ret)
+		else if (ret < 0)
 			return ret;
+		else if (ret)
+			hup = true;	/* one last look */
 	}
 }
 
@@ -719,15 +490,10 @@ static void *kuc_ep_main(void *arg)
 	int64_t next_work = start + KUC_WORK_PERIOD_NS;
 	int64_t next_timer = start + KUC_TIMER_PERIOD_NS;
 	struct timespec ts, *tsp;
-	struct pollfd pfd[2];
 	bool hung = false, hup_seen = false;
 	int n;
 
 	kuc_ep_current = ch;
-	pfd[0].fd = ch->fd;
-	pfd[0].events = POLLIN;
-	pfd[1].fd = ch->ep_stop_fd;
-	pfd[1].events = POLLIN;
 	while (!__atomic_load_n(&ch->ep_stop, __ATOMIC_ACQUIRE)) {
 		n = hung ? 0 : kuc_ep_deliver(ch);
 		kuc_ep_periodic(ch, h->work, &next_work, KUC_WORK_PERIOD_NS);
@@ -736,9 +502,9 @@ static void *kuc_ep_main(void *arg)
 		if (n == KUC_EP_BATCH)
 			continue;	/* more may wait */
 		/*
-		 * After POLLHUP/POLLERR the ring is drained first; once it is
-		 * empty the fd would report the same at once for ever, so it
-		 * is no longer polled.
+		 * After a hangup the ring is drained first; once it is empty
+		 * the transport would report the same at once for ever, so
+		 * it is no longer asked about messages.
 		 */
 		if (n < 0 || (!n && hup_seen))
 			hung = true;
@@ -756,14 +522,13 @@ static void *kuc_ep_main(void *arg)
 			ts = kuc_ns_to_ts(left);
 			tsp = &ts;
 		}
-		pfd[0].fd = hung ? -1 : ch->fd;
-		kuc_count(&ch->rx_st.waits, 1);
-		if (ppoll(pfd, 2, tsp, NULL) < 0)
-			continue;	/* EINTR (signals are blocked anyway) */
-		if (pfd[1].revents & POLLIN)
-			break;
-		if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL))
+		switch (ch->ops->ep_sleep(ch, tsp, hung)) {
+		case 1:
+			return NULL;
+		case 2:
 			hup_seen = true;
+			break;
+		}
 	}
 	return NULL;
 }
@@ -783,11 +548,9 @@ int kuc_endpoint_start(struct kuc_channel *ch,
 		ret = -EBUSY;
 		goto out;
 	}
-	ch->ep_stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (ch->ep_stop_fd < 0) {
-		ret = -errno;
+	ret = ch->ops->ep_setup(ch);
+	if (ret)
 		goto out;
-	}
 	ch->ep_handlers = *handlers;
 	ch->ep_ctx = ctx;
 	__atomic_store_n(&ch->ep_stop, 0, __ATOMIC_RELAXED);
@@ -797,8 +560,7 @@ int kuc_endpoint_start(struct kuc_channel *ch,
 	ret = -pthread_create(&ch->ep_thread, NULL, kuc_ep_main, ch);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret) {
-		close(ch->ep_stop_fd);
-		ch->ep_stop_fd = -1;
+		ch->ops->ep_teardown(ch);
 		goto out;
 	}
 	__atomic_store_n(&ch->ep_running, 1, __ATOMIC_RELAXED);
@@ -809,7 +571,7 @@ out:
 
 int kuc_endpoint_stop(struct kuc_channel *ch)
 {
-	uint64_t one = 1;
+	struct timespec ts;
 	int ret = 0;
 
 	if (kuc_ep_current == ch)
@@ -820,12 +582,20 @@ int kuc_endpoint_stop(struct kuc_channel *ch)
 		goto out;
 	}
 	__atomic_store_n(&ch->ep_stop, 1, __ATOMIC_RELEASE);
-	/* Wake it from poll(); adding 1 to an eventfd cannot fail here. */
-	if (write(ch->ep_stop_fd, &one, sizeof(one)) != sizeof(one))
-		abort();
-	pthread_join(ch->ep_thread, NULL);
-	close(ch->ep_stop_fd);
-	ch->ep_stop_fd = -1;
+	/*
+	 * Wake it, and again every 10 ms until it is gone: a futex wakeup
+	 * (shm) that comes just before the thread's wait is lost, as the
+	 * stop flag is not the word it sleeps on.
+	 */
+	for (;;) {
+		ch->ops->ep_interrupt(ch);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts = kuc_ns_to_ts(ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec +
+				  10 * NSEC_PER_MSEC);
+		if (pthread_timedjoin_np(ch->ep_thread, NULL, &ts) != ETIMEDOUT)
+			break;
+	}
+	ch->ops->ep_teardown(ch);
 	__atomic_store_n(&ch->ep_running, 0, __ATOMIC_RELAXED);
 out:
 	pthread_mutex_unlock(&ch->ep_lock);

@@ -2,10 +2,23 @@
 /*
  * The channel handle behind struct kuc_channel (kuc.h). Private to libkuc.
  *
- * A channel is one open() of /dev/kucomms_NAME with both of its mmap()
- * regions mapped. The library is the u2k producer and the k2u consumer;
- * each side's private state is grouped below, so that one sending and one
- * receiving thread never write the same field.
+ * A channel is a pair of rings, one we produce into (tx) and one we
+ * consume from (rx), and a transport that knows how the peer is woken and
+ * how we sleep:
+ *   device  one open() of /dev/kucomms_NAME with both of its mmap()
+ *           regions mapped; the kernel is kicked with an ioctl, we sleep
+ *           in poll(2) (channel_device.c);
+ *   shm     one side of a POSIX shared-memory segment (server or client),
+ *           futexes on the ring positions (channel_shm.c);
+ *   pair    both sides of such a segment in one process, over a memfd
+ *           (channel_shm.c too).
+ * Everything else (send, receive, zero-copy, the endpoint thread) is one
+ * copy in channel.c. Each side's private state is grouped below, so that
+ * one sending and one receiving thread never write the same field.
+ *
+ * Every message of every kind passes kuc_publish()/kuc_commit() (sent)
+ * and kuc_rx_consume() (received) in channel.c: the place for a traffic
+ * tap (kucdump) on channels that have no kernel to watch them.
  */
 #ifndef KUC_CHANNEL_INTERNAL_H
 #define KUC_CHANNEL_INTERNAL_H
@@ -13,10 +26,16 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <kucomms/kucomms_ring.h>
 
 #include "kuc.h"
+
+/* Kept out of libkuc.so's dynamic symbol table (as in mirror.h). */
+#ifndef KUC_PRIVATE
+#define KUC_PRIVATE __attribute__((visibility("hidden")))
+#endif
 
 /*
  * Counters written by one side only and read by kuc_channel_stats() from
@@ -38,11 +57,126 @@ struct kuc_side_stats {
 	uint64_t msgs, bytes, kicks, waits, full;
 };
 
+/* ---- time ----------------------------------------------------------- */
+
+#define NSEC_PER_MSEC		1000000LL
+#define NSEC_PER_SEC		1000000000LL
+
+static inline int64_t kuc_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static inline struct timespec kuc_ns_to_ts(int64_t ns)
+{
+	struct timespec ts = {
+		.tv_sec = ns / NSEC_PER_SEC,
+		.tv_nsec = ns % NSEC_PER_SEC,
+	};
+
+	return ts;
+}
+
+/* A time-out in milliseconds as an absolute deadline: -1 never, 0 now. */
+struct kuc_deadline {
+	int64_t at;
+	bool forever;
+	bool none;		/* timeout 0: never wait */
+};
+
+static inline struct kuc_deadline kuc_deadline(int timeout_ms)
+{
+	struct kuc_deadline dl = {
+		.forever = timeout_ms < 0,
+		.none = timeout_ms == 0,
+	};
+
+	if (timeout_ms > 0)
+		dl.at = kuc_now_ns() + timeout_ms * NSEC_PER_MSEC;
+	return dl;
+}
+
+/* Nanoseconds left, 0 once passed; INT64_MAX for ever. */
+static inline int64_t kuc_deadline_left(const struct kuc_deadline *dl)
+{
+	int64_t left;
+
+	if (dl->forever)
+		return INT64_MAX;
+	if (dl->none)
+		return 0;
+	left = dl->at - kuc_now_ns();
+	return left > 0 ? left : 0;
+}
+
+/* ---- transports ----------------------------------------------------- */
+
+struct kuc_channel;
+
+/*
+ * What differs between a device, a shm segment and an in-process pair.
+ * "Sleep" functions may return early (spuriously); their callers look at
+ * the rings again in every case.
+ */
+struct kuc_transport {
+	enum kuc_kind kind;
+	/*
+	 * The connection's state as an error, cheap (no syscall): 0 while
+	 * open, -ESHUTDOWN or -ECONNRESET once the peer went away (the rx
+	 * ring still drains), -EPROTO once broken, -ENOTCONN for a shm
+	 * server with no client.
+	 */
+	int (*state)(struct kuc_channel *ch);
+	/* The rx ring held impossible values: record it, return the error. */
+	int (*rx_broken)(struct kuc_channel *ch);
+	/* After publishing: the peer consumer announced its sleep. */
+	int (*kick_consumer)(struct kuc_channel *ch);
+	/* After consuming: the peer producer may be waiting for room. */
+	void (*kick_producer)(struct kuc_channel *ch);
+	/*
+	 * Sleep until a message may have arrived or @dl. 0 (look again),
+	 * 1 (the peer hung up: look once more, then report the state),
+	 * -ETIMEDOUT, -EINTR or another negative errno.
+	 */
+	int (*wait_msg)(struct kuc_channel *ch, const struct kuc_deadline *dl);
+	/* Sleep until @need bytes may be free in tx, or @dl. */
+	int (*wait_room)(struct kuc_channel *ch, uint64_t need,
+			 const struct kuc_deadline *dl);
+	/* kuc_wait(): POLLIN/POLLOUT/POLLHUP/POLLERR ready, 0 at @dl. */
+	int (*wait)(struct kuc_channel *ch, short events,
+		    const struct kuc_deadline *dl);
+	/* Endpoint thread: set up, sleep (message, stop or @timeout), wake. */
+	int (*ep_setup)(struct kuc_channel *ch);
+	/* Returns 1 when stopped, 2 when the peer hung up, else 0. */
+	int (*ep_sleep)(struct kuc_channel *ch, const struct timespec *timeout,
+			bool hung);
+	void (*ep_interrupt)(struct kuc_channel *ch);
+	void (*ep_teardown)(struct kuc_channel *ch);
+	int (*fd)(const struct kuc_channel *ch);
+	uint64_t (*conn_id)(const struct kuc_channel *ch);
+	/* Tell the peer we go, unmap, release what the transport holds. */
+	void (*close)(struct kuc_channel *ch);
+};
+
+extern const struct kuc_transport kuc_device_transport;
+extern const struct kuc_transport kuc_shm_transport;
+
+struct kuc_shm;
+
 struct kuc_channel {
+	const struct kuc_transport *ops;
+
+	/* device */
 	int fd;
 	void *ro, *rw;			/* the two mmap() regions */
 	size_t ro_len, rw_len;
 	const struct kucomms_info *info;	/* page 0 of @ro */
+
+	/* shm and pair */
+	struct kuc_shm *shm;
 
 	/* Sending side: the send mutex's holder or the one unlocked sender. */
 	pthread_mutex_t send_lock;
@@ -53,6 +187,7 @@ struct kuc_channel {
 	bool tx_kicked;			/* tx_kick_prod is valid */
 	uint64_t tx_kick_prod;		/* our position at our last kick */
 	unsigned int tx_suppressed;	/* kicks left out since then */
+	int64_t tx_nap_ns;		/* device: nap while POLLOUT lies */
 	struct kuc_side_stats tx_st;
 
 	/* Receiving side: kuc_recv()/kuc_peek() or the endpoint thread. */
@@ -71,5 +206,16 @@ struct kuc_channel {
 	struct kuc_handlers ep_handlers;
 	void *ep_ctx;
 };
+
+/* channel.c: a zeroed handle with its locks, for the transports' opens. */
+KUC_PRIVATE struct kuc_channel *kuc_channel_alloc(void);
+KUC_PRIVATE void kuc_channel_free(struct kuc_channel *ch);
+/* The receiving side found the peer producer may wait for room. */
+KUC_PRIVATE bool kuc_rx_producer_waits(struct kuc_channel *ch);
+
+/* channel_device.c and channel_shm.c */
+KUC_PRIVATE int kuc_device_open(const char *name, struct kuc_channel **out);
+KUC_PRIVATE int kuc_shm_open_client(const char *name,
+				    struct kuc_channel **out);
 
 #endif /* KUC_CHANNEL_INTERNAL_H */

@@ -231,6 +231,10 @@ const char *kuc_kind_name(enum kuc_kind kind)
 	switch (kind) {
 	case KUC_KIND_DEVICE:
 		return "device";
+	case KUC_KIND_SHM:
+		return "shm";
+	case KUC_KIND_PAIR:
+		return "pair";
 	}
 	return "unknown";
 }

@@ -28,6 +28,11 @@ static const char *const kuc_errors[] = {
 	[ENOSPC]	= "device limit reached",
 	[ENAMETOOLONG]	= "name too long",
 	[ENOBUFS]	= "buffer too small",
+	[ENXIO]		= "no endpoint or server attached",
+	[EPROTO]	= "protocol error: broken or incompatible channel",
+	[ESHUTDOWN]	= "the peer closed the channel",
+	[ECONNRESET]	= "the peer died or restarted",
+	[ENOTCONN]	= "no client connected",
 };
 
 const char *kuc_strerror(int err)

@@ -58,6 +58,16 @@ KUC_PRIVATE int kuc_futex_wait(const uint32_t *word, uint32_t expected,
 			       const struct timespec *timeout);
 
 /*
+ * Sleep while *@w[0] == @e[0] and *@w[1] == @e[1] (futex_waitv, Linux
+ * 5.16), at most @timeout (relative; NULL: forever). Returns as
+ * kuc_futex_wait(). Without futex_waitv it waits on @w[0] only, for at
+ * most 10 ms at a time, so that a change of @w[1] is seen late but seen.
+ */
+KUC_PRIVATE int kuc_futex_wait2(const uint32_t *const w[2],
+				const uint32_t e[2],
+				const struct timespec *timeout);
+
+/*
  * Wake up to @nr waiters sleeping on @word. Returns the number woken or a
  * negative errno.
  */

@@ -46,4 +46,7 @@ step rmmod kucomms_echo
 step "$kucctl" remove echo
 step rmmod kucomms
 echo
+echo "demo: 3. no module at all: the same echo handler in userspace"
+bash "$top/scripts/demo-shm.sh"
+echo
 echo "demo: done"

@@ -141,7 +141,12 @@ kucomms_ring_reserve(struct kucomms_ring *r, __u64 length, int *err)
 		return NULL;
 	}
 	if (rec > (__u64)space) {
-		r->prod->full++;
+		/*
+		 * Read by the consumer as the producer's "waiting for room"
+		 * announcement (see kuc_rx_producer_waits() in libkuc):
+		 * written once, as the peer reads it concurrently.
+		 */
+		kuc_write_once(r->prod->full, r->prod->full + 1);
 		*err = -EAGAIN;
 		return NULL;
 	}
@@ -188,7 +193,7 @@ static inline bool kucomms_ring_need_wakeup(struct kucomms_ring *r)
 	kuc_full_barrier();
 	if (!(kuc_read_once(r->cons->flags) & KUCOMMS_RING_NEED_WAKEUP))
 		return false;
-	r->prod->wakeups++;
+	kuc_write_once(r->prod->wakeups, r->prod->wakeups + 1);
 	return true;
 }
 

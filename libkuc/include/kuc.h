@@ -17,6 +17,7 @@
 #ifndef KUC_H
 #define KUC_H
 
+#include <poll.h>		/* POLLIN, POLLOUT for kuc_wait() */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -110,9 +111,14 @@ int kuc_max_devices(void);
 /* What an entry of a listing is. */
 enum kuc_kind {
 	KUC_KIND_DEVICE,	/* a /dev/kucomms_NAME character device */
+	KUC_KIND_SHM,		/* a /dev/shm/kucomms_NAME segment */
+	KUC_KIND_PAIR,		/* an in-process pair (kuc_pair_open()) */
 };
 
-/* "device" for KUC_KIND_DEVICE, "unknown" for values not known here. */
+/*
+ * "device", "shm" or "pair" for the kinds above, "unknown" for values not
+ * known here.
+ */
 const char *kuc_kind_name(enum kuc_kind kind);
 
 /* Room for a node path such as "/dev/kucomms_foo", NUL included. */
@@ -181,13 +187,82 @@ struct kuc_device_stats {
 int kuc_device_stats(const char *name, struct kuc_device_stats *st);
 
 /* ------------------------------------------------------------------------
- * Channels: one connection to a kernel endpoint
+ * Shared-memory segments: channels without the kernel module
  *
- * kuc_open() opens /dev/kucomms_NAME and maps the connection's two rings
- * (see kucomms_abi.h): messages sent go to the kernel module registered
- * under NAME, messages it sends come back on the same channel. A message
+ * A segment /dev/shm/kucomms_NAME (POSIX shared memory, shm_open() name
+ * "/kucomms_NAME", layout in kucomms/kucomms_shm.h) carries one channel
+ * between two processes with the same rings, message format and API as a
+ * device: the server (kuc_serve(), what the kernel module is for a
+ * device) and one client at a time (kuc_open("shm:NAME")). Access is the
+ * file's mode, owner and group. Nothing here needs root or the module.
+ */
+
+/*
+ * Create the segment @name (any form kuc_name_normalize() accepts) with
+ * rings of @ring_size bytes each (0: 64 KiB; a power of two from 4 KiB
+ * to 4 MiB) and permission bits @mode (not reduced by the umask). Returns
+ * 0, -EINVAL (bad name, size or mode), -EEXIST, -EACCES or another
+ * negative errno.
+ */
+int kuc_shm_create(const char *name, uint64_t ring_size, mode_t mode);
+
+/*
+ * Remove the segment @name. Processes attached keep their mappings and
+ * go on until they close; a new segment of that name is a new channel.
+ * Returns 0, -EINVAL, -ENOENT, -EACCES or another negative errno.
+ */
+int kuc_shm_remove(const char *name);
+
+struct kuc_shm_info {
+	char name[KUCOMMS_NAME_MAX + 1];	/* "kucomms_foo" */
+	char path[KUC_PATH_MAX];		/* "/dev/shm/kucomms_foo" */
+	uint64_t size;				/* bytes of the file */
+	uint64_t ring_size;			/* 0 when @problem is set */
+	mode_t mode;				/* permission bits (07777) */
+	uid_t uid;
+	gid_t gid;
+	bool server_attached;			/* its attach lock is held */
+	bool client_attached;
+	pid_t server_pid, client_pid;		/* as written there, or 0 */
+	uint32_t connections;			/* clients so far */
+	/*
+	 * Empty, or why the segment cannot be used, e.g. "bad magic
+	 * 0x...", "size 8192, header says 86016", "not readable:
+	 * permission denied" (the fields above are then what stat() says).
+	 */
+	char problem[96];
+};
+
+/*
+ * Describe the segment @name. Returns 0 (a stale or corrupted segment is
+ * described with its @problem), -EINVAL, -ENOENT or another negative
+ * errno.
+ */
+int kuc_shm_info(const char *name, struct kuc_shm_info *out);
+
+/*
+ * List all segments in /dev/shm named kucomms_*, sorted by name; free the
+ * array with kuc_shm_list_free(). As kuc_device_list(), but it needs no
+ * module: returns 0 (maybe with *@n 0), -ENOMEM or another negative errno.
+ */
+int kuc_shm_list(struct kuc_shm_info **out, size_t *n);
+void kuc_shm_list_free(struct kuc_shm_info *list);
+
+/* ------------------------------------------------------------------------
+ * Channels
+ *
+ * A channel is a pair of rings (see kucomms_abi.h): messages sent go to
+ * the peer, messages it sends come back on the same channel. A message
  * is a struct kucomms_msg_hdr followed by hdr->length bytes of data, at
- * most kuc_msg_max() of them.
+ * most kuc_msg_max() of them. Three kinds, one API:
+ *   device  kuc_open("kucomms_NAME"): /dev/kucomms_NAME, served by the
+ *           kernel module registered under NAME;
+ *   shm     kuc_open("shm:kucomms_NAME"): the client side of the segment
+ *           /dev/shm/kucomms_NAME, served by the process that called
+ *           kuc_serve("kucomms_NAME") (e.g. the echo example built for
+ *           userspace: develop a kernel handler there first);
+ *   pair    kuc_pair_open(): both sides in one process, over memory of
+ *           its own; for tests and for threads that talk like processes.
  *
  * Threads. A channel has one sending side and one receiving side; each
  * function below says what it allows. In short:
@@ -200,35 +275,87 @@ int kuc_device_stats(const char *name, struct kuc_device_stats *st);
  *     thread (kuc_endpoint_start()) are the channel's only consumer: one
  *     thread at a time, and none while the endpoint thread runs;
  *   - sending and receiving may run in two threads at once;
- *   - kuc_fd(), kuc_msg_max(), kuc_conn_id() and kuc_channel_stats() may
- *     be called from any thread at any time while the channel is open;
+ *   - kuc_fd(), kuc_msg_max(), kuc_conn_id(), kuc_channel_kind() and
+ *     kuc_channel_stats() may be called from any thread at any time
+ *     while the channel is open;
  *   - kuc_close() must not run concurrently with any other call on the
  *     channel.
  *
- * Errors common to the channel functions: -ESHUTDOWN once the kernel
- * endpoint was unregistered (or the connection closed), -EPROTO once the
- * connection was found broken (its rings held impossible values). Both
- * are final: close the channel and open a new one.
+ * Errors common to the channel functions: -ESHUTDOWN once the peer
+ * closed (a kernel endpoint was unregistered, a shm server or the other
+ * side of a pair closed), -ECONNRESET once a shm server died or was
+ * restarted, -EPROTO once the connection was found broken (its rings or
+ * its segment held impossible values). All three are final: close the
+ * channel and open a new one. Received messages are drained before
+ * -ESHUTDOWN and -ECONNRESET are reported.
  *
- * Blocking calls wait in poll(2) on kuc_fd() and take a timeout in
- * milliseconds: -1 waits for ever, 0 not at all. A signal interrupts the
- * wait with -EINTR. Nothing ever spins: the kernel is woken with one
- * ioctl only when it announced that it sleeps, and a receiver sleeps in
- * one poll(2) only when its ring ran empty.
+ * Blocking calls take a timeout in milliseconds: -1 waits for ever, 0 not
+ * at all. A signal interrupts the wait with -EINTR. Nothing ever spins:
+ * the peer is woken (an ioctl for a device, a FUTEX_WAKE for shm and
+ * pairs) only when it announced that it sleeps, and a receiver sleeps
+ * only when its ring ran empty (in poll(2) for a device, on a futex for
+ * shm and pairs). An idle shm waiter wakes twice a second to check that
+ * its peer is still alive.
  */
 
 struct kuc_channel;
 
 /*
- * Open a channel to the endpoint @name (any form kuc_name_normalize()
- * accepts) and store it in *@out. Returns 0 or: -EINVAL/-ENAMETOOLONG
- * (bad name), -ENODEV (kucomms module not loaded), -ENOENT (no such
- * device), -ENXIO (the device exists but no kernel module registered its
- * endpoint yet), -EBUSY (the device's max_connections reached), -EACCES,
- * -EPROTO (the kernel speaks another ABI: nothing is mapped), -ENOMEM,
- * or another negative errno. *@out is NULL on failure. Thread-safe.
+ * Open a channel from the spec @spec and store it in *@out:
+ *   "kucomms_NAME", "NAME" or "/dev/kucomms_NAME"   the device;
+ *   "shm:kucomms_NAME", "shm:NAME"                  the shm segment, as
+ *                                                   its client.
+ * Returns 0 or: -EINVAL/-ENAMETOOLONG (bad name), -ENODEV (kucomms module
+ * not loaded), -ENOENT (no such device or segment), -ENXIO (no kernel
+ * module registered the device's endpoint yet; no server attached to the
+ * segment), -EBUSY (the device's max_connections reached; the segment
+ * has a client already), -ETIMEDOUT (the shm server did not accept within
+ * 5 s: it must be receiving, e.g. run its endpoint thread), -EACCES,
+ * -EPROTO (another ABI, or a stale or corrupted segment: nothing is
+ * mapped; kuc_shm_info() says why), -ENOMEM, or another negative errno.
+ * *@out is NULL on failure. Thread-safe.
  */
-int kuc_open(const char *name, struct kuc_channel **out);
+int kuc_open(const char *spec, struct kuc_channel **out);
+
+/*
+ * Attach to the segment @name ("kucomms_NAME", "NAME" or "shm:NAME") as
+ * its server: the side a kernel module is for a device. Clients come and
+ * go; each is one connection (kuc_conn_id() numbers them) that starts
+ * with empty rings. With no client, kuc_send() and its relatives return
+ * -ENOTCONN, and kuc_recv(), kuc_peek() and the endpoint thread wait for
+ * the next client as for a message (a client is accepted only while the
+ * server receives). A client that dies or closes is dropped after what it
+ * sent was received; one that breaks a ring is dropped at once (it sees
+ * -EPROTO). A server that died leaves a segment the next kuc_serve()
+ * takes over (its old client sees -ECONNRESET). Returns 0, -EINVAL,
+ * -ENOENT (no such segment: kuc_shm_create() or kucctl create --shm),
+ * -EBUSY (served already), -EACCES, -EPROTO (stale or corrupted
+ * segment), -ENOMEM or another negative errno.
+ */
+int kuc_serve(const char *name, struct kuc_channel **out);
+
+/*
+ * Two channels connected to each other inside this process, with rings
+ * of @ring_size bytes (0: 64 KiB; a power of two from 4 KiB to 4 MiB):
+ * what one sends the other receives. Each is closed with kuc_close(); the
+ * other then sees -ESHUTDOWN. Returns 0, -EINVAL, -ENOMEM or another
+ * negative errno.
+ */
+int kuc_pair_open(size_t ring_size, struct kuc_channel **a,
+		  struct kuc_channel **b);
+
+/* KUC_KIND_DEVICE, KUC_KIND_SHM or KUC_KIND_PAIR. Any thread. */
+enum kuc_kind kuc_channel_kind(const struct kuc_channel *ch);
+
+/*
+ * Wait up to @timeout_ms until the channel is ready for @events (POLLIN:
+ * a message waits; POLLOUT: the send ring is at most half full) and
+ * return the ready events (POLLHUP after a shutdown or reset, POLLERR |
+ * POLLHUP when broken), 0 when the time ran out, or -EINTR. Works for
+ * every kind (kuc_fd() only for devices). POLLIN belongs to the receiving
+ * side, POLLOUT to the sending side: asking for both takes both.
+ */
+int kuc_wait(struct kuc_channel *ch, short events, int timeout_ms);
 
 /*
  * Stop the endpoint thread if it runs, unmap the rings, close the file
@@ -238,17 +365,22 @@ int kuc_open(const char *name, struct kuc_channel **out);
 void kuc_close(struct kuc_channel *ch);
 
 /*
- * The channel's file descriptor, for poll(2)/epoll(7): POLLIN while a
- * message waits, POLLOUT while the send ring is at most half full,
+ * A device channel's file descriptor, for poll(2)/epoll(7): POLLIN while
+ * a message waits, POLLOUT while the send ring is at most half full,
  * POLLHUP after shutdown, POLLERR | POLLHUP when broken. Do not read,
- * write or close it. Any thread.
+ * write or close it. Shm and pair channels have no file to poll: -EOPNOTSUPP
+ * (use kuc_wait() or the endpoint thread). Any thread.
  */
 int kuc_fd(const struct kuc_channel *ch);
 
 /* The largest message data this channel carries, in bytes. Any thread. */
 size_t kuc_msg_max(const struct kuc_channel *ch);
 
-/* The connection's id on its device (as the kernel sees it). Any thread. */
+/*
+ * The connection's id: on its device (as the kernel sees it); for shm, the
+ * number of the client's connection to the segment (1, 2, ...); 1 for a
+ * pair. Any thread.
+ */
 uint64_t kuc_conn_id(const struct kuc_channel *ch);
 
 /*
@@ -389,8 +521,9 @@ struct kuc_channel_stats {
 	uint64_t bytes_sent;		/* their data bytes */
 	uint64_t msgs_received;		/* messages consumed */
 	uint64_t bytes_received;	/* their data bytes */
-	uint64_t kicks;			/* KUCOMMS_IOC_KICK calls */
-	uint64_t waits;			/* sleeps in poll(2) (or short naps) */
+	uint64_t kicks;			/* wakeup calls: KUCOMMS_IOC_KICK,
+					 * FUTEX_WAKE for shm and pairs */
+	uint64_t waits;			/* sleeps: poll(2), futex, short naps */
 	uint64_t full;			/* sends that found the ring full */
 };
 

@@ -18,7 +18,10 @@ namespace kuc {
 
 class channel {
 public:
-	/* Open the endpoint @name; throws std::system_error on failure. */
+	/*
+	 * Open the channel @spec ("NAME" for the device, "shm:NAME" for a
+	 * shm segment's client side); throws std::system_error on failure.
+	 */
 	explicit channel(const char *name)
 	{
 		int err = kuc_open(name, &ch_);
@@ -65,6 +68,12 @@ public:
 		return kuc_recv(ch_, &hdr, buf, bufsz, timeout_ms);
 	}
 
+	int wait(short events, int timeout_ms = -1) noexcept
+	{
+		return kuc_wait(ch_, events, timeout_ms);
+	}
+
+	kuc_kind kind() const noexcept { return kuc_channel_kind(ch_); }
 	int fd() const noexcept { return kuc_fd(ch_); }
 	std::size_t msg_max() const noexcept { return kuc_msg_max(ch_); }
 

@@ -21,6 +21,8 @@ setup() {
 		usr/lib/libkuc.so usr/lib/libkuc.a usr/lib/pkgconfig/kucomms.pc \
 		usr/include/kucomms/kucomms_abi.h usr/include/kucomms/kuc.h \
 		usr/include/kucomms/kucomms_ring.h usr/include/kucomms/kuc.hpp \
+		usr/include/kucomms/kucomms_shm.h \
+		usr/include/kucomms/kucomms_endpoint.h \
 		usr/sbin/kucctl usr/share/man/man8/kucctl.8 \
 		usr/share/man/man9/kucomms_kernel.9 usr/share/man/man3/libkuc.3 \
 		usr/share/man/man3/kuc_send_locked.3; do
@@ -31,7 +33,8 @@ setup() {
 	[ ! -e "$dest/usr/include/kucomms/kucomms_kernel.h" ]
 	# The installed tool runs, and a program builds against the install.
 	"$dest/usr/sbin/kucctl" --version
-	printf '#include <kuc.h>\nint main(void){return kuc_version()[0] != 0 ? 0 : 1;}\n' >"$BATS_TEST_TMPDIR/p.c"
+	# kucomms_endpoint.h: the endpoint API mapped onto libkuc, userspace.
+	printf '#include <kuc.h>\n#include <kucomms/kucomms_endpoint.h>\nint main(void){return kuc_version()[0] != 0 ? 0 : 1;}\n' >"$BATS_TEST_TMPDIR/p.c"
 	cc -I"$dest/usr/include/kucomms" -I"$dest/usr/include" -o "$BATS_TEST_TMPDIR/p" \
 		"$BATS_TEST_TMPDIR/p.c" "$dest/usr/lib/libkuc.a" -lpthread
 	"$BATS_TEST_TMPDIR/p"

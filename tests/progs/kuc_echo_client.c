@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * kuc_echo_client: drive kucomms_echo.ko through libkuc and check every
- * reply. Run by tests/bats/echo.bats in the test VM.
+ * kuc_echo_client: drive kucomms_echo.ko (NAME kucomms_echo) or its
+ * userspace twin kucomms_echo_user (NAME shm:kucomms_echo) through libkuc
+ * and check every reply. Run by tests/bats/echo.bats in the test VM and
+ * by tests/host/shm.bats on the host.
  *
  * Every message is reproducible from (seed, stream, id): its length and
  * data come from a PRNG seeded with them, its header carries id = the
@@ -257,7 +259,6 @@ struct stream_job {
 	unsigned int stream;
 	struct tracker t;
 	uint64_t sent;
-	uint64_t polls;		/* our own poll() sleeps, added to waits */
 	int err;
 };
 
@@ -274,7 +275,7 @@ static void *stream_run(void *arg)
 	uint64_t max = max_size(ch), ring = kuc_msg_max(ch) + KUCOMMS_HDR_SIZE;
 	unsigned char *out = malloc(max + 1), *in = malloc(kuc_msg_max(ch) + 1);
 	struct kucomms_msg_hdr h, r;
-	struct pollfd p = { .fd = kuc_fd(ch) };
+	short events;
 	bool have = false, blocked;
 	int ret, idle_ms = 0;
 
@@ -331,17 +332,34 @@ static void *stream_run(void *arg)
 		}
 		/*
 		 * POLLOUT means half the ring is free: worth waiting for only
-		 * when the message waiting to go fits in half. Replies are
-		 * outstanding whenever a send is blocked, so POLLIN always
-		 * comes.
+		 * when the message waiting to go fits in half. A kernel
+		 * endpoint copies a message out before its handler runs, so
+		 * then a reply is outstanding whenever a send is blocked and
+		 * POLLIN comes. A userspace endpoint releases the message
+		 * only after its handler replied: wait for room for the
+		 * record itself, briefly (both rings may be full).
 		 */
-		p.events = POLLIN;
+		if (blocked && kucomms_record_size(h.length) > ring / 2 &&
+		    kuc_channel_kind(ch) != KUC_KIND_DEVICE) {
+			ret = kuc_send_wait(ch, &h, out, 1);
+			if (!ret) {
+				have = false;
+				job->sent++;
+				idle_ms = 0;
+				continue;
+			}
+			if (ret != -ETIMEDOUT) {
+				fail_err("send", ret);
+				job->err = ret;
+				goto out;
+			}
+		}
+		events = POLLIN;
 		if (blocked && kucomms_record_size(h.length) <= ring / 2)
-			p.events |= POLLOUT;
-		job->polls++;
-		ret = poll(&p, 1, 100);
-		if (ret < 0 && errno != EINTR) {
-			job->err = -errno;
+			events |= POLLOUT;
+		ret = kuc_wait(ch, events, 100);
+		if (ret < 0 && ret != -EINTR) {
+			job->err = ret;
 			goto out;
 		}
 		if (ret == 0)
@@ -399,7 +417,6 @@ static int run_stream(void)
 			ret = 2;
 		totals_add(&sum, &jobs[i].t, jobs[i].sent);
 		stats_add(&st, jobs[i].ch);
-		st.waits += jobs[i].polls;
 	}
 	print_summary(&sum, &st, now_s() - t0);
 	if (!ret && !totals_ok(&sum))
@@ -425,7 +442,6 @@ static int pingpong_zero_copy(struct kuc_channel *ch, uint64_t id, uint64_t max,
 			      unsigned char *tmp, struct tracker *t)
 {
 	struct kucomms_msg_hdr h, *slot, r;
-	struct pollfd p = { .fd = kuc_fd(ch), .events = POLLIN };
 	const void *data;
 	void *buf;
 	int ret;
@@ -435,8 +451,7 @@ static int pingpong_zero_copy(struct kuc_channel *ch, uint64_t id, uint64_t max,
 		buf = kuc_reserve(ch, h.length, &slot, &ret);
 		if (buf || ret != -EAGAIN)
 			break;
-		p.events = POLLOUT;
-		poll(&p, 1, opt.timeout_ms);
+		kuc_wait(ch, POLLOUT, opt.timeout_ms);
 	}
 	if (!buf)
 		return ret;
@@ -447,9 +462,8 @@ static int pingpong_zero_copy(struct kuc_channel *ch, uint64_t id, uint64_t max,
 	ret = kuc_commit(ch);
 	if (ret)
 		return ret;
-	p.events = POLLIN;
 	while ((ret = kuc_peek(ch, &r, &data)) == -EAGAIN)
-		if (poll(&p, 1, opt.timeout_ms) == 0)
+		if (kuc_wait(ch, POLLIN, opt.timeout_ms) == 0)
 			return -ETIMEDOUT;
 	if (ret)
 		return ret;
@@ -822,10 +836,9 @@ static int run_endpoint(void)
 static int run_hold(void)
 {
 	struct kucomms_msg_hdr h = { 0 };
-	struct pollfd p;
 	struct kuc_channel *ch;
 	char buf[64];
-	int ret, sret;
+	int ret, sret, revents;
 
 	if (open_channel(&ch))
 		return 2;
@@ -833,16 +846,15 @@ static int run_hold(void)
 	fflush(stdout);
 	ret = kuc_recv(ch, &h, buf, sizeof(buf), opt.timeout_ms);
 	printf("recv: %s\n", ret ? errname(ret) : "message");
-	p = (struct pollfd){ .fd = kuc_fd(ch), .events = POLLIN | POLLOUT };
-	poll(&p, 1, 0);
-	printf("poll:%s%s%s%s\n", p.revents & POLLIN ? " POLLIN" : "",
-	       p.revents & POLLOUT ? " POLLOUT" : "",
-	       p.revents & POLLHUP ? " POLLHUP" : "",
-	       p.revents & POLLERR ? " POLLERR" : "");
+	revents = kuc_wait(ch, POLLIN | POLLOUT, 0);
+	printf("poll:%s%s%s%s\n", revents & POLLIN ? " POLLIN" : "",
+	       revents & POLLOUT ? " POLLOUT" : "",
+	       revents & POLLHUP ? " POLLHUP" : "",
+	       revents & POLLERR ? " POLLERR" : "");
 	sret = kuc_send(ch, &h, NULL);
 	printf("send: %s\n", sret ? errname(sret) : "OK");
 	kuc_close(ch);
-	return ret == -ESHUTDOWN && (p.revents & POLLHUP) &&
+	return ret == -ESHUTDOWN && revents > 0 && (revents & POLLHUP) &&
 	       sret == -ESHUTDOWN ? 0 : 1;
 }
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * kucctl create: create a device and optionally set its node's mode,
- * owner and group. Either all of it happens or none: every option is
- * checked before the device is created, and a device whose node cannot
- * be set up is removed again.
+ * kucctl create: create a device (or with --shm a shared-memory segment)
+ * and optionally set its node's mode, owner and group. Either all of it
+ * happens or none: every option is checked before the device is created,
+ * and a device whose node cannot be set up is removed again.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <kuc.h>
+#include <kucomms/kucomms_shm.h>
 
 #include "kucctl.h"
 
@@ -110,14 +111,55 @@ fail:
 	return err;
 }
 
+/*
+ * The segment /dev/shm/@name: created with the mode asked for (0600 by
+ * default), then given its owner and group; removed again if that fails.
+ */
+static int create_shm(const struct kucctl_cmd *cmd, const char *name,
+		      const char *size_arg, const struct create_perms *p)
+{
+	unsigned long long size = 0;
+	char path[KUC_PATH_MAX], buf[128], *end;
+	int err;
+
+	if (size_arg) {
+		errno = 0;
+		size = strtoull(size_arg, &end, 0);
+		if (errno || *end || !size || size & (size - 1) ||
+		    size < (1ULL << KUCOMMS_RING_ORDER_MIN) ||
+		    size > (1ULL << KUCOMMS_RING_ORDER_MAX))
+			return kucctl_usage_error(cmd,
+				"--size: invalid ring size '%s', want a power of two from %llu to %llu",
+				kucctl_printable(size_arg, buf, sizeof(buf)),
+				1ULL << KUCOMMS_RING_ORDER_MIN,
+				1ULL << KUCOMMS_RING_ORDER_MAX);
+	}
+	err = kuc_shm_create(name, size, p->set_mode ? p->mode : 0600);
+	if (err)
+		return kucctl_fail_shm(cmd->name, name, err);
+	snprintf(path, sizeof(path), KUCOMMS_SHM_DIR "%s", name);
+	if ((p->uid == (uid_t)-1 && p->gid == (gid_t)-1) ||
+	    !chown(path, p->uid, p->gid))
+		return KUCCTL_EXIT_OK;
+	err = -errno;
+	kuc_shm_remove(name);
+	kucctl_msg("%s shm:%s: chown %s: %s; segment removed again",
+		   cmd->name, name, path, strerror(-err));
+	return err == -EPERM || err == -EACCES ? KUCCTL_EXIT_PERM :
+						 KUCCTL_EXIT_FAILURE;
+}
+
 static int create_run(const struct kucctl_cmd *cmd, int argc,
 		      const char **argv)
 {
-	char *mode = NULL, *owner = NULL, *group = NULL;
+	char *mode = NULL, *owner = NULL, *group = NULL, *size = NULL;
+	int shm_opt = 0;
 	struct poptOption opts[] = {
 		{ "mode", '\0', POPT_ARG_STRING, &mode, 0, NULL, NULL },
 		{ "owner", '\0', POPT_ARG_STRING, &owner, 0, NULL, NULL },
 		{ "group", '\0', POPT_ARG_STRING, &group, 0, NULL, NULL },
+		{ "shm", '\0', POPT_ARG_NONE, &shm_opt, 0, NULL, NULL },
+		{ "size", '\0', POPT_ARG_STRING, &size, 0, NULL, NULL },
 		KUCCTL_HELP_OPTION,
 		POPT_TABLEEND
 	};
@@ -125,16 +167,24 @@ static int create_run(const struct kucctl_cmd *cmd, int argc,
 	struct create_perms perms;
 	const char *step, *cause;
 	poptContext ctx;
+	bool shm = false;
 	int ret, err, rerr;
 
 	ctx = poptGetContext(cmd->name, argc, argv, opts, 0);
 	ret = kucctl_parse_opts(cmd, ctx);
 	if (ret == KUCCTL_CONTINUE)
-		ret = kucctl_name_arg(cmd, ctx, name, sizeof(name));
+		ret = kucctl_target_arg(cmd, ctx, name, sizeof(name), &shm);
 	if (ret == KUCCTL_CONTINUE)
 		ret = create_parse_perms(cmd, mode, owner, group, &perms);
+	shm = shm || shm_opt;
+	if (ret == KUCCTL_CONTINUE && size && !shm)
+		ret = kucctl_usage_error(cmd, "--size needs --shm (a device's ring size is in /sys/class/kucomms/NAME/ring_size)");
 	if (ret != KUCCTL_CONTINUE)
 		goto out;
+	if (shm) {
+		ret = create_shm(cmd, name, size, &perms);
+		goto out;
+	}
 
 	err = kuc_device_create(name);
 	if (err) {
@@ -166,20 +216,29 @@ out:
 	free(mode);
 	free(owner);
 	free(group);
+	free(size);
 	return ret;
 }
 
 const struct kucctl_cmd kucctl_cmd_create = {
 	.name = "create",
-	.args = "NAME [--mode MODE] [--owner USER] [--group GROUP]",
-	.summary = "create the device /dev/kucomms_NAME",
+	.args = "[--shm] NAME [--size BYTES] [--mode MODE] [--owner USER] [--group GROUP]",
+	.summary = "create the device /dev/kucomms_NAME (--shm: a segment)",
 	.help =
 "Create the device /dev/kucomms_NAME. NAME may carry the kucomms_ prefix\n"
 "or not. The node is created with mode 0600, owned by root:root; the\n"
 "options change that. If they cannot be applied, the device is removed\n"
 "again.\n"
 "\n"
+"With --shm (or NAME written shm:NAME), create the shared-memory segment\n"
+"/dev/shm/kucomms_NAME instead: a channel between two processes that\n"
+"needs no module and no root (see libkuc(3)). It is created with mode\n"
+"0600, owned by the caller, with rings of --size bytes.\n"
+"\n"
 "Options:\n"
+"  --shm          create a shared-memory segment, not a device\n"
+"  --size BYTES   with --shm: bytes of each ring, a power of two from\n"
+"                 4096 to 4194304 (default 65536)\n"
 "  --mode MODE    octal permission bits of the node, 0 to 0777\n"
 "  --owner USER   owner of the node: a user name or a numeric id\n"
 "  --group GROUP  group of the node: a group name or a numeric id\n"

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * kucctl list: the devices as a table for people or as JSON for programs
- * (the JSON schema is documented in kucctl(8); keep the two in step).
+ * kucctl list: the devices and the shared-memory segments as a table for
+ * people or as JSON for programs (the JSON schema is documented in
+ * kucctl(8); keep the two in step). Both kinds go through struct
+ * kuc_device_info; a segment has no device number (major/minor).
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +29,11 @@ static void list_fill_row(const struct kuc_device_info *d,
 			  struct list_row *r)
 {
 	r->name = d->name;
-	snprintf(r->devt, sizeof(r->devt), "%u:%u", d->major, d->minor);
+	if (d->kind == KUC_KIND_DEVICE)
+		snprintf(r->devt, sizeof(r->devt), "%u:%u", d->major,
+			 d->minor);
+	else
+		strcpy(r->devt, "-");
 	r->kind = kuc_kind_name(d->kind);
 	if (!d->node_present) {
 		/* The device exists but its node does not (yet). */
@@ -83,16 +90,16 @@ static int list_text(const struct kuc_device_info *devs, size_t n)
 static json_t *list_json_device(const struct kuc_device_info *d)
 {
 	struct list_row r;
-	bool node = d->node_present;
+	bool node = d->node_present, dev = d->kind == KUC_KIND_DEVICE;
 
 	list_fill_row(d, &r);
-	return json_pack("{s:s, s:s, s:s, s:I, s:I,"
+	return json_pack("{s:s, s:s, s:s, s:o?, s:o?,"
 			 " s:s?, s:s?, s:s?, s:o?, s:o?}",
 			 "name", d->name,
 			 "kind", r.kind,
 			 "path", d->path,
-			 "major", (json_int_t)d->major,
-			 "minor", (json_int_t)d->minor,
+			 "major", dev ? json_integer(d->major) : NULL,
+			 "minor", dev ? json_integer(d->minor) : NULL,
 			 "mode", node ? r.mode : NULL,
 			 "owner", node ? r.owner : NULL,
 			 "group", node ? r.group : NULL,
@@ -127,18 +134,61 @@ out:
 	return ret;
 }
 
+static int list_cmp(const void *a, const void *b)
+{
+	const struct kuc_device_info *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (int)x->kind - (int)y->kind;
+}
+
+/* The segments appended to @all (as device infos) and everything sorted. */
+static int list_add_shm(struct kuc_device_info **all, size_t *n)
+{
+	struct kuc_shm_info *segs;
+	struct kuc_device_info *more, *d;
+	size_t m, i;
+	int err = kuc_shm_list(&segs, &m);
+
+	if (err)
+		return err;
+	more = m ? realloc(*all, (*n + m) * sizeof(**all)) : *all;
+	if (m && !more) {
+		kuc_shm_list_free(segs);
+		return -ENOMEM;
+	}
+	*all = more;
+	for (i = 0; i < m; i++) {
+		d = &more[*n + i];
+		memset(d, 0, sizeof(*d));
+		d->kind = KUC_KIND_SHM;
+		snprintf(d->name, sizeof(d->name), "%s", segs[i].name);
+		snprintf(d->path, sizeof(d->path), "%s", segs[i].path);
+		d->node_present = true;
+		d->mode = segs[i].mode;
+		d->uid = segs[i].uid;
+		d->gid = segs[i].gid;
+	}
+	*n += m;
+	kuc_shm_list_free(segs);
+	if (*n)
+		qsort(*all, *n, sizeof(**all), list_cmp);
+	return 0;
+}
+
 static int list_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 {
-	int json = 0;
+	int json = 0, shm_only = 0;
 	struct poptOption opts[] = {
 		{ "json", '\0', POPT_ARG_NONE, &json, 0, NULL, NULL },
+		{ "shm", '\0', POPT_ARG_NONE, &shm_only, 0, NULL, NULL },
 		KUCCTL_HELP_OPTION,
 		POPT_TABLEEND
 	};
-	struct kuc_device_info *devs;
+	struct kuc_device_info *devs = NULL;
 	poptContext ctx;
-	size_t n;
-	int ret, err;
+	size_t n = 0;
+	int ret, err = 0, derr = 0;
 
 	ctx = poptGetContext(cmd->name, argc, argv, opts, 0);
 	ret = kucctl_parse_opts(cmd, ctx);
@@ -146,30 +196,52 @@ static int list_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 		ret = kucctl_no_args(cmd, ctx);
 	if (ret != KUCCTL_CONTINUE)
 		goto out;
-	err = kuc_device_list(&devs, &n);
+	/*
+	 * Without the module the segments are still listed (if there are
+	 * any: otherwise nothing is printed), but the exit status (3) says
+	 * that the devices could not be.
+	 */
+	if (!shm_only) {
+		derr = kuc_device_list(&devs, &n);
+		if (derr && derr != -ENODEV) {
+			ret = kucctl_fail(cmd->name, NULL, derr);
+			goto out;
+		}
+	}
+	err = list_add_shm(&devs, &n);
 	if (err) {
 		ret = kucctl_fail(cmd->name, NULL, err);
 		goto out;
 	}
+	if (derr && !n) {
+		ret = kucctl_fail(cmd->name, NULL, derr);
+		goto out;
+	}
 	ret = json ? list_json(devs, n) : list_text(devs, n);
-	kuc_device_list_free(devs);
+	if (!ret && derr)
+		ret = kucctl_fail(cmd->name, NULL, derr);
 out:
+	kuc_device_list_free(devs);
 	poptFreeContext(ctx);
 	return ret;
 }
 
 const struct kucctl_cmd kucctl_cmd_list = {
 	.name = "list",
-	.args = "[--json]",
-	.summary = "list the devices",
+	.args = "[--json] [--shm]",
+	.summary = "list the devices and shared-memory segments",
 	.help =
-"List the devices, sorted by name: a table with a header line (only the\n"
-"header when there are none), or with --json a JSON document, whose\n"
-"format kucctl(8) describes. A device whose node is missing shows - (or\n"
-"null) for mode, owner and group.\n"
+"List the devices and the shared-memory segments (/dev/shm/kucomms_*),\n"
+"sorted by name, with their kind (device or shm): a table with a header\n"
+"line (only the header when there are none), or with --json a JSON\n"
+"document, whose format kucctl(8) describes. A device whose node is\n"
+"missing shows - (or null) for mode, owner and group; a segment has no\n"
+"MAJ:MIN (null in JSON). Without the kucomms module the segments are\n"
+"still listed, and the exit status is 3.\n"
 "\n"
 "Options:\n"
 "  --json      print JSON instead of a table\n"
+"  --shm       list the segments only (needs no module)\n"
 "  -h, --help  show this help\n",
 	.run = list_run,
 };

@@ -2,7 +2,8 @@
 /*
  * kucctl show: one device's settings and figures (connections, ring size,
  * traffic each way, ring-full events, wakeups, protocol errors, the bound
- * endpoint), as "key: value" lines or as JSON (schema in kucctl(8)).
+ * endpoint), or one shared-memory segment's state and any problem with
+ * it, as "key: value" lines or as JSON (schema in kucctl(8)).
  */
 #include <inttypes.h>
 #include <jansson.h>
@@ -51,25 +52,89 @@ static int show_json(const char *name, const struct kuc_device_stats *st)
 	return KUCCTL_EXIT_OK;
 }
 
+/* A side of a segment: "pid N" while its attach lock is held, or "none". */
+static void show_side(bool attached, pid_t pid, char *buf, size_t size)
+{
+	if (attached)
+		snprintf(buf, size, "pid %ld", (long)pid);
+	else
+		snprintf(buf, size, "none");
+}
+
+static int show_shm(const char *name, bool json)
+{
+	char server[32], client[32], owner[256], group[256], mode[8];
+	struct kuc_shm_info si;
+	json_t *root;
+	int err = kuc_shm_info(name, &si);
+
+	if (err)
+		return kucctl_fail_shm("show", name, err);
+	show_side(si.server_attached, si.server_pid, server, sizeof(server));
+	show_side(si.client_attached, si.client_pid, client, sizeof(client));
+	kucctl_user_name(si.uid, owner, sizeof(owner));
+	kucctl_group_name(si.gid, group, sizeof(group));
+	snprintf(mode, sizeof(mode), "%04o", (unsigned int)si.mode);
+	if (!json) {
+		printf("%-16s %s\n", "name:", si.name);
+		printf("%-16s %s\n", "kind:", "shm");
+		printf("%-16s %s\n", "path:", si.path);
+		printf("%-16s %s\n", "mode:", mode);
+		printf("%-16s %s\n", "owner:", owner);
+		printf("%-16s %s\n", "group:", group);
+		printf("%-16s %" PRIu64 "\n", "size:", si.size);
+		printf("%-16s %" PRIu64 "\n", "ring_size:", si.ring_size);
+		printf("%-16s %s\n", "server:", server);
+		printf("%-16s %s\n", "client:", client);
+		printf("%-16s %" PRIu32 "\n", "connections:", si.connections);
+		printf("%-16s %s\n", "problem:",
+		       si.problem[0] ? si.problem : "none");
+		return KUCCTL_EXIT_OK;
+	}
+	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s,"
+			 " s:I, s:s?}",
+			 "name", si.name, "kind", "shm", "path", si.path,
+			 "mode", mode, "owner", owner, "group", group,
+			 "size", (json_int_t)si.size,
+			 "ring_size", (json_int_t)si.ring_size,
+			 "server", server, "client", client,
+			 "connections", (json_int_t)si.connections,
+			 "problem", si.problem[0] ? si.problem : NULL);
+	if (!root) {
+		kucctl_msg("show: out of memory");
+		return KUCCTL_EXIT_FAILURE;
+	}
+	json_dumpf(root, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(root);
+	return KUCCTL_EXIT_OK;
+}
+
 static int show_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 {
-	int json = 0;
+	int json = 0, shm_opt = 0;
 	struct poptOption opts[] = {
 		{ "json", '\0', POPT_ARG_NONE, &json, 0, NULL, NULL },
+		{ "shm", '\0', POPT_ARG_NONE, &shm_opt, 0, NULL, NULL },
 		KUCCTL_HELP_OPTION,
 		POPT_TABLEEND
 	};
 	char name[KUCOMMS_NAME_MAX + 1];
 	struct kuc_device_stats st;
 	poptContext ctx;
+	bool shm = false;
 	int ret, err;
 
 	ctx = poptGetContext(cmd->name, argc, argv, opts, 0);
 	ret = kucctl_parse_opts(cmd, ctx);
 	if (ret == KUCCTL_CONTINUE)
-		ret = kucctl_name_arg(cmd, ctx, name, sizeof(name));
+		ret = kucctl_target_arg(cmd, ctx, name, sizeof(name), &shm);
 	if (ret != KUCCTL_CONTINUE)
 		goto out;
+	if (shm || shm_opt) {
+		ret = show_shm(name, json);
+		goto out;
+	}
 	err = kuc_device_stats(name, &st);
 	if (err) {
 		ret = kucctl_fail(cmd->name, name, err);
@@ -83,8 +148,8 @@ out:
 
 const struct kucctl_cmd kucctl_cmd_show = {
 	.name = "show",
-	.args = "NAME [--json]",
-	.summary = "show a device's settings, connections and traffic",
+	.args = "[--shm] NAME [--json]",
+	.summary = "show a device's (or segment's) settings, connections, traffic",
 	.help =
 "Show the device /dev/kucomms_NAME: the module bound to its name (or\n"
 "none), ring size and connection limit for new connections, open\n"
@@ -94,8 +159,14 @@ const struct kucctl_cmd kucctl_cmd_show = {
 "connections broken by a corrupt ring, and how often the endpoint's work\n"
 "and timer handlers ran. With --json, one JSON object with the same keys.\n"
 "\n"
+"With --shm (or shm:NAME), show the segment /dev/shm/kucomms_NAME: its\n"
+"file's mode, owner, group and size, its ring size, the server and the\n"
+"client attached now (by pid) or none, the connections made so far, and\n"
+"the problem that makes a stale or corrupted segment unusable (or none).\n"
+"\n"
 "Options:\n"
 "  --json      print JSON instead of key: value lines\n"
+"  --shm       show a shared-memory segment, not a device\n"
 "  -h, --help  show this help\n",
 	.run = show_run,
 };

@@ -40,6 +40,8 @@ int kucctl_one_arg(const struct kucctl_cmd *cmd, poptContext ctx,
 		   const char *what, const char **arg);
 int kucctl_name_arg(const struct kucctl_cmd *cmd, poptContext ctx,
 		    char *name, size_t size);
+int kucctl_target_arg(const struct kucctl_cmd *cmd, poptContext ctx,
+		      char *name, size_t size, bool *shm);
 int kucctl_no_args(const struct kucctl_cmd *cmd, poptContext ctx);
 
 /* report.c: every message kucctl prints on stderr goes through here. */
@@ -50,6 +52,7 @@ int kucctl_usage_error(const struct kucctl_cmd *cmd, const char *fmt, ...);
 int kucctl_exit_code(int err);
 const char *kucctl_cause(int err, char *buf, size_t size);
 int kucctl_fail(const char *op, const char *name, int err);
+int kucctl_fail_shm(const char *op, const char *name, int err);
 int kucctl_name_error(const char *op, const char *name, int err);
 const char *kucctl_printable(const char *s, char *buf, size_t size);
 

@@ -2,7 +2,10 @@
 /* Option and argument handling shared by the subcommands (popt). */
 #include <popt.h>
 
+#include <string.h>
+
 #include <kuc.h>
+#include <kucomms/kucomms_shm.h>
 
 #include "kucctl.h"
 
@@ -73,4 +76,26 @@ int kucctl_no_args(const struct kucctl_cmd *cmd, poptContext ctx)
 		return kucctl_usage_error(cmd, "unexpected argument '%s'",
 			kucctl_printable(arg, buf, sizeof(buf)));
 	return KUCCTL_CONTINUE;
+}
+
+/*
+ * As kucctl_name_arg(), for commands that take a device or a shm segment:
+ * "shm:NAME" (or --shm, passed in *@shm) selects the segment
+ * /dev/shm/kucomms_NAME, and *@shm tells which one it is.
+ */
+int kucctl_target_arg(const struct kucctl_cmd *cmd, poptContext ctx,
+		      char *name, size_t size, bool *shm)
+{
+	const char *arg;
+	int ret, err;
+
+	ret = kucctl_one_arg(cmd, ctx, "NAME", &arg);
+	if (ret != KUCCTL_CONTINUE)
+		return ret;
+	if (!strncmp(arg, KUCOMMS_SHM_SPEC, strlen(KUCOMMS_SHM_SPEC))) {
+		arg += strlen(KUCOMMS_SHM_SPEC);
+		*shm = true;
+	}
+	err = kuc_name_normalize(arg, name, size);
+	return err ? kucctl_name_error(cmd->name, arg, err) : KUCCTL_CONTINUE;
 }

@@ -109,6 +109,22 @@ int kucctl_fail(const char *op, const char *name, int err)
 	return kucctl_exit_code(err);
 }
 
+/* The same for the shm segment @name: its errors name a segment. */
+int kucctl_fail_shm(const char *op, const char *name, int err)
+{
+	char buf[128];
+	const char *cause = kucctl_cause(err, buf, sizeof(buf));
+
+	if (err == -ENOENT)
+		cause = "no such segment";
+	else if (err == -EEXIST)
+		cause = "segment already exists";
+	else if (err == -EACCES || err == -EPERM)
+		cause = "permission denied";
+	kucctl_msg("%s shm:%s: %s", op, name, cause);
+	return kucctl_exit_code(err);
+}
+
 /* Report that kuc_name_normalize() rejected @name with @err. */
 int kucctl_name_error(const char *op, const char *name, int err)
 {

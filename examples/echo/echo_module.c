@@ -1,54 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kucomms_echo: the example user kernel module. It registers the endpoint
- * kucomms_echo and sends every message back unchanged to the connection
- * it came from (ECHO_TYPE_BROADCAST: to every connection). How often its
- * handlers ran is in /sys/module/kucomms_echo/parameters/.
+ * kucomms_echo with the handlers of echo_handlers.c (shared with the
+ * userspace server echo_user.c), which send every message back unchanged
+ * to the connection it came from (ECHO_TYPE_BROADCAST: to every
+ * connection). How often its handlers ran is in
+ * /sys/module/kucomms_echo/parameters/.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/atomic.h>
-#include <linux/jiffies.h>
 #include <linux/module.h>
-#include <kucomms/kucomms_kernel.h>
 
+#include "echo_handlers.h"
 #include "kucomms_echo.h"
 
 static struct kucomms_endpoint *echo_ep;
-static atomic64_t echo_messages, echo_work_runs, echo_timer_runs, echo_dropped;
-
-static void echo_message(struct kucomms_endpoint *ep, struct kucomms_conn *conn,
-			 const struct kucomms_msg_hdr *hdr, const void *data)
-{
-	atomic64_inc(&echo_messages);
-	if (hdr->type == ECHO_TYPE_BROADCAST) {
-		kucomms_broadcast(ep, hdr, data);
-		return;
-	}
-	/*
-	 * Backpressure: wait (bounded) for the client to make room rather
-	 * than drop; what still does not fit is counted, never silent.
-	 */
-	if (kucomms_send(conn, hdr, data) == -EAGAIN &&
-	    kucomms_send_locked(conn, hdr, data, 5 * HZ))
-		atomic64_inc(&echo_dropped);
-}
-
-static void echo_work(struct kucomms_endpoint *ep)
-{
-	atomic64_inc(&echo_work_runs);
-}
-
-static void echo_timer(struct kucomms_endpoint *ep)
-{
-	atomic64_inc(&echo_timer_runs);
-}
-
-static const struct kucomms_endpoint_ops echo_ops = {
-	.message = echo_message,
-	.work = echo_work,
-	.timer = echo_timer,
-};
 
 static int echo_counter_get(char *buf, const struct kernel_param *kp)
 {

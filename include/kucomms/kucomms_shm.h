@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kucomms shared-memory channels: the layout of a segment that two
+ * processes share without the kernel module (POSIX shared memory,
+ * /dev/shm/kucomms_NAME, shm_open() name "/kucomms_NAME"), and of the
+ * memory of an in-process pair. Userspace only: the kernel module never
+ * sees it. The rings inside are the same rings as a device's (see
+ * kucomms_abi.h, kucomms_ring.h), served by the same code.
+ *
+ * Two roles. The server is what the kernel module is for a device (e.g.
+ * the userspace echo example); the client is what kuc_open("shm:NAME")
+ * gives an application. One server and one client at a time; a new
+ * client is a new connection (all positions start at 0 again).
+ *
+ * Pages (KUCOMMS_PAGE_SIZE each):
+ *   0          struct kucomms_shm_hdr
+ *   1          c2s producer page  (the client's)
+ *   2          c2s consumer page  (the server's)
+ *   3          s2c producer page  (the server's)
+ *   4          s2c consumer page  (the client's)
+ *   5 ..       c2s data (ring_size bytes, mapped twice by each side)
+ *   then       s2c data (ring_size bytes)
+ *
+ * Trust. Both processes can write every byte (POSIX shared memory has no
+ * per-page protection), so each side treats everything the other writes
+ * as hostile, exactly as the kernel treats userspace: the header is
+ * validated against the segment's real size before anything is mapped,
+ * the peer's positions are bounded by the ring code, and each side keeps
+ * its own positions, generation and state privately and only publishes
+ * them.
+ *
+ * Liveness. Each side holds an open-file-description lock (F_OFD_SETLK)
+ * on one byte of the segment for as long as it is attached: the kernel
+ * drops it when the process dies, however it dies, so a peer's death is
+ * seen by F_OFD_GETLK, and a second server or client is refused (EBUSY).
+ */
+#ifndef KUCOMMS_SHM_H
+#define KUCOMMS_SHM_H
+
+#include <kucomms/kucomms_abi.h>
+
+#define KUCOMMS_SHM_MAGIC	0x6b756373686d2100ULL	/* "kucshm!\0" */
+#define KUCOMMS_SHM_VERSION	1
+#define KUCOMMS_SHM_DIR		"/dev/shm/"
+
+/* The spec prefix that selects a shm channel: "shm:kucomms_NAME". */
+#define KUCOMMS_SHM_SPEC	"shm:"
+
+#define KUCOMMS_SHM_HDR_PAGES	5
+#define KUCOMMS_SHM_C2S_PROD	1	/* page numbers, see the top */
+#define KUCOMMS_SHM_C2S_CONS	2
+#define KUCOMMS_SHM_S2C_PROD	3
+#define KUCOMMS_SHM_S2C_CONS	4
+
+/* Bytes of a segment whose rings have @ring_size bytes each. */
+static inline __u64 kucomms_shm_size(__u64 ring_size)
+{
+	return (__u64)KUCOMMS_SHM_HDR_PAGES * KUCOMMS_PAGE_SIZE + 2 * ring_size;
+}
+
+/* Offsets of the two data areas. */
+static inline __u64 kucomms_shm_c2s_data(void)
+{
+	return (__u64)KUCOMMS_SHM_HDR_PAGES * KUCOMMS_PAGE_SIZE;
+}
+
+static inline __u64 kucomms_shm_s2c_data(__u64 ring_size)
+{
+	return kucomms_shm_c2s_data() + ring_size;
+}
+
+/* The byte each side locks while attached (F_OFD_SETLK, F_WRLCK). */
+#define KUCOMMS_SHM_LOCK_SERVER	0
+#define KUCOMMS_SHM_LOCK_CLIENT	1
+
+/* A side's state, in server_state and client_state. */
+#define KUCOMMS_SHM_ABSENT	0	/* never attached */
+#define KUCOMMS_SHM_ATTACHED	1	/* attached (if its lock is held) */
+#define KUCOMMS_SHM_CLOSED	2	/* detached cleanly */
+
+/* The connection's verdict, in conn_state (written by the server). */
+#define KUCOMMS_SHM_CONN_OPEN		0
+#define KUCOMMS_SHM_CONN_CORRUPT	1	/* the client broke a ring */
+
+struct kucomms_shm_hdr {
+	/* Written once by whoever created the segment. */
+	__u64 magic;		/* KUCOMMS_SHM_MAGIC */
+	__u32 abi_version;	/* KUCOMMS_SHM_VERSION */
+	__u32 page_size;	/* KUCOMMS_PAGE_SIZE */
+	__u64 ring_size;	/* data bytes of each ring, a power of two */
+	__u64 msg_max;		/* KUCOMMS_MSG_MAX(ring_size) */
+	/* Written by the server only. */
+	__u32 server_gen;	/* + 1 at each server attach */
+	__u32 server_state;	/* KUCOMMS_SHM_ABSENT/ATTACHED/CLOSED */
+	__u32 server_ack;	/* the client_gen served: futex word */
+	__u32 conn_state;	/* KUCOMMS_SHM_CONN_* of that connection */
+	__u32 server_pid;	/* for kucctl show only: never trusted */
+	/* Written by the client only. */
+	__u32 client_gen;	/* + 1 at each client attach: futex word */
+	__u32 client_state;	/* KUCOMMS_SHM_ABSENT/ATTACHED/CLOSED */
+	__u32 client_pid;	/* for kucctl show only: never trusted */
+};
+
+static_assert(sizeof(struct kucomms_shm_hdr) == 64, "shm_hdr");
+
+#endif /* KUCOMMS_SHM_H */

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared-memory segments (kucomms_shm.h): names, validation and the
+ * attach locks, shared by the shm transport (channel_shm.c) and the
+ * management calls of kuc.h (shm_segment.c). Private to libkuc.
+ */
+#ifndef KUC_SHM_SEGMENT_H
+#define KUC_SHM_SEGMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kucomms/kucomms_shm.h>
+
+#ifndef KUC_PRIVATE
+#define KUC_PRIVATE __attribute__((visibility("hidden")))
+#endif
+
+/*
+ * The shm_open() name "/kucomms_NAME" for @name (any form
+ * kuc_name_normalize() accepts, or "/dev/shm/kucomms_NAME"); @full gets
+ * "kucomms_NAME" when not NULL. 0 or -EINVAL/-ENAMETOOLONG.
+ */
+KUC_PRIVATE int kuc_shm_name(const char *name, char *shm_name, size_t size,
+			     char *full, size_t full_size);
+
+/*
+ * Check the header of the open segment @fd against its real size and this
+ * library. Returns 0 and the ring size in *@ring_size, or -EPROTO with a
+ * short reason in @why (e.g. "bad magic", "size 8192, header says
+ * 143360"), or another negative errno from reading it.
+ */
+KUC_PRIVATE int kuc_shm_validate(int fd, uint64_t *ring_size, char *why,
+				 size_t why_size);
+
+/* Take the attach lock @byte (KUCOMMS_SHM_LOCK_*): 0, -EBUSY or -errno. */
+KUC_PRIVATE int kuc_shm_lock(int fd, int byte);
+
+/* True when some other open file description holds the lock @byte. */
+KUC_PRIVATE bool kuc_shm_locked(int fd, int byte);
+
+/* Fill a fresh header for rings of @ring_size bytes. */
+KUC_PRIVATE void kuc_shm_hdr_init(struct kucomms_shm_hdr *h,
+				  uint64_t ring_size);
+
+/* 0 when @ring_size is a valid ring size (power of two, in range). */
+KUC_PRIVATE int kuc_shm_ring_size_check(uint64_t ring_size);
+
+#endif /* KUC_SHM_SEGMENT_H */

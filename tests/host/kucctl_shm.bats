@@ -1,0 +1,117 @@
+#!/usr/bin/env bats
+# kucctl on shared-memory segments, on the host (no module needed):
+# create/remove --shm, list (kind shm, JSON), show, errors and exit codes.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	KUCCTL=$TOP/build/kucctl
+	NAME=kucomms_k${BATS_ROOT_PID}_${BATS_TEST_NUMBER}
+	SEG=/dev/shm/$NAME
+}
+
+teardown() {
+	rm -f "$SEG"
+}
+
+@test "create --shm makes a 0600 segment of the asked ring size; remove --shm removes it" {
+	run "$KUCCTL" create --shm "$NAME" --size 8192
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$(stat -c '%a %s' "$SEG")" = "600 $((5 * 4096 + 2 * 8192))" ]
+	run "$KUCCTL" remove --shm "$NAME"
+	[ "$status" -eq 0 ]
+	[ ! -e "$SEG" ]
+}
+
+@test "shm:NAME is the same as --shm; the short name works too" {
+	short=${NAME#kucomms_}
+	"$KUCCTL" create "shm:$short" --mode 0640
+	[ "$(stat -c %a "$SEG")" = 640 ]
+	run "$KUCCTL" show "shm:$short"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"name:            $NAME"* ]]
+	"$KUCCTL" remove "shm:$NAME"
+	[ ! -e "$SEG" ]
+}
+
+@test "create --shm --owner/--group give the segment away" {
+	[ "$(id -u)" = 0 ] || skip "needs root to give a file away"
+	"$KUCCTL" create --shm "$NAME" --owner nobody --group nogroup --mode 0660
+	[ "$(stat -c '%U %G %a' "$SEG")" = "nobody nogroup 660" ]
+}
+
+@test "list shows segments with kind shm and no device number; --json too" {
+	"$KUCCTL" create --shm "$NAME"
+	run "$KUCCTL" list --shm
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} =~ ^NAME\ +MAJ:MIN\ +MODE\ +OWNER\ +GROUP\ +KIND$ ]]
+	line=$(grep "^$NAME " <<<"$output")
+	read -r name devt mode owner group kind <<<"$line"
+	[ "$devt $mode $kind" = "- 0600 shm" ]
+	run "$KUCCTL" list --shm --json
+	[ "$status" -eq 0 ]
+	jq -e --arg n "$NAME" '.devices[] | select(.name == $n) |
+		.kind == "shm" and .path == "/dev/shm/\($n)" and
+		.major == null and .minor == null and .mode == "0600"' \
+		<<<"$output"
+}
+
+@test "show: ring size, no server or client, no problem; --json" {
+	"$KUCCTL" create --shm "$NAME" --size 4096
+	run "$KUCCTL" show --shm "$NAME"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"kind:            shm"* ]]
+	[[ "$output" == *"ring_size:       4096"* ]]
+	[[ "$output" == *"server:          none"* ]]
+	[[ "$output" == *"client:          none"* ]]
+	[[ "$output" == *"problem:         none"* ]]
+	run "$KUCCTL" show --shm "$NAME" --json
+	jq -e '.kind == "shm" and .ring_size == 4096 and .server == "none"
+		and .problem == null and .connections == 0' <<<"$output"
+}
+
+@test "show describes a damaged segment" {
+	"$KUCCTL" create --shm "$NAME"
+	truncate -s 4096 "$SEG"
+	run "$KUCCTL" show "shm:$NAME" --json
+	echo "$output"
+	[ "$status" -eq 0 ]
+	jq -e '.problem | test("^size 4096, header says")' <<<"$output"
+}
+
+@test "errors: exists (5), no such segment (6), bad name (4), bad --size (2), --size without --shm (2)" {
+	"$KUCCTL" create --shm "$NAME"
+	run --separate-stderr "$KUCCTL" create --shm "$NAME"
+	[ "$status" -eq 5 ]
+	[ "$stderr" = "kucctl: create shm:$NAME: segment already exists" ]
+	rm -f "$SEG"
+	run --separate-stderr "$KUCCTL" remove --shm "$NAME"
+	[ "$status" -eq 6 ]
+	[ "$stderr" = "kucctl: remove shm:$NAME: no such segment" ]
+	run --separate-stderr "$KUCCTL" show --shm "$NAME"
+	[ "$status" -eq 6 ]
+	run "$KUCCTL" create --shm Bad-Name
+	[ "$status" -eq 4 ]
+	for size in 1000 0 2048 8388608 12k; do
+		run --separate-stderr "$KUCCTL" create --shm "$NAME" --size "$size"
+		[ "$status" -eq 2 ]
+		[[ "$stderr" == *"--size: invalid ring size"* ]]
+	done
+	[ ! -e "$SEG" ]
+	run --separate-stderr "$KUCCTL" create "$NAME" --size 4096
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"--size needs --shm"* ]]
+}
+
+@test "permission denied (7): removing another user's segment" {
+	[ "$(id -u)" = 0 ] || skip "needs root to create a segment nobody cannot remove"
+	"$KUCCTL" create --shm "$NAME"
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$KUCCTL" remove --shm "$NAME"
+	[ "$status" -eq 7 ]
+	[ "$stderr" = "kucctl: remove shm:$NAME: permission denied" ]
+	[ -e "$SEG" ]
+}

@@ -1,0 +1,276 @@
+#!/usr/bin/env bats
+# Shared-memory channels on the host, no module, no VM: the userspace echo
+# server (examples/echo/echo_handlers.c, the kernel module's handler
+# source) serving /dev/shm/kucomms_NAME, driven by the same client and
+# the same no-loss checks as the device (tests/bats/echo.bats); peers
+# that die, restart or misbehave; damaged segments; permissions.
+
+setup() {
+	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	B=$TOP/build
+	CLIENT=$B/progs/kuc_echo_client
+	HOSTILE=$B/progs/kuc_shm_hostile
+	SERVER=$B/examples/kucomms_echo_user
+	KUCCTL=$B/kucctl
+	# Unique per run and test: /dev/shm is shared with everyone.
+	NAME=kucomms_t${BATS_ROOT_PID}_${BATS_TEST_NUMBER}
+	SEG=/dev/shm/$NAME
+	PIDS=""
+}
+
+teardown() {
+	local pid
+	for pid in $PIDS; do
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -f "$SEG"
+}
+
+note() {
+	echo "# $*" >&3
+}
+
+# Start the echo server on $NAME (rings of $1 bytes, default 64 KiB).
+start_server() {
+	"$SERVER" -c ${1:+-s "$1"} "$NAME" >"$BATS_TEST_TMPDIR/server.out" 3>&- &
+	SERVER_PID=$!
+	PIDS+=" $SERVER_PID"
+	wait_for "grep -q serving '$BATS_TEST_TMPDIR/server.out'"
+}
+
+# Wait up to $2 seconds (default 10) until the shell condition $1 holds.
+wait_for() {
+	local i
+	for ((i = 0; i < ${2:-10} * 10; i++)); do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for: $1"
+	return 1
+}
+
+@test "shm: 100,000 random-size messages through 4 KiB rings: none lost, backpressure" {
+	start_server 4096
+	run "$CLIENT" --count 100000 --seed 7 "shm:$NAME"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"sent=100000 received=100000 lost=0 dup=0 reorder=0 corrupt=0"* ]]
+	full=$(sed -n 's/.* full=\([0-9]*\).*/\1/p' <<<"$output")
+	note "shm 4 KiB rings: $output"
+	# The client had to wait for room: backpressure, not loss.
+	[ "$full" -gt 0 ]
+	kill -INT "$SERVER_PID"
+	wait "$SERVER_PID"
+	grep -q 'dropped=0$' "$BATS_TEST_TMPDIR/server.out"
+}
+
+@test "shm: batched sends (kuc_send_more + kuc_flush), 64 KiB rings" {
+	start_server
+	run "$CLIENT" --batch --count 200000 --max-size 256 "shm:$NAME"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"lost=0 dup=0 reorder=0 corrupt=0"* ]]
+	note "shm batch: $output"
+}
+
+@test "shm: pingpong round trips and zero-copy" {
+	start_server
+	run "$CLIENT" --mode pingpong --count 2000 --max-size 1024 "shm:$NAME"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	note "shm pingpong: $(tr '\n' ' ' <<<"$output")"
+}
+
+@test "shm: 4 threads send_locked on one channel, one receives" {
+	start_server 4096
+	run "$CLIENT" --threads 4 --count 20000 "shm:$NAME"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"lost=0 dup=0 reorder=0 corrupt=0"* ]]
+	note "shm threads: $output"
+}
+
+@test "shm: the endpoint thread model on the client side" {
+	start_server
+	run "$CLIENT" --mode endpoint --duration 2 "shm:$NAME"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"api=ok"* ]]
+}
+
+@test "shm: echo_client talks to the userspace echo" {
+	start_server
+	run "$B/examples/echo_client" -n "shm:$NAME" hello world
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'data="hello"'* && "$output" == *'data="world"'* ]]
+}
+
+@test "shm: no segment is ENOENT, no server ENXIO, a second client EBUSY, a second server EBUSY" {
+	run "$CLIENT" --count 1 "shm:$NAME"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *ENOENT* ]]
+	"$KUCCTL" create --shm "$NAME"
+	run "$CLIENT" --count 1 "shm:$NAME"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *ENXIO* ]]
+	start_server
+	"$CLIENT" --mode hold --timeout 60000 "shm:$NAME" >"$BATS_TEST_TMPDIR/hold" 3>&- &
+	PIDS+=" $!"
+	wait_for "grep -q open '$BATS_TEST_TMPDIR/hold'"
+	run "$CLIENT" --count 1 "shm:$NAME"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *EBUSY* ]]
+	run "$SERVER" "$NAME"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"serve $NAME: device or resource busy"* ||
+	   "$output" == *"serve $NAME:"*busy* ]]
+}
+
+@test "shm: a client that closes or is killed leaves the channel to the next" {
+	start_server
+	for i in 1 2 3; do
+		run "$CLIENT" --count 100 "shm:$NAME"
+		[ "$status" -eq 0 ]
+	done
+	"$CLIENT" --mode hold --timeout 60000 "shm:$NAME" >"$BATS_TEST_TMPDIR/hold" 3>&- &
+	pid=$!
+	PIDS+=" $pid"
+	wait_for "grep -q open '$BATS_TEST_TMPDIR/hold'"
+	kill -9 "$pid"
+	wait "$pid" || true
+	run "$CLIENT" --count 1000 "shm:$NAME"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"lost=0"* ]]
+}
+
+@test "shm: a server killed mid-stream: the client sees ECONNRESET; a restarted server serves again" {
+	start_server 4096
+	"$CLIENT" --mode hold --timeout 60000 "shm:$NAME" >"$BATS_TEST_TMPDIR/hold" 3>&- &
+	hold=$!
+	PIDS+=" $hold"
+	wait_for "grep -q open '$BATS_TEST_TMPDIR/hold'"
+	kill -9 "$SERVER_PID"
+	wait "$SERVER_PID" || true
+	# A waiter checks its peer's lock twice a second.
+	wait_for "grep -q '^recv:' '$BATS_TEST_TMPDIR/hold'" 5
+	cat "$BATS_TEST_TMPDIR/hold"
+	grep -q '^recv: ECONNRESET' "$BATS_TEST_TMPDIR/hold"
+	grep -q '^poll:.*POLLHUP' "$BATS_TEST_TMPDIR/hold"
+	run "$CLIENT" --count 1 "shm:$NAME"
+	[[ "$output" == *ENXIO* ]]
+	start_server 4096
+	run "$CLIENT" --count 20000 "shm:$NAME"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"lost=0"* ]]
+}
+
+@test "shm: a server that stops cleanly: the client drains, then ESHUTDOWN" {
+	start_server
+	"$CLIENT" --mode hold --timeout 60000 "shm:$NAME" >"$BATS_TEST_TMPDIR/hold" 3>&- &
+	hold=$!
+	PIDS+=" $hold"
+	wait_for "grep -q open '$BATS_TEST_TMPDIR/hold'"
+	kill -INT "$SERVER_PID"
+	wait "$SERVER_PID"
+	wait "$hold"
+	cat "$BATS_TEST_TMPDIR/hold"
+	grep -q '^recv: ESHUTDOWN' "$BATS_TEST_TMPDIR/hold"
+	grep -q '^send: ESHUTDOWN' "$BATS_TEST_TMPDIR/hold"
+}
+
+@test "shm: damaged segments are refused with EPROTO and described, never crash" {
+	"$KUCCTL" create --shm "$NAME" --size 4096
+	good=$BATS_TEST_TMPDIR/good
+	cp "$SEG" "$good"
+	# byte offset, bytes to write, what kucctl show must say
+	while read -r off bytes why; do
+		cp "$good" "$SEG"
+		printf "$bytes" | dd of="$SEG" bs=1 seek="$off" conv=notrunc status=none
+		run timeout 10 "$SERVER" "$NAME"
+		echo "$off $why: $output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"protocol error"* || "$output" == *"broken"* ]]
+		run "$CLIENT" --count 1 "shm:$NAME"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *EPROTO* ]]
+		run "$KUCCTL" show "shm:$NAME"
+		echo "$output"
+		[[ "$output" == *"$why"* ]]
+	done <<-'EOF'
+	1 \x00 magic
+	8 \x07 version
+	16 \x00\x30 ring
+	EOF
+	cp "$good" "$SEG"
+	truncate -s 8192 "$SEG"
+	run "$CLIENT" --count 1 "shm:$NAME"
+	[[ "$output" == *EPROTO* ]]
+	run "$KUCCTL" show "shm:$NAME"
+	echo "$output"
+	[[ "$output" == *"size 8192"* ]]
+	# A file of garbage.
+	head -c 28672 /dev/urandom >"$SEG"
+	run "$SERVER" "$NAME"
+	[ "$status" -eq 1 ]
+}
+
+@test "shm: a client that writes impossible positions is dropped (EPROTO), the server serves on" {
+	start_server
+	run "$HOSTILE" client "$NAME"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"recv: EPROTO"* ]]
+	kill -0 "$SERVER_PID"
+	run "$CLIENT" --count 1000 "shm:$NAME"
+	[ "$status" -eq 0 ]
+}
+
+@test "shm: a server that writes impossible positions: the client gets EPROTO, no crash, no hang" {
+	"$KUCCTL" create --shm "$NAME"
+	"$HOSTILE" server "$NAME" >"$BATS_TEST_TMPDIR/hostile" 3>&- &
+	PIDS+=" $!"
+	wait_for "grep -q serving '$BATS_TEST_TMPDIR/hostile'"
+	run timeout 20 "$CLIENT" --count 1000 --timeout 5000 "shm:$NAME"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *EPROTO* ]]
+}
+
+@test "shm: permission denied for a user the segment's mode excludes" {
+	"$KUCCTL" create --shm "$NAME" --mode 0600
+	start_server
+	if [ "$(id -u)" = 0 ]; then
+		run setpriv --reuid=65534 --regid=65534 --clear-groups \
+			"$CLIENT" --count 1 "shm:$NAME"
+	else
+		chmod 0000 "$SEG"
+		run "$CLIENT" --count 1 "shm:$NAME"
+	fi
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *EACCES* ]]
+}
+
+@test "shm: an idle client sleeps: only its twice-a-second liveness checks wake it" {
+	start_server
+	"$CLIENT" --mode hold --timeout 60000 "shm:$NAME" >"$BATS_TEST_TMPDIR/hold" 3>&- &
+	pid=$!
+	PIDS+=" $pid"
+	wait_for "grep -q open '$BATS_TEST_TMPDIR/hold'"
+	# The server's endpoint thread: 100 Hz work and 1 Hz timer wakeups
+	# are the endpoint model's; between them it sleeps. Count the
+	# client's context switches over 2 s: a busy poller would make
+	# thousands.
+	v0=$(awk '/^voluntary_ctxt_switches/ {print $2}' /proc/$pid/status)
+	sleep 2
+	v1=$(awk '/^voluntary_ctxt_switches/ {print $2}' /proc/$pid/status)
+	note "idle client: $((v1 - v0)) wakeups in 2 s"
+	[ $((v1 - v0)) -le 10 ]
+}

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+/*
+ * In-process pairs (kuc_pair_open()): the channel API with no kernel and
+ * no second process. Echo through the endpoint thread, no loss with
+ * backpressure through 4 KiB rings, zero-copy, kuc_wait(), and close.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <kuc.h>
+
+#include "tap.h"
+
+/* Message @i: length and bytes derived from it, checked on arrival. */
+static void fill(uint64_t i, struct kucomms_msg_hdr *h, unsigned char *buf,
+		 uint64_t max)
+{
+	uint64_t k;
+
+	h->length = (i * 2654435761u) % (max + 1);
+	h->type = 7;
+	h->id = i;
+	h->value = ~i;
+	for (k = 0; k < h->length; k++)
+		buf[k] = (unsigned char)(i + k);
+}
+
+static bool check(uint64_t i, const struct kucomms_msg_hdr *h,
+		  const unsigned char *buf, uint64_t max)
+{
+	uint64_t k;
+
+	if (h->id != i || h->type != 7 || h->value != ~i ||
+	    h->length != (i * 2654435761u) % (max + 1))
+		return false;
+	for (k = 0; k < h->length; k++)
+		if (buf[k] != (unsigned char)(i + k))
+			return false;
+	return true;
+}
+
+/* The echo endpoint: every message straight back, waiting for room. */
+static void echo_message(struct kuc_channel *ch,
+			 const struct kucomms_msg_hdr *hdr, const void *data,
+			 void *ctx)
+{
+	int *errs = ctx;
+
+	if (kuc_send_wait(ch, hdr, data, 5000))
+		__atomic_add_fetch(errs, 1, __ATOMIC_RELAXED);
+}
+
+static int work_runs;
+
+static void count_work(struct kuc_channel *ch, void *ctx)
+{
+	(void)ch;
+	(void)ctx;
+	__atomic_add_fetch(&work_runs, 1, __ATOMIC_RELAXED);
+}
+
+struct sender {
+	struct kuc_channel *ch;
+	uint64_t n, max;
+	int err;
+};
+
+static void *send_all(void *arg)
+{
+	struct sender *s = arg;
+	unsigned char *buf = malloc(s->max + 1);
+	struct kucomms_msg_hdr h;
+	uint64_t i;
+
+	for (i = 0; i < s->n && !s->err; i++) {
+		fill(i, &h, buf, s->max);
+		s->err = kuc_send_wait(s->ch, &h, buf, 10000);
+	}
+	free(buf);
+	return NULL;
+}
+
+/* @n messages through a pair with an echo endpoint: all back in order. */
+static void test_echo(size_t ring, uint64_t n, uint64_t max)
+{
+	struct kuc_channel *a, *b;
+	struct kuc_handlers h = { .message = echo_message, .work = count_work };
+	struct kuc_channel_stats st;
+	struct sender s;
+	struct kucomms_msg_hdr r;
+	unsigned char *in;
+	pthread_t t;
+	uint64_t got = 0, bad = 0;
+	int errs = 0, ret;
+
+	ret = kuc_pair_open(ring, &a, &b);
+	TAP_OK(!ret, "pair of %zu-byte rings opens (%d)", ring, ret);
+	if (ret)
+		return;
+	TAP_OK(kuc_channel_kind(a) == KUC_KIND_PAIR &&
+	       !strcmp(kuc_kind_name(kuc_channel_kind(b)), "pair"),
+	       "both ends are of kind pair");
+	TAP_OK(kuc_fd(a) == -EOPNOTSUPP, "a pair has no fd to poll");
+	if (max > kuc_msg_max(a))
+		max = kuc_msg_max(a);
+	in = malloc(kuc_msg_max(a));
+	ret = kuc_endpoint_start(b, &h, &errs);
+	TAP_OK(!ret, "endpoint thread starts on one end");
+	s = (struct sender){ .ch = a, .n = n, .max = max };
+	pthread_create(&t, NULL, send_all, &s);
+	while (got < n) {
+		ret = kuc_recv(a, &r, in, kuc_msg_max(a), 10000);
+		if (ret)
+			break;
+		if (!check(got, &r, in, max))
+			bad++;
+		got++;
+	}
+	pthread_join(t, NULL);
+	TAP_OK(!s.err && !ret, "sender and receiver ran without error (%d, %d)",
+	       s.err, ret);
+	TAP_OK(got == n && !bad && !errs,
+	       "%llu messages echoed, %llu bad, %d echo errors",
+	       (unsigned long long)got, (unsigned long long)bad, errs);
+	kuc_channel_stats(a, &st);
+	printf("# ring %zu: sent %llu, kicks %llu, waits %llu, full %llu\n",
+	       ring, (unsigned long long)st.msgs_sent,
+	       (unsigned long long)st.kicks, (unsigned long long)st.waits,
+	       (unsigned long long)st.full);
+	if (ring == 4096)
+		TAP_OK(st.full > 0, "4 KiB rings: the sender found the ring "
+		       "full (backpressure, not loss)");
+	TAP_OK(st.kicks < st.msgs_sent,
+	       "fewer wakeups (%llu) than messages (%llu)",
+	       (unsigned long long)st.kicks,
+	       (unsigned long long)st.msgs_sent);
+	kuc_endpoint_stop(b);
+	kuc_close(b);
+	ret = kuc_recv(a, &r, in, kuc_msg_max(a), 1000);
+	TAP_OK(ret == -ESHUTDOWN, "after the other end closed: ESHUTDOWN (%d)",
+	       ret);
+	ret = kuc_send(a, &r, in);
+	TAP_OK(ret == -ESHUTDOWN, "send after close: ESHUTDOWN (%d)", ret);
+	kuc_close(a);
+	free(in);
+}
+
+/* Zero copy, kuc_wait() and the draining of messages before shutdown. */
+static void test_zero_copy_and_wait(void)
+{
+	struct kuc_channel *a, *b;
+	struct kucomms_msg_hdr *slot, r;
+	const void *data;
+	void *p;
+	int ret, err;
+
+	if (kuc_pair_open(4096, &a, &b))
+		return;
+	ret = kuc_wait(b, POLLIN, 0);
+	TAP_OK(ret == 0, "empty: kuc_wait(POLLIN, 0) reports nothing (%d)",
+	       ret);
+	ret = kuc_wait(a, POLLOUT, 0);
+	TAP_OK(ret == POLLOUT, "empty: POLLOUT ready (%d)", ret);
+	p = kuc_reserve(a, 5, &slot, &err);
+	TAP_OK(p && !err, "reserve 5 bytes");
+	memcpy(p, "hello", 5);
+	slot->id = 99;
+	TAP_OK(!kuc_commit(a), "commit");
+	ret = kuc_wait(b, POLLIN, 1000);
+	TAP_OK(ret == POLLIN, "kuc_wait(POLLIN) sees it (%d)", ret);
+	ret = kuc_peek(b, &r, &data);
+	TAP_OK(!ret && r.length == 5 && r.id == 99 &&
+	       !memcmp(data, "hello", 5), "peek returns it in place");
+	kuc_release(b);
+	TAP_OK(kuc_peek(b, &r, &data) == -EAGAIN, "released: empty again");
+	/* A message then a close: the message first, then ESHUTDOWN. */
+	r = (struct kucomms_msg_hdr){ .length = 0, .id = 5 };
+	kuc_send(a, &r, NULL);
+	kuc_close(a);
+	ret = kuc_wait(b, POLLIN, 0);
+	TAP_OK(ret & POLLIN && ret & POLLHUP, "POLLIN | POLLHUP (%d)", ret);
+	ret = kuc_recv(b, &r, NULL, 0, 0);
+	TAP_OK(!ret && r.id == 5, "the message sent before close arrives");
+	ret = kuc_recv(b, &r, NULL, 0, -1);
+	TAP_OK(ret == -ESHUTDOWN, "then ESHUTDOWN, without waiting (%d)", ret);
+	kuc_close(b);
+}
+
+/* A receiver asleep on an empty ring is woken by a send from a thread. */
+static void *late_send(void *arg)
+{
+	struct kucomms_msg_hdr h = { .id = 1 };
+
+	usleep(100 * 1000);
+	kuc_send(arg, &h, NULL);
+	return NULL;
+}
+
+static void test_sleeping_receiver(void)
+{
+	struct kuc_channel *a, *b;
+	struct kucomms_msg_hdr r;
+	pthread_t t;
+	int ret;
+
+	if (kuc_pair_open(0, &a, &b))
+		return;
+	pthread_create(&t, NULL, late_send, a);
+	ret = kuc_recv(b, &r, NULL, 0, 5000);
+	pthread_join(t, NULL);
+	TAP_OK(!ret && r.id == 1, "a sleeping receiver is woken (%d)", ret);
+	TAP_OK(kuc_recv(b, &r, NULL, 0, 50) == -ETIMEDOUT,
+	       "and times out when nothing comes");
+	kuc_close(a);
+	kuc_close(b);
+}
+
+int main(void)
+{
+	struct kuc_channel *a, *b;
+
+	TAP_OK(kuc_pair_open(1000, &a, &b) == -EINVAL,
+	       "ring size not a power of two: EINVAL");
+	TAP_OK(kuc_pair_open(4096, NULL, &b) == -EINVAL, "NULL: EINVAL");
+	test_echo(4096, 100000, 1000);
+	test_echo(65536, 50000, 4096);
+	test_zero_copy_and_wait();
+	test_sleeping_receiver();
+	TAP_OK(__atomic_load_n(&work_runs, __ATOMIC_RELAXED) > 0,
+	       "the work handler ran (%d times)", work_runs);
+	return tap_done();
+}

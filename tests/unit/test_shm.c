@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Shm channels inside one process, under ASan/UBSan: a server (with the
+ * endpoint thread echoing) and successive clients on one segment, the
+ * attach rules (ENXIO, EBUSY, conn ids), a clean server shutdown, and the
+ * checks on a damaged segment. Two processes, crashes and hostile peers
+ * are tests/host/shm.bats's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <kuc.h>
+
+#include "tap.h"
+
+static char name[64], spec[80];
+
+static void echo(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
+		 const void *data, void *ctx)
+{
+	(void)ctx;
+	kuc_send_wait(ch, hdr, data, 5000);
+}
+
+/* @n messages to the echo and back, checked; returns how many were good. */
+static unsigned int round_trips(struct kuc_channel *c, unsigned int n)
+{
+	struct kucomms_msg_hdr h, r;
+	char out[256], in[256];
+	unsigned int i, good = 0;
+
+	for (i = 0; i < n; i++) {
+		h = (struct kucomms_msg_hdr){ .length = i % 200, .id = i };
+		memset(out, (int)i, h.length);
+		if (kuc_send_wait(c, &h, out, 5000) ||
+		    kuc_recv(c, &r, in, sizeof(in), 5000))
+			break;
+		good += r.id == i && r.length == h.length &&
+			!memcmp(in, out, h.length);
+	}
+	return good;
+}
+
+static void test_serve_and_clients(void)
+{
+	struct kuc_handlers h = { .message = echo };
+	struct kuc_channel *s, *s2, *c, *c2;
+	struct kuc_shm_info si;
+	struct kucomms_msg_hdr r;
+	int ret;
+
+	ret = kuc_open(spec, &c);
+	TAP_OK(ret == -ENOENT, "no segment: ENOENT (%d)", ret);
+	TAP_OK(!kuc_shm_create(name, 4096, 0600), "segment created");
+	TAP_OK(kuc_shm_create(name, 4096, 0600) == -EEXIST, "twice: EEXIST");
+	ret = kuc_open(spec, &c);
+	TAP_OK(ret == -ENXIO, "no server: ENXIO (%d)", ret);
+	ret = kuc_serve(name, &s);
+	TAP_OK(!ret, "kuc_serve attaches (%d)", ret);
+	if (ret)
+		return;
+	TAP_OK(kuc_channel_kind(s) == KUC_KIND_SHM, "kind shm");
+	TAP_OK(kuc_serve(name, &s2) == -EBUSY, "a second server: EBUSY");
+	TAP_OK(kuc_send(s, &r, NULL) == -ENOTCONN,
+	       "the server sends with no client: ENOTCONN");
+	TAP_OK(!kuc_endpoint_start(s, &h, NULL), "server endpoint thread");
+
+	ret = kuc_open(spec, &c);
+	TAP_OK(!ret, "a client opens (%d)", ret);
+	if (ret)
+		goto out;
+	TAP_OK(kuc_conn_id(c) == 1, "first connection: id 1");
+	TAP_OK(kuc_open(spec, &c2) == -EBUSY, "a second client: EBUSY");
+	TAP_OK(round_trips(c, 20000) == 20000, "20000 round trips");
+	TAP_OK(!kuc_shm_info(name, &si) && si.server_attached &&
+	       si.client_attached && si.server_pid == getpid() &&
+	       si.ring_size == 4096 && !si.problem[0],
+	       "kuc_shm_info: both attached, our pid, no problem");
+	kuc_close(c);
+	ret = kuc_open(spec, &c);
+	TAP_OK(!ret && kuc_conn_id(c) == 2, "the next client: id 2 (%d)", ret);
+	if (ret)
+		goto out;
+	TAP_OK(round_trips(c, 1000) == 1000, "and it is served");
+	kuc_close(s);
+	s = NULL;
+	ret = kuc_recv(c, &r, NULL, 0, 5000);
+	TAP_OK(ret == -ESHUTDOWN, "server closed: the client gets ESHUTDOWN (%d)",
+	       ret);
+	TAP_OK(kuc_wait(c, POLLIN, 0) & POLLHUP, "and POLLHUP");
+	kuc_close(c);
+out:
+	kuc_close(s);
+	TAP_OK(!kuc_shm_remove(name), "segment removed");
+	TAP_OK(kuc_shm_remove(name) == -ENOENT, "twice: ENOENT");
+}
+
+/* Damage one field of a fresh segment: kuc_serve refuses, info says why. */
+static void damage(off_t off, const void *bytes, size_t n, off_t size,
+		   const char *why)
+{
+	struct kuc_channel *s;
+	struct kuc_shm_info si;
+	char path[128];
+	int fd, ret;
+
+	kuc_shm_remove(name);
+	kuc_shm_create(name, 4096, 0600);
+	snprintf(path, sizeof(path), "/%s", name);
+	fd = shm_open(path, O_RDWR, 0);
+	if (n && pwrite(fd, bytes, n, off) != (ssize_t)n)
+		TAP_OK(0, "pwrite");
+	if (size && ftruncate(fd, size))
+		TAP_OK(0, "ftruncate");
+	close(fd);
+	ret = kuc_serve(name, &s);
+	TAP_OK(ret == -EPROTO, "%s: kuc_serve EPROTO (%d)", why, ret);
+	if (!ret)
+		kuc_close(s);
+	ret = kuc_shm_info(name, &si);
+	TAP_OK(!ret && strstr(si.problem, why), "%s: info says \"%s\"", why,
+	       si.problem);
+}
+
+int main(void)
+{
+	unsigned int v = 7;
+	unsigned long long big = 3 << 20;
+
+	snprintf(name, sizeof(name), "kucomms_unit_%d", (int)getpid());
+	snprintf(spec, sizeof(spec), "shm:%s", name);
+	kuc_shm_remove(name);
+	TAP_OK(kuc_shm_create(name, 1000, 0600) == -EINVAL,
+	       "ring size not a power of two: EINVAL");
+	TAP_OK(kuc_shm_create("Bad", 4096, 0600) == -EINVAL, "bad name: EINVAL");
+	test_serve_and_clients();
+	damage(0, "\0\0\0\0", 4, 0, "bad magic");
+	damage(8, &v, sizeof(v), 0, "layout version 7");
+	damage(16, &big, sizeof(big), 0, "bad ring size");
+	damage(0, NULL, 0, 8192, "size 8192");
+	kuc_shm_remove(name);
+	return tap_done();
+}
