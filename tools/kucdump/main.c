@@ -131,9 +131,14 @@ static bool sink_put(struct sink *s, const struct kuc_tap_record *rec)
 	return true;
 }
 
+static bool full(const struct sink *s)
+{
+	return s->err || (opt.count && s->shown >= (unsigned long)opt.count);
+}
+
 static bool done(const struct sink *s)
 {
-	return stop || s->err || (opt.count && s->shown >= (unsigned long)opt.count);
+	return stop || full(s);
 }
 
 static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
@@ -142,6 +147,7 @@ static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
 	struct kuc_tap_record rec;
 	struct kuc_tap_stats st;
 	struct kuc_tap *tap;
+	uint64_t drain;
 	int ret;
 
 	if (opt.buffer_kib)
@@ -161,14 +167,28 @@ static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
 		kucdump_msg("%s: %s", spec, kuc_strerror(ret));
 		return KUCDUMP_EXIT_FAILURE;
 	}
+	ret = kuc_tap_stats(tap, &st);
+	if (ret) {
+		kucdump_msg("%s: %s", spec, kuc_strerror(ret));
+		kuc_tap_close(tap);
+		return KUCDUMP_EXIT_FAILURE;
+	}
 	s->started = true;
-	if (kuc_tap_stats(tap, &st) == 0)
-		kucdump_msg("listening on %s, snaplen %u, buffer %llu KiB",
-			    spec, st.snaplen,
-			    (1ULL << st.buf_order) / 1024);
-	while (!done(s)) {
+	kucdump_msg("listening on %s, snaplen %u, buffer %llu KiB", spec,
+		    st.snaplen, (1ULL << st.buf_order) / 1024);
+	/*
+	 * After a signal, what the kernel already buffered is still shown
+	 * (so that "N captured, M dropped" adds up to every message), but
+	 * nothing is waited for, and at most a buffer's worth.
+	 */
+	drain = (1ULL << st.buf_order) / KUCOMMS_TAP_REC_SIZE;
+	while (!full(s) && (!stop || drain--)) {
 		ret = kuc_tap_read(tap, &rec, 0);
 		if (ret == -EAGAIN) {
+			if (stop) {
+				ret = 0;
+				break;
+			}
 			/* Idle: what was printed reaches a pipe now. */
 			fflush(stdout);
 			ret = kuc_tap_read(tap, &rec, KUCDUMP_POLL_MS);
