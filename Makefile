@@ -115,6 +115,9 @@ $(O)/unit/%: tests/unit/%.c $(LIB_SOBJS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -o $@ $< $(LIB_SOBJS) -lpthread
 
+# test_kucdump compiles kucdump's sources in.
+$(O)/unit/test_kucdump: $(wildcard tools/kucdump/*.[ch])
+
 # Thread tests build with TSan, which cannot share objects with ASan: the
 # library is compiled once more into $(O)/tsan-obj/. -O1 keeps the reports'
 # stacks readable while still running the million-message tests quickly.

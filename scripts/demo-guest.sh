@@ -54,7 +54,9 @@ kill -INT "$dump" "$dumpw"
 wait "$dump" "$dumpj" "$dumpw" || true
 echo
 echo "\$ kucdump -x echo     (stopped with Ctrl-C)"
-cat /tmp/kucdump.err /tmp/kucdump.txt
+head -n 1 /tmp/kucdump.err
+cat /tmp/kucdump.txt
+tail -n 1 /tmp/kucdump.err
 echo
 echo "\$ kucdump --json -c 4 echo"
 cat /tmp/kucdump.json
