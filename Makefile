@@ -174,6 +174,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
 	$(foreach t,$(TOOLS),install -m 0755 $(O)/$(t) \
 		$(DESTDIR)$(PREFIX)/$(or $(TOOL_DIR_$(t)),bin)/ &&) true
+	install -d $(DESTDIR)$(PREFIX)/share/kucomms
+	install -m 0644 tools/kucdump/kucomms.lua $(DESTDIR)$(PREFIX)/share/kucomms/
 	for f in man/*.[0-9]; do \
 		sec=$${f##*.}; \
 		install -d $(DESTDIR)$(PREFIX)/share/man/man$$sec && \
@@ -186,6 +188,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/kucomms
 	rm -f $(DESTDIR)$(PREFIX)/lib/libkuc.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/kucomms.pc
 	rm -f $(foreach t,$(TOOLS),$(DESTDIR)$(PREFIX)/$(or $(TOOL_DIR_$(t)),bin)/$(t))
+	rm -rf $(DESTDIR)$(PREFIX)/share/kucomms
 	for f in man/*.[0-9]; do \
 		rm -f $(DESTDIR)$(PREFIX)/share/man/man$${f##*.}/$${f##*/}; \
 	done
