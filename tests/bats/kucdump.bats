@@ -354,3 +354,44 @@ EOF
 	dump_stop a
 	note "$(tail -n 1 "$BATS_TEST_TMPDIR/a.err")"
 }
+
+@test "readers come and go during traffic, and the device is removed under them" {
+	"$CLIENT" --count 100000 --size 64 "$DEV" >"$BATS_TEST_TMPDIR/client" 2>&1 3>&- &
+	cpid=$!
+	KUC_DUMP_PIDS+=" $cpid"
+	n=0
+	while kill -0 "$cpid" 2>/dev/null && [ $n -lt 30 ]; do
+		"$KUCDUMP" -c 20 -B 64 "$DEV" >/dev/null 2>&1 3>&- || true
+		n=$((n + 1))
+	done
+	wait "$cpid"
+	cat "$BATS_TEST_TMPDIR/client"
+	grep -q "sent=100000 received=100000 lost=0" "$BATS_TEST_TMPDIR/client"
+	note "$n short-lived readers attached and detached during the stream"
+	# Now three readers and a stream, and the device goes away.
+	dump_start a --json -B 64 "$DEV"
+	dump_start b -w /dev/null "$DEV"
+	dump_start c -x "$DEV"
+	"$CLIENT" --count 100000000 --size 64 "$DEV" >/dev/null 2>&1 3>&- &
+	cpid=$!
+	KUC_DUMP_PIDS+=" $cpid"
+	sleep 1
+	echo "$DEV" >"$KUC_CTL/remove_device"
+	for d in a b c; do
+		dump_wait "$d"
+		[ "$dump_status" -eq 0 ]
+		grep -q "the device was removed" "$BATS_TEST_TMPDIR/$d.err"
+	done
+	kill "$cpid"
+	wait "$cpid" || true
+	# Attach and removal racing each other.
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		echo "$DEV" >"$KUC_CTL/create_device"
+		"$KUCDUMP" "$DEV" >/dev/null 2>&1 3>&- &
+		p=$!
+		echo "$DEV" >"$KUC_CTL/remove_device"
+		wait "$p" || true
+	done
+	rmmod kucomms_echo
+	rmmod kucomms
+}
