@@ -140,6 +140,9 @@ $(O)/unit/%: tests/unit/%.c $(LIB_SOBJS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -o $@ $< $(LIB_SOBJS) -lpthread
 
+# test_kucdump compiles kucdump's sources in.
+$(O)/unit/test_kucdump: $(wildcard tools/kucdump/*.[ch])
+
 # Thread tests build with TSan, which cannot share objects with ASan: the
 # library is compiled once more into $(O)/tsan-obj/. -O1 keeps the reports'
 # stacks readable while still running the million-message tests quickly.
@@ -204,6 +207,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
 	$(foreach t,$(TOOLS),install -m 0755 $(O)/$(t) \
 		$(DESTDIR)$(PREFIX)/$(or $(TOOL_DIR_$(t)),bin)/ &&) true
+	install -d $(DESTDIR)$(PREFIX)/share/kucomms
+	install -m 0644 tools/kucdump/kucomms.lua $(DESTDIR)$(PREFIX)/share/kucomms/
 	for f in man/*.[0-9]; do \
 		sec=$${f##*.}; \
 		install -d $(DESTDIR)$(PREFIX)/share/man/man$$sec && \
@@ -216,6 +221,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/kucomms
 	rm -f $(DESTDIR)$(PREFIX)/lib/libkuc.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/kucomms.pc
 	rm -f $(foreach t,$(TOOLS),$(DESTDIR)$(PREFIX)/$(or $(TOOL_DIR_$(t)),bin)/$(t))
+	rm -rf $(DESTDIR)$(PREFIX)/share/kucomms
 	for f in man/*.[0-9]; do \
 		rm -f $(DESTDIR)$(PREFIX)/share/man/man$${f##*.}/$${f##*/}; \
 	done

@@ -16,6 +16,7 @@
 
 #include "kucomms_compat.h"
 #include "kucomms_internal.h"
+#include "kucomms_trace.h"
 
 /* The connection's single pages, in the order of the ABI's mmap layout. */
 enum {
@@ -30,7 +31,7 @@ enum {
 static_assert(PAGE_SIZE == KUCOMMS_PAGE_SIZE);
 static_assert(ARRAY_SIZE(((struct kucomms_conn *)0)->ctl_pages) == CTL_PAGES);
 
-static int kuc_ringmem_alloc(struct kuc_ringmem *m, unsigned int npages)
+int kuc_ringmem_alloc(struct kuc_ringmem *m, unsigned int npages)
 {
 	struct page **twice;
 	unsigned int i;
@@ -55,7 +56,7 @@ static int kuc_ringmem_alloc(struct kuc_ringmem *m, unsigned int npages)
 	return m->mirror ? 0 : -ENOMEM;
 }
 
-static void kuc_ringmem_free(struct kuc_ringmem *m)
+void kuc_ringmem_free(struct kuc_ringmem *m)
 {
 	unsigned int i;
 
@@ -194,6 +195,7 @@ static int kuc_conn_open(struct inode *inode, struct file *file)
 		return ret;
 	}
 	file->private_data = conn;
+	trace_kucomms_conn_open(kd->name, conn->id);
 	return nonseekable_open(inode, file);
 }
 
@@ -201,6 +203,7 @@ static int kuc_conn_release(struct inode *inode, struct file *file)
 {
 	struct kucomms_conn *conn = file->private_data;
 
+	trace_kucomms_conn_close(conn->kd->name, conn->id);
 	kuc_endpoint_detach(conn);
 	atomic_dec(&conn->kd->nconns);
 	kucomms_conn_put(conn);

@@ -40,6 +40,19 @@ static struct kuc_device *kuc_device_find(const char *name)
 	return NULL;
 }
 
+/* The device @name with a reference (put_device()), or NULL. */
+struct kuc_device *kuc_device_find_get(const char *name)
+{
+	struct kuc_device *kd;
+
+	mutex_lock(&kuc_devices_lock);
+	kd = kuc_device_find(name);
+	if (kd)
+		get_device(&kd->dev);
+	mutex_unlock(&kuc_devices_lock);
+	return kd;
+}
+
 /* @name has been validated by the caller. */
 int kuc_device_create(const char *name)
 {
@@ -63,6 +76,8 @@ int kuc_device_create(const char *name)
 		goto out;
 	}
 	strscpy(kd->name, name, sizeof(kd->name));
+	INIT_LIST_HEAD(&kd->taps);
+	spin_lock_init(&kd->tap_lock);
 	device_initialize(&kd->dev);
 	kd->dev.class = kuc_class;
 	kd->dev.devt = MKDEV(MAJOR(kuc_devt), minor);
@@ -90,6 +105,7 @@ static void kuc_device_destroy(struct kuc_device *kd)
 {
 	lockdep_assert_held(&kuc_devices_lock);
 	list_del(&kd->node);
+	kuc_tap_device_removed(kd);
 	cdev_device_del(&kd->cdev, &kd->dev);
 	put_device(&kd->dev);
 }

@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 
 #include "kucomms_internal.h"
+#include "kucomms_trace.h"
 
 #define KUC_WORK_PERIOD_NS	(NSEC_PER_SEC / 100)
 #define KUC_TIMER_PERIOD_NS	NSEC_PER_SEC
@@ -164,6 +165,9 @@ static bool kuc_conn_deliver(struct kucomms_endpoint *ep,
 		atomic64_inc(&st->msgs_in);
 		atomic64_add(hdr.length, &st->bytes_in);
 		atomic64_inc(&ep->msgs);
+		trace_kucomms_msg_recv(conn->kd->name, conn->id, &hdr);
+		kuc_tap_msg(conn->kd, KUCOMMS_TAP_U2K, conn->id, &hdr,
+			    ep->msgbuf);
 		ep->ops->message(ep, conn, &hdr, ep->msgbuf);
 	}
 	/* Space was freed: a sender blocked in poll() may go on. */
@@ -405,6 +409,8 @@ int kucomms_send(struct kucomms_conn *conn, const struct kucomms_msg_hdr *hdr,
 		return ret;
 	atomic64_inc(&st->msgs_out);
 	atomic64_add(hdr->length, &st->bytes_out);
+	trace_kucomms_msg_send(conn->kd->name, conn->id, hdr);
+	kuc_tap_msg(conn->kd, KUCOMMS_TAP_K2U, conn->id, hdr, data);
 	/* wq_has_sleeper() orders the publish before the check. */
 	if (wq_has_sleeper(&conn->wq)) {
 		atomic64_inc(&st->user_wakeups);

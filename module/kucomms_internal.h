@@ -5,9 +5,11 @@
 
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/jump_label.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/wait.h>
 
 #include <kucomms/kucomms_abi.h>
@@ -39,6 +41,9 @@ struct kuc_device {
 	atomic_t nconns;
 	atomic64_t next_conn_id;
 	struct kuc_stats stats;
+	struct list_head taps;		/* monitor readers (RCU), kucomms_tap.c */
+	spinlock_t tap_lock;		/* taps, removed */
+	bool removed;			/* no new readers */
 };
 
 /* One ring's memory: @npages pages, mapped twice in a row at @mirror. */
@@ -96,6 +101,11 @@ void kuc_devices_exit(void);
 int kuc_device_create(const char *name);
 int kuc_device_remove(const char *name);
 
+struct kuc_device *kuc_device_find_get(const char *name);
+
+int kuc_ringmem_alloc(struct kuc_ringmem *m, unsigned int npages);
+void kuc_ringmem_free(struct kuc_ringmem *m);
+
 extern const struct file_operations kuc_conn_fops;
 extern const struct attribute_group *kuc_device_groups[];
 void kuc_conn_state(struct kucomms_conn *conn, u32 state);
@@ -106,6 +116,27 @@ void kuc_endpoint_put(struct kucomms_endpoint *ep);
 int kuc_endpoint_attach(struct kucomms_endpoint *ep, struct kucomms_conn *conn);
 void kuc_endpoint_detach(struct kucomms_conn *conn);
 void kuc_endpoint_kick(struct kucomms_endpoint *ep);
+
+/*
+ * The monitor tap (kucomms_tap.c). kuc_tap_msg() is called by the data
+ * paths for every message; with no reader on any device it costs one
+ * static-branch test. @data is the kernel's own copy of the message.
+ */
+DECLARE_STATIC_KEY_FALSE(kuc_tap_key);
+void __kuc_tap_msg(struct kuc_device *kd, u32 dir, u64 conn_id,
+		   const struct kucomms_msg_hdr *hdr, const void *data);
+
+static inline void kuc_tap_msg(struct kuc_device *kd, u32 dir, u64 conn_id,
+			       const struct kucomms_msg_hdr *hdr,
+			       const void *data)
+{
+	if (static_branch_unlikely(&kuc_tap_key))
+		__kuc_tap_msg(kd, dir, conn_id, hdr, data);
+}
+
+void kuc_tap_device_removed(struct kuc_device *kd);
+int kuc_monitor_init(void);
+void kuc_monitor_exit(void);
 
 int kuc_control_init(void);
 void kuc_control_exit(void);

@@ -53,11 +53,16 @@ static int __init kuc_init(void)
 	ret = kuc_devices_init();
 	if (ret)
 		goto err_class;
-	ret = kuc_control_init();
+	ret = kuc_monitor_init();
 	if (ret)
 		goto err_devices;
+	ret = kuc_control_init();
+	if (ret)
+		goto err_monitor;
 	return 0;
 
+err_monitor:
+	kuc_monitor_exit();
 err_devices:
 	kuc_devices_exit();
 err_class:
@@ -69,6 +74,8 @@ static void __exit kuc_exit(void)
 {
 	/* Control files first: no create or remove can race the teardown. */
 	kuc_control_exit();
+	/* No reader can be open: each holds the module. */
+	kuc_monitor_exit();
 	kuc_devices_exit();
 	class_destroy(kuc_class);
 }

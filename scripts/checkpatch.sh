@@ -49,11 +49,15 @@ done
 # The shared headers in include/ are also userspace headers: no BIT().
 ignore=FILE_PATH_CHANGES,LINUX_VERSION_CODE,CONSTANT_COMPARISON
 ignore_shared=$ignore,BIT_MACRO
+# Trace event headers are written in the TRACE_EVENT macros' own layout
+# (one argument group per line, as in the kernel's include/trace/events).
+ignore_trace=$ignore,PARENTHESIS_ALIGNMENT,OPEN_ENDED_LINE
 n=0 failed=0
 for f in "${files[@]}"; do
 	n=$((n + 1))
 	if outp=$(perl "$cp" --no-tree --quiet --terse --strict --show-types \
 		--ignore "$(case $f in include/*) echo "$ignore_shared" ;;
+			*_trace.h) echo "$ignore_trace" ;;
 			*) echo "$ignore" ;; esac)" -f "$f" 2>&1); then
 		echo "ok $n - checkpatch $f"
 	else

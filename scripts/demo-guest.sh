@@ -38,6 +38,33 @@ step "$kucctl" create echo
 step insmod "$top/examples/echo/kucomms_echo.ko"
 step "$top/build/examples/echo_client" "hello, kernel" "kucomms says hi"
 echo
+echo "demo: kucdump watches the traffic (the monitor tap; needs CAP_SYS_ADMIN)"
+"$top/build/kucdump" -x echo >/tmp/kucdump.txt 2>/tmp/kucdump.err &
+dump=$!
+"$top/build/kucdump" --json -c 4 echo >/tmp/kucdump.json 2>/tmp/kucdumpj.err &
+dumpj=$!
+"$top/build/kucdump" -w /tmp/demo.pcap echo 2>/tmp/kucdumpw.err &
+dumpw=$!
+for f in /tmp/kucdump.err /tmp/kucdumpj.err /tmp/kucdumpw.err; do
+	until grep -q listening "$f" 2>/dev/null; do sleep 0.1; done
+done
+step "$top/build/examples/echo_client" "hello, kernel" "watched"
+sleep 0.5
+kill -INT "$dump" "$dumpw"
+wait "$dump" "$dumpj" "$dumpw" || true
+echo
+echo "\$ kucdump -x echo     (stopped with Ctrl-C)"
+head -n 1 /tmp/kucdump.err
+cat /tmp/kucdump.txt
+tail -n 1 /tmp/kucdump.err
+echo
+echo "\$ kucdump --json -c 4 echo"
+cat /tmp/kucdump.json
+step "$top/build/kucdump" -r /tmp/demo.pcap -f 'k2u'
+step tshark -X lua_script:"$top/tools/kucdump/kucomms.lua" -r /tmp/demo.pcap \
+	-T fields -e kucomms.dir -e kucomms.conn -e kucomms.type \
+	-e kucomms.id -e kucomms.value -e kucomms.length -e kucomms.data
+echo
 echo "demo: 100,000 messages of random sizes through 4 KiB rings, each checked:"
 echo 4096 >/sys/class/kucomms/kucomms_echo/ring_size
 step "$top/build/progs/kuc_echo_client" --count 100000 echo

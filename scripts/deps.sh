@@ -11,6 +11,8 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio kmod gzip util-linux
 	# tests
 	bats jq python3 tmux procps
+	# kucdump's capture files and Lua dissector (tests/bats/kucdump.bats)
+	tshark
 	# debug-kernel lane (scripts/build-debug-kernel.sh)
 	flex bison bc libelf-dev libssl-dev xz-utils rsync perl
 	# packaging test (tests/host/install.bats)

@@ -11,6 +11,7 @@
 #include <linux/types.h>
 #ifdef __KERNEL__
 #include <linux/build_bug.h>
+#include <linux/stddef.h>
 #else
 #include <assert.h>
 #include <stdbool.h>
@@ -191,10 +192,93 @@ struct kucomms_info {
  */
 #define KUCOMMS_IOC_KICK	_IO(KUCOMMS_IOC_MAGIC, 1)
 
+/* ------------------------------------------------------------------------
+ * The monitor tap (kucdump(8)): a copy of every message of a device.
+ *
+ * The tap is reached through its own node, /dev/kucomms-monitor (a name no
+ * device can have: device names have no '-'), so it works whether or not
+ * an endpoint is registered and is never a connection of the device. A
+ * fresh open file is attached to one device with KUCOMMS_IOC_TAP_ATTACH;
+ * attaching needs CAP_SYS_ADMIN (sniffing is a privilege, as with
+ * usbmon), checked with capable() at attach, and the node itself is 0600
+ * root. From then on read(2) returns whole records, oldest first:
+ *
+ *   struct kucomms_tap_rec, then caplen bytes of data, padded to 8 bytes
+ *
+ * for every message of every connection of the device, both directions:
+ * KUCOMMS_TAP_U2K as the kernel took it out of the connection's ring
+ * (after it was copied out of shared memory, before the endpoint's
+ * handler saw it), KUCOMMS_TAP_K2U as the kernel put it in. read()
+ * returns as many whole records as fit in its buffer; a buffer smaller
+ * than the next record fails with EINVAL (KUCOMMS_TAP_REC_MAX(snaplen)
+ * is always enough). It blocks unless O_NONBLOCK (EAGAIN then); poll(2)
+ * reports POLLIN while records wait and POLLHUP once the device was
+ * removed; read() then returns what is left, then 0.
+ *
+ * The data path never waits for a reader: each reader has its own buffer
+ * (2^buf_order bytes), filled under a spinlock; a record that does not fit
+ * is dropped and counted (KUCOMMS_IOC_TAP_STATS). With no reader attached
+ * to any device, a message costs one static-branch test.
+ */
+#define KUCOMMS_MONITOR_NODE	"/dev/kucomms-monitor"
+
+#define KUCOMMS_TAP_U2K		0	/* userspace -> kernel */
+#define KUCOMMS_TAP_K2U		1	/* kernel -> userspace */
+
+#define KUCOMMS_TAP_BUF_ORDER_MIN	16	/* 64 KiB */
+#define KUCOMMS_TAP_BUF_ORDER_DEFAULT	20	/* 1 MiB */
+#define KUCOMMS_TAP_BUF_ORDER_MAX	24	/* 16 MiB */
+/* snaplen 0 means "everything" (the largest message a ring can carry). */
+#define KUCOMMS_TAP_SNAPLEN_MAX		KUCOMMS_MSG_MAX(1ULL << KUCOMMS_RING_ORDER_MAX)
+
+struct kucomms_tap_attach {
+	char name[KUCOMMS_NAME_MAX + 1];	/* "kucomms_foo", NUL-terminated */
+	__u32 snaplen;		/* data bytes kept per message; 0 = all */
+	__u32 buf_order;	/* reader buffer 2^buf_order bytes; 0 = default */
+	__u64 flags;		/* must be 0 */
+};
+
+struct kucomms_tap_rec {
+	__u64 ts_ns;		/* CLOCK_REALTIME when the kernel saw it */
+	__u64 conn_id;		/* the connection (kucomms_info.conn_id) */
+	__u32 dir;		/* KUCOMMS_TAP_U2K or KUCOMMS_TAP_K2U */
+	__u32 caplen;		/* data bytes that follow, <= hdr.length */
+	__u64 reserved;		/* 0 */
+	/* The message's header; hdr.length is its original data length. */
+	struct kucomms_msg_hdr hdr;
+};
+
+#define KUCOMMS_TAP_REC_SIZE	sizeof(struct kucomms_tap_rec)
+/* Bytes a record with @caplen data bytes occupies in read()'s buffer. */
+#define KUCOMMS_TAP_REC_BYTES(caplen) \
+	(KUCOMMS_TAP_REC_SIZE + (((__u64)(caplen) + 7) & ~(__u64)7))
+#define KUCOMMS_TAP_REC_MAX(snaplen)	KUCOMMS_TAP_REC_BYTES(snaplen)
+
+struct kucomms_tap_stats {
+	__u64 captured;		/* records put in this reader's buffer */
+	__u64 dropped;		/* records lost: the buffer was full */
+	__u32 snaplen;		/* in force (0 asked: the maximum) */
+	__u32 buf_order;	/* in force */
+	__u64 reserved;
+};
+
+/*
+ * ioctls on /dev/kucomms-monitor: attach this file to a device (once;
+ * EBUSY after that, ENOENT for no such device, EPERM without
+ * CAP_SYS_ADMIN, EINVAL for a bad name, snaplen, buf_order or flags) and
+ * read its figures (ENOTCONN before attach).
+ */
+#define KUCOMMS_IOC_TAP_ATTACH	_IOW(KUCOMMS_IOC_MAGIC, 2, struct kucomms_tap_attach)
+#define KUCOMMS_IOC_TAP_STATS	_IOR(KUCOMMS_IOC_MAGIC, 3, struct kucomms_tap_stats)
+
 /* The layout is the ABI: pin it. */
 static_assert(sizeof(struct kucomms_msg_hdr) == KUCOMMS_HDR_SIZE, "hdr");
 static_assert(sizeof(struct kucomms_ring_prod) == 24, "ring_prod");
 static_assert(sizeof(struct kucomms_ring_cons) == 16, "ring_cons");
 static_assert(sizeof(struct kucomms_info) == 48, "info");
+static_assert(sizeof(struct kucomms_tap_attach) == 80, "tap_attach");
+static_assert(sizeof(struct kucomms_tap_rec) == 64, "tap_rec");
+static_assert(offsetof(struct kucomms_tap_rec, hdr) == 32, "tap_rec.hdr");
+static_assert(sizeof(struct kucomms_tap_stats) == 32, "tap_stats");
 
 #endif /* KUCOMMS_ABI_H */

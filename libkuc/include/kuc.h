@@ -534,6 +534,75 @@ struct kuc_channel_stats {
 void kuc_channel_stats(const struct kuc_channel *ch,
 		       struct kuc_channel_stats *st);
 
+/* ------------------------------------------------------------------------
+ * Monitor taps: watching every message of a device (kucdump(8))
+ *
+ * A tap receives a copy of every message of every connection of one
+ * device, both directions, with the time the kernel saw it, without
+ * disturbing the programs: when the reader is slow, records are dropped
+ * and counted, never waited for. Attaching needs CAP_SYS_ADMIN (see
+ * kucomms_abi.h, "The monitor tap"). A tap is not a connection: it works
+ * whether or not an endpoint is registered.
+ *
+ * Threads: one thread at a time per tap; kuc_tap_fd() and kuc_tap_stats()
+ * from any thread while the tap is open.
+ */
+struct kuc_tap;
+
+struct kuc_tap_opts {
+	uint32_t snaplen;	/* data bytes kept per message; 0 = all */
+	uint32_t buf_order;	/* kernel buffer 2^buf_order bytes; 0 = default */
+};
+
+/* One captured message. */
+struct kuc_tap_record {
+	uint64_t ts_ns;			/* CLOCK_REALTIME, nanoseconds */
+	uint64_t conn_id;		/* the connection on its device */
+	unsigned int dir;		/* KUCOMMS_TAP_U2K or KUCOMMS_TAP_K2U */
+	uint32_t caplen;		/* bytes at @data, <= hdr.length */
+	struct kucomms_msg_hdr hdr;	/* hdr.length: the original length */
+	const void *data;		/* the first @caplen data bytes */
+};
+
+struct kuc_tap_stats {
+	uint64_t captured;	/* records the kernel kept for this tap */
+	uint64_t dropped;	/* records lost: the reader was too slow */
+	uint32_t snaplen;	/* in force */
+	uint32_t buf_order;	/* in force */
+};
+
+/*
+ * Open a tap on the channel @spec and store it in *@out. @spec is a
+ * device name in any form kuc_name_normalize() accepts; "shm:NAME"
+ * (shared-memory channels) is recognised but cannot be tapped yet
+ * (-EOPNOTSUPP). @opts may be NULL (defaults). Returns 0 or: -EINVAL
+ * (bad name or options), -ENAMETOOLONG, -EOPNOTSUPP, -ENODEV (kucomms
+ * module not loaded), -ENOENT (no such device), -EPERM or -EACCES (not
+ * privileged), -ENOMEM, or another negative errno. Thread-safe.
+ */
+int kuc_tap_open(const char *spec, const struct kuc_tap_opts *opts,
+		 struct kuc_tap **out);
+
+/*
+ * The next record, waiting up to @timeout_ms (-1 for ever, 0 not at all).
+ * *@rec->data stays valid until the next kuc_tap_read() or kuc_tap_close().
+ * Returns 0, -EAGAIN (@timeout_ms 0, nothing waiting), -ETIMEDOUT, -EINTR
+ * (a signal), -ESHUTDOWN (the device was removed and every record before
+ * that was read), -EPROTO (a malformed record: a bug), or another
+ * negative errno.
+ */
+int kuc_tap_read(struct kuc_tap *tap, struct kuc_tap_record *rec,
+		 int timeout_ms);
+
+/* For poll(2): POLLIN while records wait, POLLHUP once removed. */
+int kuc_tap_fd(const struct kuc_tap *tap);
+
+/* Fill *@st. Returns 0 or a negative errno. */
+int kuc_tap_stats(const struct kuc_tap *tap, struct kuc_tap_stats *st);
+
+/* Detach and free @tap (NULL is ignored). */
+void kuc_tap_close(struct kuc_tap *tap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,6 +24,8 @@ setup() {
 		usr/include/kucomms/kucomms_shm.h \
 		usr/include/kucomms/kucomms_endpoint.h \
 		usr/sbin/kucctl usr/share/man/man8/kucctl.8 \
+		usr/sbin/kucdump usr/share/man/man8/kucdump.8 \
+		usr/share/kucomms/kucomms.lua usr/share/man/man3/kuc_tap_open.3 \
 		usr/share/man/man9/kucomms_kernel.9 usr/share/man/man3/libkuc.3 \
 		usr/share/man/man3/kuc_send_locked.3; do
 		[ -e "$dest/$f" ] || { echo "missing $f"; return 1; }

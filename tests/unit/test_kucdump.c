@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kucdump's filter language, JSON output and capture files, compiled in
+ * from tools/kucdump/ (they need no device), under ASan/UBSan.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+#include "../../tools/kucdump/filter.c"
+#include "../../tools/kucdump/pcap.c"
+#include "../../tools/kucdump/print_json.c"
+
+/* kucdump_dir_name() lives with the text printer; the tests need only it. */
+const char *kucdump_dir_name(unsigned int dir)
+{
+	return dir == KUCOMMS_TAP_U2K ? "u2k" : "k2u";
+}
+
+static struct kuc_tap_record rec(unsigned int dir, uint64_t conn,
+				 uint64_t type, uint64_t id, uint64_t len)
+{
+	struct kuc_tap_record r = {
+		.dir = dir, .conn_id = conn,
+		.hdr = { .length = len, .type = type, .id = id },
+	};
+
+	return r;
+}
+
+/* @expr parses and gives @want on @r. */
+static void match(const char *expr, struct kuc_tap_record r, bool want)
+{
+	struct kucdump_filter *f;
+	char err[128] = "";
+	int ret = kucdump_filter_parse(expr, &f, err, sizeof(err));
+
+	TAP_OK(ret == 0 && kucdump_filter_match(f, &r) == want,
+	       "'%s' %s (ret %d %s)", expr, want ? "matches" : "does not match",
+	       ret, err);
+	kucdump_filter_free(f);
+}
+
+static void refused(const char *expr, const char *why)
+{
+	struct kucdump_filter *f;
+	char err[128] = "";
+	int ret = kucdump_filter_parse(expr, &f, err, sizeof(err));
+
+	TAP_OK(ret == -EINVAL && !f && strstr(err, why),
+	       "'%s' refused: '%s' (got %d '%s')", expr, why, ret, err);
+}
+
+/* The JSON line of @r with @data. */
+static const char *json(struct kuc_tap_record r, const void *data)
+{
+	static char buf[1024];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	r.data = data;
+	r.caplen = (uint32_t)r.hdr.length;
+	kucdump_print_json(f, &r);
+	fclose(f);
+	return buf;
+}
+
+static void test_filters(void)
+{
+	struct kuc_tap_record a = rec(KUCOMMS_TAP_U2K, 3, 16, 100, 5);
+	struct kuc_tap_record b = rec(KUCOMMS_TAP_K2U, 4, UINT64_MAX, 0, 70);
+
+	match("u2k", a, true);
+	match("dir k2u", a, false);
+	match("k2u", b, true);
+	match("conn 3", a, true);
+	match("conn == 4", a, false);
+	match("conn != 4", a, true);
+	match("type 0x10 and id >= 100", a, true);
+	match("type 0x10 and id > 100", a, false);
+	match("type 18446744073709551615", b, true);
+	match("type == 0xffffffffffffffff && length <= 70", b, true);
+	match("length < 70", b, false);
+	match("not u2k", a, false);
+	match("!u2k", b, true);
+	match("!(u2k)", b, true);
+	match("u2k or k2u and conn 9", a, true);	/* and binds tighter */
+	match("(u2k or k2u) and conn 9", a, false);
+	match("not u2k and conn 4", b, true);		/* not binds tightest */
+	match("k2u || conn 3", a, true);
+	refused("", "empty");
+	refused("type", "wants a number");
+	refused("type ==", "wants a number, not 'the end'");
+	refused("type x", "wants a number, not 'x'");
+	refused("type -1", "wants a number");
+	refused("type 18446744073709551616", "wants a number");
+	refused("dir up", "'dir' wants u2k or k2u");
+	refused("(u2k", "missing ')'");
+	refused("u2k)", "unexpected ')'");
+	refused("u2k and", "ends too soon");
+	refused("colour 3", "unknown word 'colour'");
+	refused("not", "ends too soon");
+}
+
+static void test_json(void)
+{
+	struct kuc_tap_record r = rec(KUCOMMS_TAP_K2U, 7, 1, 2, 5);
+
+	r.ts_ns = 1700000000123456789ULL;
+	r.hdr.value = UINT64_MAX;
+	TAP_OK(!strcmp(json(r, "hello"),
+		       "{\"ts\":\"1700000000.123456789\",\"dir\":\"k2u\",\"conn\":7,"
+		       "\"type\":1,\"id\":2,\"value\":18446744073709551615,"
+		       "\"length\":5,\"caplen\":5,\"data\":\"hello\"}\n"),
+	       "a text message, u64 values exact: %s", json(r, "hello"));
+	r.hdr.length = 4;
+	TAP_OK(strstr(json(r, "a\"\\\n"), "\"data\":\"a\\\"\\\\\\n\"}"),
+	       "quotes, backslashes and newlines escaped");
+	r.hdr.length = 3;
+	TAP_OK(strstr(json(r, "\x00\xff\x01"), "\"data\":{\"hex\":\"00ff01\"}"),
+	       "binary data as hex");
+	r.hdr.length = 6;
+	TAP_OK(strstr(json(r, "gr\xc3\xbc\xc3\x9f"), "\"data\":\"gr\xc3\xbc\xc3\x9f\""),
+	       "UTF-8 text stays text");
+	r.hdr.length = 2;
+	TAP_OK(strstr(json(r, "\xc0\xaf"), "{\"hex\":\"c0af\"}"),
+	       "an overlong UTF-8 form is hex");
+	r.hdr.length = 3;
+	TAP_OK(strstr(json(r, "\xed\xa0\x80"), "{\"hex\":\"eda080\"}"),
+	       "a UTF-16 surrogate is hex");
+	r.hdr.length = 2;
+	TAP_OK(strstr(json(r, "\xc2\x85"), "{\"hex\":\"c285\"}"),
+	       "a C1 control character is hex");
+	r.hdr.length = 2;
+	TAP_OK(strstr(json(r, "\xc3"), "{\"hex\":") != NULL,
+	       "a cut UTF-8 sequence is hex");
+	r.hdr.length = 0;
+	TAP_OK(strstr(json(r, ""), "\"length\":0,\"caplen\":0,\"data\":\"\"}"),
+	       "no data: an empty string");
+}
+
+static void test_pcap(void)
+{
+	char path[] = "/tmp/kucdump-unit-XXXXXX";
+	struct kuc_tap_record w = rec(KUCOMMS_TAP_U2K, 9, 5, 6, 10), r;
+	struct kucdump_pcap *p;
+	char err[128] = "";
+	int fd = mkstemp(path), ret;
+	FILE *f;
+
+	close(fd);
+	w.ts_ns = 1700000000000000042ULL;
+	w.hdr.value = 0x0102030405060708ULL;
+	w.caplen = 4;
+	w.data = "abcd";
+	ret = kucdump_pcap_create(path, 4, &p);
+	TAP_OK(ret == 0, "create a capture (%d)", ret);
+	if (ret)
+		return;
+	TAP_OK(kucdump_pcap_write(p, &w) == 0, "write a record");
+	TAP_OK(kucdump_pcap_close(p) == 0, "close");
+	ret = kucdump_pcap_open(path, &p, err, sizeof(err));
+	TAP_OK(ret == 0, "open it again (%d %s)", ret, err);
+	if (ret)
+		return;
+	ret = kucdump_pcap_read(p, &r, err, sizeof(err));
+	TAP_OK(ret == 0 && r.ts_ns == w.ts_ns && r.dir == w.dir &&
+	       r.conn_id == 9 && r.hdr.type == 5 && r.hdr.id == 6 &&
+	       r.hdr.value == w.hdr.value && r.hdr.length == 10 &&
+	       r.caplen == 4 && !memcmp(r.data, "abcd", 4),
+	       "the record comes back whole (%d %s)", ret, err);
+	TAP_OK(kucdump_pcap_read(p, &r, err, sizeof(err)) == 1, "then the end");
+	kucdump_pcap_close(p);
+
+	/* A packet shorter than the pseudo-header is refused, not read. */
+	f = fopen(path, "r+b");
+	fseek(f, 24 + 8, SEEK_SET);
+	fwrite("\x10\0\0\0", 4, 1, f);
+	fclose(f);
+	ret = kucdump_pcap_open(path, &p, err, sizeof(err));
+	TAP_OK(ret == 0, "open the damaged file");
+	if (!ret) {
+		ret = kucdump_pcap_read(p, &r, err, sizeof(err));
+		TAP_OK(ret == -EPROTO && strstr(err, "bad packet length 16"),
+		       "a 16-byte packet is refused (%d %s)", ret, err);
+		kucdump_pcap_close(p);
+	}
+	/* Another link type is not ours. */
+	f = fopen(path, "r+b");
+	fseek(f, 20, SEEK_SET);
+	fwrite("\x01\0\0\0", 4, 1, f);
+	fclose(f);
+	ret = kucdump_pcap_open(path, &p, err, sizeof(err));
+	TAP_OK(ret == -EPROTO && strstr(err, "link type 1,"),
+	       "an Ethernet capture is refused (%d %s)", ret, err);
+	unlink(path);
+}
+
+int main(void)
+{
+	test_filters();
+	test_json();
+	test_pcap();
+	return tap_done();
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* kucdump: declarations shared by its source files. */
+#ifndef KUCDUMP_H
+#define KUCDUMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <kuc.h>
+
+/* Exit statuses (kucdump(8)). */
+#define KUCDUMP_EXIT_OK		0
+#define KUCDUMP_EXIT_FAILURE	1
+#define KUCDUMP_EXIT_USAGE	2
+
+/* Print "kucdump: MSG" on stderr. */
+void kucdump_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "u2k" or "k2u". */
+const char *kucdump_dir_name(unsigned int dir);
+
+/* ---- filter.c: --filter EXPR ---------------------------------------- */
+struct kucdump_filter;
+
+/*
+ * Parse @expr into *@out. On a syntax error returns -EINVAL and writes a
+ * one-line reason to @err (@errsz bytes).
+ */
+int kucdump_filter_parse(const char *expr, struct kucdump_filter **out,
+			 char *err, size_t errsz);
+bool kucdump_filter_match(const struct kucdump_filter *f,
+			  const struct kuc_tap_record *rec);
+void kucdump_filter_free(struct kucdump_filter *f);
+
+/* ---- print_text.c, print_json.c ------------------------------------ */
+void kucdump_print_text(FILE *out, const struct kuc_tap_record *rec,
+			bool hex);
+void kucdump_print_json(FILE *out, const struct kuc_tap_record *rec);
+
+/* ---- pcap.c: capture files ------------------------------------------ */
+struct kucdump_pcap;
+
+/* Write: a pcap file with LINKTYPE_USER0 (see kucdump(8)). "-" = stdout. */
+int kucdump_pcap_create(const char *path, uint32_t snaplen,
+			struct kucdump_pcap **out);
+int kucdump_pcap_write(struct kucdump_pcap *p,
+		       const struct kuc_tap_record *rec);
+/* Flush and close; returns 0 or a negative errno (a failed write). */
+int kucdump_pcap_close(struct kucdump_pcap *p);
+
+/* Read: "-" = stdin. Errors are -errno or -EPROTO (not such a file). */
+int kucdump_pcap_open(const char *path, struct kucdump_pcap **out,
+		      char *err, size_t errsz);
+/* 0 and *@rec (valid until the next call), 1 at the end, or -errno. */
+int kucdump_pcap_read(struct kucdump_pcap *p, struct kuc_tap_record *rec,
+		      char *err, size_t errsz);
+
+#endif /* KUCDUMP_H */

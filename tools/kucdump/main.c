@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kucdump: watch the messages of a kucomms channel, like tcpdump. Reads
+ * records from a monitor tap (libkuc kuc_tap_*) or a capture file (-r),
+ * keeps those the filter matches, and prints them as text or JSON or
+ * writes them to a capture file (-w). Ends on -c, Ctrl-C, SIGTERM or the
+ * device's removal with "N captured, M dropped" on stderr.
+ */
+#include <errno.h>
+#include <popt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kucdump.h"
+
+#define KUCDUMP_DEFAULT_SNAPLEN	262144
+/* How often a blocked read looks at the stop flag. */
+#define KUCDUMP_POLL_MS		200
+
+static struct {
+	long count;
+	long snaplen;
+	long buffer_kib;
+	int hex;
+	int json;
+	char *filter;
+	char *wfile;
+	char *rfile;
+} opt = { .snaplen = KUCDUMP_DEFAULT_SNAPLEN };
+
+static volatile sig_atomic_t stop;
+
+void kucdump_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kucdump: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	/* No SA_RESTART: a blocked poll() returns EINTR at once. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static void help(void)
+{
+	printf(
+"Usage: kucdump [OPTIONS] CHANNEL\n"
+"       kucdump [OPTIONS] -r FILE\n"
+"\n"
+"Show every message of a kucomms channel, both directions, every\n"
+"connection, as it happens (needs CAP_SYS_ADMIN), or read a capture.\n"
+"CHANNEL is a device name (kucomms_NAME, NAME or /dev/kucomms_NAME).\n"
+"\n"
+"Options:\n"
+"  -c, --count N        stop after N messages (that match the filter)\n"
+"  -s, --snaplen N      keep at most N data bytes of each message\n"
+"                       (default %d; 0: all)\n"
+"  -B, --buffer KIB     the kernel buffer of this reader, a power of two\n"
+"                       from 64 to 16384 KiB (default 1024)\n"
+"  -x, --hex            add a hex dump of the data to each line\n"
+"      --json           one JSON object per line instead of text\n"
+"  -f, --filter EXPR    only messages matching EXPR, e.g.\n"
+"                       'k2u and conn 3', 'type == 7 or id >= 0x100',\n"
+"                       'not (u2k or length > 64)'\n"
+"  -w, --write FILE     write a pcap capture to FILE ('-': stdout)\n"
+"  -r, --read FILE      read a capture written by -w ('-': stdin)\n"
+"  -h, --help           show this help\n"
+"  -V, --version        show the version\n"
+"\n"
+"Ends on -c, Ctrl-C, SIGTERM or when the device is removed, printing\n"
+"\"N captured, M dropped\" on stderr. Exit status: 0 success, 1 error,\n"
+"2 usage error. See kucdump(8).\n", KUCDUMP_DEFAULT_SNAPLEN);
+}
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kucdump: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see kucdump --help)\n", stderr);
+	return KUCDUMP_EXIT_USAGE;
+}
+
+/* Where the matching records go. */
+struct sink {
+	struct kucdump_filter *filter;
+	struct kucdump_pcap *wfile;
+	unsigned long long shown;
+	bool started;			/* the tap or file was opened */
+	int err;			/* a failed write, -errno */
+};
+
+/* Returns true when the record counted (it matched). */
+static bool sink_put(struct sink *s, const struct kuc_tap_record *rec)
+{
+	int ret;
+
+	if (!kucdump_filter_match(s->filter, rec))
+		return false;
+	s->shown++;
+	if (s->wfile) {
+		ret = kucdump_pcap_write(s->wfile, rec);
+		if (ret && !s->err)
+			s->err = ret;
+	} else if (opt.json) {
+		kucdump_print_json(stdout, rec);
+	} else {
+		kucdump_print_text(stdout, rec, opt.hex);
+	}
+	return true;
+}
+
+static bool full(const struct sink *s)
+{
+	return s->err || (opt.count && s->shown >= (unsigned long)opt.count);
+}
+
+static bool done(const struct sink *s)
+{
+	return stop || full(s);
+}
+
+static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
+{
+	struct kuc_tap_opts to = { .snaplen = (uint32_t)opt.snaplen };
+	struct kuc_tap_record rec;
+	struct kuc_tap_stats st;
+	struct kuc_tap *tap;
+	uint64_t drain;
+	int ret;
+
+	if (opt.buffer_kib)
+		to.buf_order = (uint32_t)__builtin_ctzl(opt.buffer_kib) + 10;
+	ret = kuc_tap_open(spec, &to, &tap);
+	if (ret == -EOPNOTSUPP) {
+		kucdump_msg("%s: this kind of channel cannot be tapped yet (only kernel devices can)",
+			    spec);
+		return KUCDUMP_EXIT_FAILURE;
+	}
+	if (ret == -EPERM || ret == -EACCES) {
+		kucdump_msg("%s: %s (watching a device needs CAP_SYS_ADMIN)",
+			    spec, kuc_strerror(ret));
+		return KUCDUMP_EXIT_FAILURE;
+	}
+	if (ret) {
+		kucdump_msg("%s: %s", spec, kuc_strerror(ret));
+		return KUCDUMP_EXIT_FAILURE;
+	}
+	ret = kuc_tap_stats(tap, &st);
+	if (ret) {
+		kucdump_msg("%s: %s", spec, kuc_strerror(ret));
+		kuc_tap_close(tap);
+		return KUCDUMP_EXIT_FAILURE;
+	}
+	s->started = true;
+	kucdump_msg("listening on %s, snaplen %u, buffer %llu KiB", spec,
+		    st.snaplen, (1ULL << st.buf_order) / 1024);
+	/*
+	 * After a signal, what the kernel already buffered is still shown
+	 * (so that "N captured, M dropped" adds up to every message), but
+	 * nothing is waited for, and at most a buffer's worth.
+	 */
+	drain = (1ULL << st.buf_order) / KUCOMMS_TAP_REC_SIZE;
+	while (!full(s) && (!stop || drain--)) {
+		ret = kuc_tap_read(tap, &rec, 0);
+		if (ret == -EAGAIN) {
+			if (stop) {
+				ret = 0;
+				break;
+			}
+			/* Idle: what was printed reaches a pipe now. */
+			fflush(stdout);
+			ret = kuc_tap_read(tap, &rec, KUCDUMP_POLL_MS);
+		}
+		if (ret == -ETIMEDOUT || ret == -EINTR) {
+			ret = 0;
+			continue;
+		}
+		if (ret == -ESHUTDOWN) {
+			kucdump_msg("%s: the device was removed", spec);
+			ret = 0;
+			break;
+		}
+		if (ret) {
+			kucdump_msg("%s: read: %s", spec, kuc_strerror(ret));
+			break;
+		}
+		sink_put(s, &rec);
+	}
+	if (kuc_tap_stats(tap, &st) == 0)
+		*dropped = st.dropped;
+	kuc_tap_close(tap);
+	return ret ? KUCDUMP_EXIT_FAILURE : KUCDUMP_EXIT_OK;
+}
+
+static int run_file(const char *path, struct sink *s)
+{
+	struct kuc_tap_record rec;
+	struct kucdump_pcap *p;
+	char err[160] = "";
+	int ret;
+
+	ret = kucdump_pcap_open(path, &p, err, sizeof(err));
+	if (ret) {
+		kucdump_msg("%s: %s", path, err[0] ? err : strerror(-ret));
+		return KUCDUMP_EXIT_FAILURE;
+	}
+	s->started = true;
+	while (!done(s)) {
+		ret = kucdump_pcap_read(p, &rec, err, sizeof(err));
+		if (ret == 1) {
+			ret = 0;
+			break;
+		}
+		if (ret) {
+			kucdump_msg("%s: %s", path, err[0] ? err : strerror(-ret));
+			break;
+		}
+		sink_put(s, &rec);
+	}
+	kucdump_pcap_close(p);
+	return ret ? KUCDUMP_EXIT_FAILURE : KUCDUMP_EXIT_OK;
+}
+
+static int parse_args(int argc, const char **argv, const char **spec)
+{
+	int version = 0, helped = 0;
+	struct poptOption opts[] = {
+		{ "count", 'c', POPT_ARG_LONG, &opt.count, 0, NULL, NULL },
+		{ "snaplen", 's', POPT_ARG_LONG, &opt.snaplen, 0, NULL, NULL },
+		{ "buffer", 'B', POPT_ARG_LONG, &opt.buffer_kib, 0, NULL, NULL },
+		{ "hex", 'x', POPT_ARG_NONE, &opt.hex, 0, NULL, NULL },
+		{ "json", 0, POPT_ARG_NONE, &opt.json, 0, NULL, NULL },
+		{ "filter", 'f', POPT_ARG_STRING, &opt.filter, 0, NULL, NULL },
+		{ "write", 'w', POPT_ARG_STRING, &opt.wfile, 0, NULL, NULL },
+		{ "read", 'r', POPT_ARG_STRING, &opt.rfile, 0, NULL, NULL },
+		{ "help", 'h', POPT_ARG_NONE, &helped, 0, NULL, NULL },
+		{ "version", 'V', POPT_ARG_NONE, &version, 0, NULL, NULL },
+		POPT_TABLEEND
+	};
+	const char **args;
+	poptContext ctx;
+	int rc, ret = -1;
+
+	ctx = poptGetContext("kucdump", argc, argv, opts, 0);
+	rc = poptGetNextOpt(ctx);
+	if (rc < -1) {
+		ret = usage_error("%s: %s", poptBadOption(ctx, 0),
+				  poptStrerror(rc));
+		goto out;
+	}
+	if (helped) {
+		help();
+		ret = KUCDUMP_EXIT_OK;
+		goto out;
+	}
+	if (version) {
+		printf("kucdump %s\n", kuc_version());
+		ret = KUCDUMP_EXIT_OK;
+		goto out;
+	}
+	args = poptGetArgs(ctx);
+	if (opt.count < 0)
+		ret = usage_error("--count wants a number >= 0");
+	else if (opt.snaplen < 0 || opt.snaplen > (long)KUCOMMS_TAP_SNAPLEN_MAX)
+		ret = usage_error("--snaplen wants 0 to %llu",
+				  (unsigned long long)KUCOMMS_TAP_SNAPLEN_MAX);
+	else if (opt.buffer_kib && (opt.buffer_kib < 64 ||
+		 opt.buffer_kib > 16384 ||
+		 (opt.buffer_kib & (opt.buffer_kib - 1))))
+		ret = usage_error("--buffer wants a power of two from 64 to 16384 (KiB)");
+	else if (opt.rfile && args && args[0])
+		ret = usage_error("-r reads a file: no CHANNEL");
+	else if (!opt.rfile && (!args || !args[0]))
+		ret = usage_error("missing CHANNEL");
+	else if (args && args[0] && args[1])
+		ret = usage_error("unexpected argument '%s'", args[1]);
+	else if (opt.json && opt.wfile)
+		ret = usage_error("--json and -w exclude each other");
+	else
+		*spec = args ? strdup(args[0]) : NULL;
+out:
+	/* popt owns the strings of args; the options' strings are ours. */
+	poptFreeContext(ctx);
+	return ret;
+}
+
+int main(int argc, const char **argv)
+{
+	struct sink s = { 0 };
+	const char *spec = NULL;
+	uint64_t dropped = 0;
+	char err[160];
+	int ret;
+
+	ret = parse_args(argc, argv, &spec);
+	if (ret >= 0)
+		return ret;
+	if (opt.filter && kucdump_filter_parse(opt.filter, &s.filter, err,
+					       sizeof(err))) {
+		kucdump_msg("--filter: %s", err);
+		return KUCDUMP_EXIT_USAGE;
+	}
+	if (opt.wfile) {
+		ret = kucdump_pcap_create(opt.wfile, opt.snaplen ?
+					  (uint32_t)opt.snaplen :
+					  (uint32_t)KUCOMMS_TAP_SNAPLEN_MAX,
+					  &s.wfile);
+		if (ret) {
+			kucdump_msg("%s: %s", opt.wfile, strerror(-ret));
+			return KUCDUMP_EXIT_FAILURE;
+		}
+	}
+	catch_signals();
+	if (opt.rfile)
+		ret = run_file(opt.rfile, &s);
+	else
+		ret = run_live(spec, &s, &dropped);
+
+	if (s.wfile) {
+		int cret = kucdump_pcap_close(s.wfile);
+
+		if (cret && !s.err)
+			s.err = cret;
+	}
+	if (fflush(stdout) || ferror(stdout)) {
+		kucdump_msg("write error: %s", strerror(errno));
+		ret = KUCDUMP_EXIT_FAILURE;
+	}
+	if (s.err) {
+		kucdump_msg("%s: write: %s", opt.wfile ? opt.wfile : "stdout",
+			    strerror(-s.err));
+		ret = KUCDUMP_EXIT_FAILURE;
+	}
+	if (s.started)
+		fprintf(stderr, "%llu captured, %llu dropped\n", s.shown,
+			(unsigned long long)dropped);
+	kucdump_filter_free(s.filter);
+	free((void *)spec);
+	free(opt.filter);
+	free(opt.wfile);
+	free(opt.rfile);
+	return ret;
+}

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Capture files: classic pcap with nanosecond timestamps (magic
+ * 0xa1b23c4d, written in host byte order) and link type LINKTYPE_USER0
+ * (147). Each packet is a 48-byte pseudo-header, big-endian, then the
+ * captured data:
+ *
+ *   0  u8   version (1)
+ *   1  u8   direction: 0 u2k (userspace to kernel), 1 k2u
+ *   2  u16  pseudo-header length (48)
+ *   4  u32  reserved (0)
+ *   8  u64  connection id
+ *   16 u64  length (the message's original data length)
+ *   24 u64  type
+ *   32 u64  id
+ *   40 u64  value
+ *
+ * The packet's caplen and len are 48 + the captured and the original data
+ * length. tools/kucdump/kucomms.lua dissects it in Wireshark and tshark.
+ * The reader takes microsecond and nanosecond files of either byte order.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kucdump.h"
+
+#define PCAP_MAGIC_NS		0xa1b23c4dU
+#define PCAP_MAGIC_US		0xa1b2c3d4U
+#define LINKTYPE_USER0		147
+#define KUC_PSEUDO_LEN		48
+#define KUC_PSEUDO_VERSION	1
+/* The largest packet the reader accepts: a 4 MiB ring's message. */
+#define KUC_PCAP_MAX		(KUC_PSEUDO_LEN + KUCOMMS_TAP_SNAPLEN_MAX)
+
+struct pcap_file_hdr {
+	uint32_t magic;
+	uint16_t version_major, version_minor;
+	int32_t thiszone;
+	uint32_t sigfigs, snaplen, linktype;
+};
+
+struct pcap_rec_hdr {
+	uint32_t ts_sec, ts_frac, caplen, len;
+};
+
+struct kucdump_pcap {
+	FILE *f;
+	bool writing;
+	bool swapped;		/* reading a file of the other byte order */
+	bool nanosecs;
+	unsigned char *buf;	/* reading: one packet */
+};
+
+static void put_be(unsigned char *p, uint64_t v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)v;
+}
+
+static uint64_t get_be(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+int kucdump_pcap_create(const char *path, uint32_t snaplen,
+			struct kucdump_pcap **out)
+{
+	struct pcap_file_hdr h = {
+		.magic = PCAP_MAGIC_NS,
+		.version_major = 2,
+		.version_minor = 4,
+		.snaplen = KUC_PSEUDO_LEN + snaplen,
+		.linktype = LINKTYPE_USER0,
+	};
+	struct kucdump_pcap *p = calloc(1, sizeof(*p));
+	int ret;
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	p->writing = true;
+	p->f = strcmp(path, "-") ? fopen(path, "wbe") : stdout;
+	if (!p->f) {
+		ret = -errno;
+		free(p);
+		return ret;
+	}
+	if (fwrite(&h, sizeof(h), 1, p->f) != 1) {
+		ret = -errno;
+		kucdump_pcap_close(p);
+		return ret ? ret : -EIO;
+	}
+	*out = p;
+	return 0;
+}
+
+int kucdump_pcap_write(struct kucdump_pcap *p,
+		       const struct kuc_tap_record *rec)
+{
+	unsigned char ph[KUC_PSEUDO_LEN] = { 0 };
+	uint64_t len = KUC_PSEUDO_LEN + rec->hdr.length;
+	struct pcap_rec_hdr rh = {
+		.ts_sec = (uint32_t)(rec->ts_ns / 1000000000ULL),
+		.ts_frac = (uint32_t)(rec->ts_ns % 1000000000ULL),
+		.caplen = KUC_PSEUDO_LEN + rec->caplen,
+		.len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len,
+	};
+
+	ph[0] = KUC_PSEUDO_VERSION;
+	ph[1] = (unsigned char)rec->dir;
+	put_be(ph + 2, KUC_PSEUDO_LEN, 2);
+	put_be(ph + 8, rec->conn_id, 8);
+	put_be(ph + 16, rec->hdr.length, 8);
+	put_be(ph + 24, rec->hdr.type, 8);
+	put_be(ph + 32, rec->hdr.id, 8);
+	put_be(ph + 40, rec->hdr.value, 8);
+	if (fwrite(&rh, sizeof(rh), 1, p->f) != 1 ||
+	    fwrite(ph, sizeof(ph), 1, p->f) != 1 ||
+	    (rec->caplen && fwrite(rec->data, rec->caplen, 1, p->f) != 1))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int kucdump_pcap_close(struct kucdump_pcap *p)
+{
+	int ret = 0;
+
+	if (!p)
+		return 0;
+	if (p->writing && (fflush(p->f) || ferror(p->f)))
+		ret = errno ? -errno : -EIO;
+	if (p->f != stdout && p->f != stdin && fclose(p->f) && !ret)
+		ret = p->writing ? -errno : 0;
+	free(p->buf);
+	free(p);
+	return ret;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int bad(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return -EPROTO;
+}
+
+static uint32_t u32_of(const struct kucdump_pcap *p, uint32_t v)
+{
+	return p->swapped ? __builtin_bswap32(v) : v;
+}
+
+int kucdump_pcap_open(const char *path, struct kucdump_pcap **out,
+		      char *err, size_t errsz)
+{
+	struct kucdump_pcap *p = calloc(1, sizeof(*p));
+	struct pcap_file_hdr h;
+	int ret;
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	p->f = strcmp(path, "-") ? fopen(path, "rbe") : stdin;
+	if (!p->f) {
+		ret = -errno;
+		free(p);
+		snprintf(err, errsz, "%s", strerror(-ret));
+		return ret;
+	}
+	p->buf = malloc(KUC_PCAP_MAX);
+	if (!p->buf) {
+		kucdump_pcap_close(p);
+		return -ENOMEM;
+	}
+	if (fread(&h, sizeof(h), 1, p->f) != 1) {
+		ret = bad(err, errsz, "not a pcap file (too short)");
+		goto fail;
+	}
+	if (h.magic == PCAP_MAGIC_NS || h.magic == PCAP_MAGIC_US) {
+		p->nanosecs = h.magic == PCAP_MAGIC_NS;
+	} else if (h.magic == __builtin_bswap32(PCAP_MAGIC_NS) ||
+		   h.magic == __builtin_bswap32(PCAP_MAGIC_US)) {
+		p->swapped = true;
+		p->nanosecs = h.magic == __builtin_bswap32(PCAP_MAGIC_NS);
+	} else {
+		ret = bad(err, errsz, "not a pcap file (magic 0x%08x)",
+			  h.magic);
+		goto fail;
+	}
+	if (u32_of(p, h.linktype) != LINKTYPE_USER0) {
+		ret = bad(err, errsz,
+			  "not a kucdump capture (link type %u, not %u)",
+			  u32_of(p, h.linktype), LINKTYPE_USER0);
+		goto fail;
+	}
+	*out = p;
+	return 0;
+fail:
+	kucdump_pcap_close(p);
+	return ret;
+}
+
+int kucdump_pcap_read(struct kucdump_pcap *p, struct kuc_tap_record *rec,
+		      char *err, size_t errsz)
+{
+	struct pcap_rec_hdr rh;
+	uint32_t caplen, len, frac;
+	size_t n;
+
+	n = fread(&rh, 1, sizeof(rh), p->f);
+	if (n == 0 && feof(p->f))
+		return 1;
+	if (n != sizeof(rh))
+		return bad(err, errsz, "truncated packet header");
+	caplen = u32_of(p, rh.caplen);
+	len = u32_of(p, rh.len);
+	if (caplen < KUC_PSEUDO_LEN || caplen > KUC_PCAP_MAX || caplen > len)
+		return bad(err, errsz, "bad packet length %u", caplen);
+	if (fread(p->buf, caplen, 1, p->f) != 1)
+		return bad(err, errsz, "truncated packet");
+	if (p->buf[0] != KUC_PSEUDO_VERSION || p->buf[1] > KUCOMMS_TAP_K2U ||
+	    get_be(p->buf + 2, 2) != KUC_PSEUDO_LEN)
+		return bad(err, errsz, "unknown pseudo-header (version %u)",
+			   p->buf[0]);
+	frac = u32_of(p, rh.ts_frac);
+	rec->ts_ns = (uint64_t)u32_of(p, rh.ts_sec) * 1000000000ULL +
+		     (p->nanosecs ? frac : frac * 1000ULL);
+	rec->dir = p->buf[1];
+	rec->conn_id = get_be(p->buf + 8, 8);
+	rec->hdr.length = get_be(p->buf + 16, 8);
+	rec->hdr.type = get_be(p->buf + 24, 8);
+	rec->hdr.id = get_be(p->buf + 32, 8);
+	rec->hdr.value = get_be(p->buf + 40, 8);
+	rec->caplen = caplen - KUC_PSEUDO_LEN;
+	if (rec->caplen > rec->hdr.length)
+		return bad(err, errsz, "captured more than the message length");
+	rec->data = p->buf + KUC_PSEUDO_LEN;
+	return 0;
+}
