@@ -10,7 +10,7 @@ pkgs=(
 	# test VM (tests/vm/run)
 	qemu-system-x86 busybox-static cpio kmod gzip util-linux
 	# tests
-	bats jq python3 tmux procps
+	bats jq python3 tmux procps bash-completion
 	# debug-kernel lane (scripts/build-debug-kernel.sh)
 	flex bison bc libelf-dev libssl-dev xz-utils rsync perl
 	# packaging test (tests/host/install.bats)
