@@ -38,6 +38,20 @@ step "$kucctl" create echo
 step insmod "$top/examples/echo/kucomms_echo.ko"
 step "$top/build/examples/echo_client" "hello, kernel" "kucomms says hi"
 echo
+echo "demo: 3. kucsend: messages written in JSON, the replies as JSON lines"
+kucsend=$top/build/kucsend
+step "$kucsend" echo --match-id \
+	'{"type": 1, "id": 1, "data": "hello from kucsend"}' \
+	'{"type": 2, "id": 2, "value": 18446744073709551615, "data": {"hex": "00ff10"}}'
+step "$kucsend" echo --wait 1 --format human '{"id": 3, "data": [104, 105]}'
+step "$kucsend" echo --count 10000 '{"data": "0123456789abcdef"}'
+echo
+echo "demo: bad input is refused before anything is sent:"
+set +e
+step "$kucsend" echo '{"id": 1}' '{"id": 2, "tpye": 3}'
+echo "(exit status $?)"
+set -e
+echo
 echo "demo: 100,000 messages of random sizes through 4 KiB rings, each checked:"
 echo 4096 >/sys/class/kucomms/kucomms_echo/ring_size
 step "$top/build/progs/kuc_echo_client" --count 100000 echo

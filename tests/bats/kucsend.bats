@@ -132,22 +132,22 @@ ks() {
 }
 
 @test "kucsend: --match-id takes only replies to the ids sent" {
-	# Another connection floods every connection with id 999 broadcasts.
+	# Another connection floods every connection with id 5555555 broadcasts.
 	"$KUCSEND" "$CH" --count 100000000 --wait 0 \
-		"{\"type\": $ECHO_BCAST, \"id\": 999}" >/dev/null 2>&1 3>&- &
+		"{\"type\": $ECHO_BCAST, \"id\": 5555555}" >/dev/null 2>&1 3>&- &
 	KUC_BG_PIDS=$!
 	seq 1 2000 | sed 's/.*/{"id": &}/' >"$T/ids"
 	wait_for '"$KUCSEND" "$CH" --wait 1 --timeout 1 "{\"id\": 1}" >/dev/null && [ "$(cat /sys/class/kucomms/kucomms_echo/connections)" -ge 1 ]'
 	# Control: plain --wait sees the broadcasts.
 	ks "$CH" --wait 2000 --file "$T/ids"
 	[ "$status" -eq 0 ]
-	foreign=$(grep -c '"id":999,' <<<"$output" || true)
+	foreign=$(grep -c '"id":5555555,' <<<"$output" || true)
 	ks "$CH" --match-id --file "$T/ids"
 	[ "$status" -eq 0 ]
 	note "--wait 2000 got $foreign foreign replies; --match-id took $(wc -l <<<"$output") lines"
 	[ "$foreign" -gt 0 ]
 	[ "$(wc -l <<<"$output")" -eq 2000 ]
-	! grep -q '"id":999,' <<<"$output"
+	! grep -q '"id":5555555,' <<<"$output"
 	[ "$(grep -o '"id":[0-9]*' <<<"$output" | sort -t: -k2 -n | uniq | wc -l)" -eq 2000 ]
 }
 

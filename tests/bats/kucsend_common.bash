@@ -8,7 +8,7 @@
 load common
 
 KUCSEND=$KUC_BUILD/kucsend
-ECHO_BCAST=2947335767	# ECHO_TYPE_BROADCAST, 0xb0adca57
+ECHO_BCAST=2964179543	# ECHO_TYPE_BROADCAST, 0xb0adca57
 KUCSEND_DEV=kucomms_echo
 
 kucsend_channel_up() {

@@ -72,7 +72,7 @@ line() {
 	line 'display'
 	wait_for_screen 'display hex'
 	line 'stats'
-	wait_for_screen 'sent=4 '
+	wait_for_screen 'sent=5 '
 	line 'wait 1 0.3'
 	wait_for_screen 'wait: timed out (0 of 1)'
 	line '{"id": -1}'
@@ -94,7 +94,7 @@ line() {
 	wait_for_screen '"id":555,'
 	screen
 	# The message is on its own line, above the prompt being edited...
-	screen | grep -qx '{"type":2947335767,"id":555,"value":0,"length":5,"data":"async"}'
+	screen | grep -qx '{"type":2964179543,"id":555,"value":0,"length":5,"data":"async"}'
 	[ "$(prompt_line)" = 'kucsend> {"id": 7, "data"' ]
 	msg_row=$(screen | grep -n '"id":555,' | cut -d: -f1)
 	prompt_row=$(screen | grep -n '^kucsend> {"id": 7, "data"' | tail -n 1 | cut -d: -f1)
