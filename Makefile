@@ -214,6 +214,9 @@ install: all
 		install -d $(DESTDIR)$(PREFIX)/share/man/man$$sec && \
 		install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man$$sec/ || exit 1; \
 	done
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 completion/* \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/
 	[ -n "$(DESTDIR)" ] || ldconfig
 
 uninstall:
@@ -225,6 +228,8 @@ uninstall:
 	for f in man/*.[0-9]; do \
 		rm -f $(DESTDIR)$(PREFIX)/share/man/man$${f##*.}/$${f##*/}; \
 	done
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/bash-completion/completions/,\
+		$(notdir $(wildcard completion/*)))
 	[ -n "$(DESTDIR)" ] || depmod -a $(KREL)
 
 clean:

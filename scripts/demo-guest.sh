@@ -38,7 +38,21 @@ step "$kucctl" create echo
 step insmod "$top/examples/echo/kucomms_echo.ko"
 step "$top/build/examples/echo_client" "hello, kernel" "kucomms says hi"
 echo
-echo "demo: kucdump watches the traffic (the monitor tap; needs CAP_SYS_ADMIN)"
+echo "demo: 3. kucsend: messages written in JSON, the replies as JSON lines"
+kucsend=$top/build/kucsend
+step "$kucsend" echo --match-id \
+	'{"type": 1, "id": 1, "data": "hello from kucsend"}' \
+	'{"type": 2, "id": 2, "value": 18446744073709551615, "data": {"hex": "00ff10"}}'
+step "$kucsend" echo --wait 1 --format human '{"id": 3, "data": [104, 105]}'
+step "$kucsend" echo --count 10000 '{"data": "0123456789abcdef"}'
+echo
+echo "demo: bad input is refused before anything is sent:"
+set +e
+step "$kucsend" echo '{"id": 1}' '{"id": 2, "tpye": 3}'
+echo "(exit status $?)"
+set -e
+echo
+echo "demo: 4. kucdump watches the traffic (the monitor tap; needs CAP_SYS_ADMIN)"
 "$top/build/kucdump" -x echo >/tmp/kucdump.txt 2>/tmp/kucdump.err &
 dump=$!
 "$top/build/kucdump" --json -c 4 echo >/tmp/kucdump.json 2>/tmp/kucdumpj.err &
@@ -73,7 +87,7 @@ step rmmod kucomms_echo
 step "$kucctl" remove echo
 step rmmod kucomms
 echo
-echo "demo: 3. no module at all: the same echo handler in userspace"
+echo "demo: 5. no module at all: the same echo handler in userspace"
 bash "$top/scripts/demo-shm.sh"
 echo
 echo "demo: done"

@@ -39,6 +39,7 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 step "$b/examples/echo_client" -n "shm:$name" "hello, userspace" "same handler as the kernel's"
+step "$b/kucsend" "shm:$name" --match-id '{"id": 1, "data": "kucsend over shm"}'
 echo
 echo "demo: 100,000 messages of random sizes through 4 KiB rings, each checked:"
 step "$b/progs/kuc_echo_client" --count 100000 "shm:$name"

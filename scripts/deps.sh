@@ -10,7 +10,7 @@ pkgs=(
 	# test VM (tests/vm/run)
 	qemu-system-x86 busybox-static cpio kmod gzip util-linux
 	# tests
-	bats jq python3 tmux procps
+	bats jq python3 tmux procps bash-completion
 	# kucdump's capture files and Lua dissector (tests/bats/kucdump.bats)
 	tshark
 	# debug-kernel lane (scripts/build-debug-kernel.sh)

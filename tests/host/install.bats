@@ -12,7 +12,7 @@ setup() {
 		xargs -0 cp --parents -t "$COPY")
 }
 
-@test "make install DESTDIR=... installs module, library, headers, pkg-config, tool and man page" {
+@test "make install DESTDIR=... installs module, library, headers, pkg-config, tools, man pages and completions" {
 	dest=$BATS_TEST_TMPDIR/dest
 	run make -C "$COPY" -s install DESTDIR="$dest" PREFIX=/usr
 	echo "$output"
@@ -27,7 +27,10 @@ setup() {
 		usr/sbin/kucdump usr/share/man/man8/kucdump.8 \
 		usr/share/kucomms/kucomms.lua usr/share/man/man3/kuc_tap_open.3 \
 		usr/share/man/man9/kucomms_kernel.9 usr/share/man/man3/libkuc.3 \
-		usr/share/man/man3/kuc_send_locked.3; do
+		usr/share/man/man3/kuc_send_locked.3 usr/bin/kucsend \
+		usr/share/man/man1/kucsend.1 \
+		usr/share/bash-completion/completions/kucsend \
+		usr/share/bash-completion/completions/kucctl; do
 		[ -e "$dest/$f" ] || { echo "missing $f"; return 1; }
 	done
 	grep -q '^prefix=/usr$' "$dest/usr/lib/pkgconfig/kucomms.pc"
@@ -35,6 +38,7 @@ setup() {
 	[ ! -e "$dest/usr/include/kucomms/kucomms_kernel.h" ]
 	# The installed tool runs, and a program builds against the install.
 	"$dest/usr/sbin/kucctl" --version
+	"$dest/usr/bin/kucsend" --version
 	# kucomms_endpoint.h: the endpoint API mapped onto libkuc, userspace.
 	printf '#include <kuc.h>\n#include <kucomms/kucomms_endpoint.h>\nint main(void){return kuc_version()[0] != 0 ? 0 : 1;}\n' >"$BATS_TEST_TMPDIR/p.c"
 	cc -I"$dest/usr/include/kucomms" -I"$dest/usr/include" -o "$BATS_TEST_TMPDIR/p" \

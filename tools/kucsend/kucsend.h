@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/* Declarations shared by kucsend's source files. */
+#ifndef KUCSEND_H
+#define KUCSEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <kuc.h>
+
+#include "exit_codes.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Room for one error message ("SRC:LINE:COL: message N: field ...: ..."). */
+#define KUCSEND_ERR_MAX 1024
+
+/* How a message's data is shown (--data, the REPL's display command). */
+enum kucsend_data_mode {
+	KUCSEND_DATA_AUTO,	/* a string if printable UTF-8, else hex */
+	KUCSEND_DATA_TEXT,	/* a string if valid UTF-8, else hex */
+	KUCSEND_DATA_HEX,
+	KUCSEND_DATA_BASE64,
+};
+
+/* One JSON object per line, or one line of text per message. */
+enum kucsend_format {
+	KUCSEND_FORMAT_JSON,
+	KUCSEND_FORMAT_HUMAN,
+};
+
+/* A message ready to send: header (length set) and its data. */
+struct kucsend_msg {
+	struct kucomms_msg_hdr hdr;
+	unsigned char *data;	/* malloc'ed, NULL when hdr.length is 0 */
+	char *where;		/* "SRC:LINE:COL: message N", for errors */
+};
+
+/* Every message of the input, validated, in order. */
+struct kucsend_batch {
+	struct kucsend_msg *msgs;
+	size_t n, cap;
+};
+
+/* The command line (opts.c). */
+struct kucsend_opts {
+	const char *channel;
+	const char **messages;	/* MESSAGE arguments, NULL-terminated */
+	const char *file;	/* --file, "-" for stdin */
+	const char *history;	/* --history */
+	bool interactive;
+	long long wait;		/* --wait N, -1 when not given */
+	bool match_id;
+	double timeout;		/* seconds */
+	long long count;	/* --count, -1 when not given */
+	double rate;		/* messages per second, 0 = as fast as possible */
+	enum kucsend_data_mode data_mode;
+	enum kucsend_format format;
+};
+
+/* opts.c: returns KUCSEND_CONTINUE or the exit status (help, error). */
+#define KUCSEND_CONTINUE (-1)
+int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o);
+void kucsend_free_opts(void);
+
+/* report.c: every error is one line on stderr, "kucsend: ...". */
+__attribute__((format(printf, 1, 2)))
+void kucsend_msg(const char *fmt, ...);
+__attribute__((format(printf, 1, 2)))
+int kucsend_usage_error(const char *fmt, ...);
+int kucsend_channel_error(const char *op, const char *channel, int err);
+const char *kucsend_printable(const char *s, char *buf, size_t size);
+
+/* codec.c: data encodings. Decoders return the byte count or -1. */
+long kucsend_hex_decode(const char *s, size_t len, unsigned char *out);
+long kucsend_base64_decode(const char *s, size_t len, unsigned char *out);
+void kucsend_hex_print(FILE *f, const unsigned char *p, size_t n);
+void kucsend_base64_print(FILE *f, const unsigned char *p, size_t n);
+bool kucsend_utf8_valid(const unsigned char *p, size_t n, bool printable);
+
+/* jsonscan.c and input.c: messages from JSON text. */
+void kucsend_batch_free(struct kucsend_batch *b);
+int kucsend_parse_text(const char *src, char *text, size_t len,
+		       struct kucsend_batch *b, char *err, size_t errsz);
+int kucsend_read_file(const char *path, char **text, size_t *len,
+		      size_t max);
+int kucsend_check_sizes(const struct kucsend_batch *b, size_t msg_max,
+			char *err, size_t errsz);
+
+/* output.c: one received message, one line. */
+void kucsend_print_msg(FILE *f, const struct kucomms_msg_hdr *hdr,
+		       const void *data, enum kucsend_format format,
+		       enum kucsend_data_mode mode);
+int kucsend_parse_data_mode(const char *s, enum kucsend_data_mode *mode);
+
+/* exchange.c: send a batch and collect the replies. */
+struct kucsend_run {
+	struct kuc_channel *ch;
+	const struct kucsend_batch *batch;
+	uint64_t count;		/* messages to send, cycling the batch */
+	double rate;		/* per second, 0 = as fast as possible */
+	uint64_t want;		/* replies to wait for (without match_id) */
+	bool match_id;		/* wait for one reply per message sent, by id */
+	int timeout_ms;		/* longest wait after the last send */
+	bool print;		/* print each reply counted */
+	enum kucsend_format format;
+	enum kucsend_data_mode data_mode;
+	/* Results. */
+	uint64_t sent, received, counted;
+	double seconds;
+	int err;		/* the channel error that ended the run, or 0 */
+};
+int kucsend_exchange(struct kucsend_run *r);
+double kucsend_now(void);
+
+/* load.c: --count/--rate summary. */
+void kucsend_print_summary(FILE *f, const struct kucsend_run *r,
+			   uint64_t expected, enum kucsend_format format);
+
+/* repl.c */
+int kucsend_repl(const struct kucsend_opts *o);
+
+/* repl_complete.c */
+void kucsend_complete_init(void);
+
+#endif /* KUCSEND_H */

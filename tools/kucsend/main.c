@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kucsend: send messages described in JSON on a kucomms channel and print
+ * the replies, in one shot, as load, or interactively (repl.c).
+ *
+ * The order of a one-shot run is what makes "nothing sent on bad input"
+ * true: read and check every message, open the channel, check every size
+ * against it, and only then send the first one.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kucsend.h"
+
+/* Read every MESSAGE argument, then --file or standard input. */
+static int read_input(const struct kucsend_opts *o, struct kucsend_batch *b)
+{
+	char err[KUCSEND_ERR_MAX], src[32], *text;
+	const char *path = o->file;
+	size_t i, len;
+	int ret;
+
+	for (i = 0; o->messages[i]; i++) {
+		snprintf(src, sizeof(src), "argument %zu", i + 1);
+		text = strdup(o->messages[i]);
+		if (!text) {
+			kucsend_msg("out of memory");
+			return KUCSEND_EXIT_FAILURE;
+		}
+		ret = kucsend_parse_text(src, text, strlen(text), b, err,
+					 sizeof(err));
+		free(text);
+		if (ret) {
+			kucsend_msg("%s", err);
+			return KUCSEND_EXIT_INPUT;
+		}
+	}
+	if (!path && !o->messages[0] && !isatty(STDIN_FILENO))
+		path = "-";
+	if (!path)
+		return KUCSEND_EXIT_OK;
+	/* JSON around the largest messages: a generous bound on a file. */
+	ret = kucsend_read_file(path, &text, &len, 64UL << 20);
+	if (ret) {
+		kucsend_msg("cannot read %s: %s", !strcmp(path, "-") ?
+			    "standard input" : path,
+			    ret == -EFBIG ? "larger than 64 MiB" :
+			    strerror(-ret));
+		return KUCSEND_EXIT_INPUT;
+	}
+	ret = kucsend_parse_text(!strcmp(path, "-") ? "stdin" : path, text,
+				 len, b, err, sizeof(err));
+	free(text);
+	if (ret) {
+		kucsend_msg("%s", err);
+		return KUCSEND_EXIT_INPUT;
+	}
+	return KUCSEND_EXIT_OK;
+}
+
+static int run_once(const struct kucsend_opts *o)
+{
+	struct kucsend_batch batch = { 0 };
+	struct kucsend_run r = { 0 };
+	char err[KUCSEND_ERR_MAX];
+	struct kuc_channel *ch;
+	bool load = o->count >= 0 || o->rate > 0;
+	uint64_t expected;
+	int ret;
+
+	ret = read_input(o, &batch);
+	if (ret)
+		goto out;
+	ret = kuc_open(o->channel, &ch);
+	if (ret) {
+		ret = kucsend_channel_error("open", o->channel, ret);
+		goto out;
+	}
+	if (kucsend_check_sizes(&batch, kuc_msg_max(ch), err, sizeof(err))) {
+		kucsend_msg("%s", err);
+		ret = KUCSEND_EXIT_INPUT;
+		goto close;
+	}
+	r.ch = ch;
+	r.batch = &batch;
+	r.count = o->count >= 0 ? (uint64_t)o->count : batch.n;
+	r.rate = o->rate;
+	r.match_id = o->match_id;
+	r.want = o->wait >= 0 ? (uint64_t)o->wait : load ? r.count : 0;
+	r.timeout_ms = (int)(o->timeout * 1000);
+	r.print = !load;
+	r.format = o->format;
+	r.data_mode = o->data_mode;
+	ret = kucsend_exchange(&r);
+	expected = r.match_id ? r.sent : r.want;
+	if (load)
+		kucsend_print_summary(stdout, &r, expected, o->format);
+	if (ret == KUCSEND_EXIT_CHANNEL) {
+		kucsend_channel_error(r.sent < r.count ? "send on" :
+				      "receive on", o->channel, r.err);
+	} else if (ret == KUCSEND_EXIT_TIMEOUT) {
+		kucsend_msg("timed out after %g s: %" PRIu64 " of %" PRIu64 " replies",
+			    o->timeout, r.counted, expected);
+	} else if (ret == KUCSEND_EXIT_FAILURE) {
+		kucsend_msg("out of memory");
+	}
+close:
+	kuc_close(ch);
+out:
+	kucsend_batch_free(&batch);
+	return ret;
+}
+
+/* Output that never reached stdout (a full disk, a closed pipe) fails. */
+static int flush_stdout(int status)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		kucsend_msg("write error: %s", strerror(errno));
+		if (!status)
+			status = KUCSEND_EXIT_FAILURE;
+	}
+	return status;
+}
+
+int main(int argc, const char **argv)
+{
+	struct kucsend_opts o;
+	int ret;
+
+	/* Each reply is a line a script may be waiting for: no buffering. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ret = kucsend_parse_opts(argc, argv, &o);
+	if (ret == KUCSEND_CONTINUE)
+		ret = o.interactive ? kucsend_repl(&o) : run_once(&o);
+	kucsend_free_opts();
+	return flush_stdout(ret);
+}

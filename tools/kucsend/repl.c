@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The interactive mode: a readline prompt on a channel. One thread polls
+ * standard input and kuc_fd() together and feeds readline one character
+ * at a time (rl_callback_read_char), so a message that arrives while the
+ * user types is printed above the prompt and the line being edited is
+ * redrawn intact below it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "kucsend.h"
+
+#define PROMPT		"kucsend> "
+#define HISTORY_MAX	1000
+
+static struct repl {
+	const struct kucsend_opts *o;
+	struct kuc_channel *ch;
+	enum kucsend_format format;
+	enum kucsend_data_mode data_mode;
+	char *history;		/* file, or NULL for none */
+	bool quit;
+	bool prompt_shown;	/* readline owns the current screen line */
+	/* A wait command in progress. */
+	bool waiting;
+	uint64_t wait_left, wait_want;
+	double wait_deadline;
+	void *buf;
+	size_t bufsz;
+} R;
+
+static volatile sig_atomic_t got_sigint;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	got_sigint = 1;
+}
+
+/*
+ * Print a line of output. While the prompt is up, take the line being
+ * edited off the screen first and put it back after: readline's own
+ * buffer is untouched.
+ */
+__attribute__((format(printf, 1, 2)))
+static void out(const char *fmt, ...);
+
+static char *saved_line;
+static int saved_point;
+
+static void screen_take(void)
+{
+	if (!R.prompt_shown)
+		return;
+	saved_point = rl_point;
+	saved_line = rl_copy_text(0, rl_end);
+	rl_save_prompt();
+	rl_replace_line("", 0);
+	rl_redisplay();
+}
+
+static void screen_give_back(void)
+{
+	if (!R.prompt_shown)
+		return;
+	rl_restore_prompt();
+	rl_replace_line(saved_line ? saved_line : "", 0);
+	rl_point = saved_point;
+	rl_redisplay();
+	free(saved_line);
+	saved_line = NULL;
+}
+
+static void out(const char *fmt, ...)
+{
+	va_list ap;
+
+	screen_take();
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	screen_give_back();
+}
+
+static void show_msg(const struct kucomms_msg_hdr *h, const void *data)
+{
+	screen_take();
+	kucsend_print_msg(stdout, h, data, R.format, R.data_mode);
+	fflush(stdout);
+	screen_give_back();
+}
+
+static void disconnect(const char *why)
+{
+	if (!R.ch)
+		return;
+	kuc_close(R.ch);
+	R.ch = NULL;
+	if (why)
+		out("channel closed: %s (type 'reconnect')\n", why);
+}
+
+static int connect_channel(void)
+{
+	int ret = kuc_open(R.o->channel, &R.ch);
+
+	if (ret) {
+		R.ch = NULL;
+		return ret;
+	}
+	R.bufsz = kuc_msg_max(R.ch);
+	free(R.buf);
+	R.buf = malloc(R.bufsz ? R.bufsz : 1);
+	if (!R.buf) {
+		kuc_close(R.ch);
+		R.ch = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Show whatever arrived; count it against a wait in progress. */
+static void receive_all(void)
+{
+	struct kucomms_msg_hdr h;
+	void *nb;
+	int ret;
+
+	while (R.ch) {
+		ret = kuc_recv(R.ch, &h, R.buf, R.bufsz, 0);
+		if (ret == -EMSGSIZE) {
+			nb = realloc(R.buf, h.length);
+			if (!nb) {
+				disconnect("out of memory");
+				return;
+			}
+			R.buf = nb;
+			R.bufsz = h.length;
+			continue;
+		}
+		if (ret == -EAGAIN)
+			return;
+		if (ret) {
+			disconnect(ret == -ESHUTDOWN ? "the endpoint went away" :
+				   kuc_strerror(ret));
+			return;
+		}
+		show_msg(&h, R.buf);
+		if (R.waiting && R.wait_left)
+			R.wait_left--;
+	}
+}
+
+static void cmd_help(void)
+{
+	out("Commands (a line starting with { or [ is sent as it is):\n"
+	    "  send MESSAGE...       send JSON messages (as on the command line)\n"
+	    "  wait [N] [SECONDS]    wait for N messages (default 1), at most\n"
+	    "                        SECONDS (default --timeout); alias: recv\n"
+	    "  stats                 the channel's counters\n"
+	    "  display [json|text|hex]  how messages are shown\n"
+	    "  reconnect             close the channel and open it again\n"
+	    "  help                  this text\n"
+	    "  quit                  leave (also: exit, Ctrl-D)\n"
+	    "Messages that arrive are shown as soon as they come.\n");
+}
+
+static void cmd_send(char *json)
+{
+	struct kucsend_batch b = { 0 };
+	char err[KUCSEND_ERR_MAX];
+	size_t i;
+	int ret;
+
+	if (kucsend_parse_text("input", json, strlen(json), &b, err,
+			       sizeof(err))) {
+		out("error: %s\n", err);
+		goto out;
+	}
+	if (!b.n) {
+		out("error: send: no message given\n");
+		goto out;
+	}
+	if (!R.ch) {
+		out("error: not connected (type 'reconnect')\n");
+		goto out;
+	}
+	if (kucsend_check_sizes(&b, kuc_msg_max(R.ch), err, sizeof(err))) {
+		out("error: %s\n", err);
+		goto out;
+	}
+	for (i = 0; i < b.n; i++) {
+		ret = kuc_send_wait(R.ch, &b.msgs[i].hdr, b.msgs[i].data, 1000);
+		if (ret) {
+			out("error: send: %s (%zu of %zu sent)\n",
+			    kuc_strerror(ret), i, b.n);
+			if (ret == -ESHUTDOWN || ret == -EPROTO)
+				disconnect(kuc_strerror(ret));
+			goto out;
+		}
+	}
+out:
+	kucsend_batch_free(&b);
+}
+
+static void cmd_wait(char *args)
+{
+	char *n = strtok(args, " \t"), *secs = strtok(NULL, " \t"), *end;
+	unsigned long long want = 1;
+	double t = R.o->timeout;
+
+	if (n) {
+		errno = 0;
+		want = strtoull(n, &end, 10);
+		if (errno || *end || n[0] == '-') {
+			out("error: wait: N must be a whole number, got '%s'\n", n);
+			return;
+		}
+	}
+	if (secs) {
+		t = strtod(secs, &end);
+		if (*end || !(t >= 0) || t > 1e6) {
+			out("error: wait: SECONDS must be a number from 0 to 1000000, got '%s'\n",
+			    secs);
+			return;
+		}
+	}
+	if (strtok(NULL, " \t")) {
+		out("error: wait: too many arguments (wait [N] [SECONDS])\n");
+		return;
+	}
+	if (!R.ch) {
+		out("error: not connected (type 'reconnect')\n");
+		return;
+	}
+	R.waiting = true;
+	R.wait_want = R.wait_left = want;
+	R.wait_deadline = kucsend_now() + t;
+}
+
+static void cmd_stats(void)
+{
+	struct kuc_channel_stats st;
+
+	if (!R.ch) {
+		out("error: not connected (type 'reconnect')\n");
+		return;
+	}
+	kuc_channel_stats(R.ch, &st);
+	out("sent=%" PRIu64 " bytes_sent=%" PRIu64 " received=%" PRIu64
+	    " bytes_received=%" PRIu64 " kicks=%" PRIu64 " waits=%" PRIu64
+	    " full=%" PRIu64 " msg_max=%zu\n", st.msgs_sent, st.bytes_sent,
+	    st.msgs_received, st.bytes_received, st.kicks, st.waits, st.full,
+	    kuc_msg_max(R.ch));
+}
+
+static const char *display_name(void)
+{
+	if (R.format == KUCSEND_FORMAT_JSON)
+		return "json";
+	return R.data_mode == KUCSEND_DATA_HEX ? "hex" : "text";
+}
+
+static void cmd_display(char *arg)
+{
+	arg = strtok(arg, " \t");
+	if (!arg) {
+		out("display %s\n", display_name());
+	} else if (!strcmp(arg, "json")) {
+		R.format = KUCSEND_FORMAT_JSON;
+		R.data_mode = R.o->data_mode;
+	} else if (!strcmp(arg, "text")) {
+		R.format = KUCSEND_FORMAT_HUMAN;
+		R.data_mode = KUCSEND_DATA_TEXT;
+	} else if (!strcmp(arg, "hex")) {
+		R.format = KUCSEND_FORMAT_HUMAN;
+		R.data_mode = KUCSEND_DATA_HEX;
+	} else {
+		out("error: display: expected json, text or hex, got '%s'\n", arg);
+	}
+}
+
+static void cmd_reconnect(void)
+{
+	int ret;
+
+	disconnect(NULL);
+	ret = connect_channel();
+	if (ret)
+		out("error: open %s: %s\n", R.o->channel, kuc_strerror(ret));
+	else
+		out("connected to %s\n", R.o->channel);
+}
+
+static void run_line(char *line)
+{
+	char *cmd, *args;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (!*line)
+		return;
+	if (*line == '{' || *line == '[') {
+		cmd_send(line);
+		return;
+	}
+	cmd = line;
+	args = line + strcspn(line, " \t");
+	if (*args)
+		*args++ = '\0';
+	if (!strcmp(cmd, "send"))
+		cmd_send(args);
+	else if (!strcmp(cmd, "wait") || !strcmp(cmd, "recv"))
+		cmd_wait(args);
+	else if (!strcmp(cmd, "stats"))
+		cmd_stats();
+	else if (!strcmp(cmd, "display"))
+		cmd_display(args);
+	else if (!strcmp(cmd, "reconnect"))
+		cmd_reconnect();
+	else if (!strcmp(cmd, "help") || !strcmp(cmd, "?"))
+		cmd_help();
+	else if (!strcmp(cmd, "quit") || !strcmp(cmd, "exit"))
+		R.quit = true;
+	else
+		out("error: unknown command '%s' (type 'help')\n", cmd);
+}
+
+/* readline hands over a finished line (NULL at end of input). */
+static void on_line(char *line)
+{
+	if (!line) {
+		R.quit = true;
+		return;
+	}
+	/*
+	 * The line is done: readline moved to a new screen line, and no
+	 * prompt is up until the handler is installed again.
+	 */
+	rl_callback_handler_remove();
+	R.prompt_shown = false;
+	if (*line) {
+		add_history(line);
+		if (R.history && append_history(1, R.history))
+			fprintf(stderr, "kucsend: history %s: %s\n", R.history,
+				strerror(errno));
+	}
+	run_line(line);
+	free(line);
+}
+
+static void history_open(void)
+{
+	const char *home = getenv("HOME");
+	int ret;
+
+	if (R.o->history) {
+		R.history = *R.o->history ? strdup(R.o->history) : NULL;
+	} else if (home && *home) {
+		if (asprintf(&R.history, "%s/.kucsend_history", home) < 0)
+			R.history = NULL;
+	}
+	if (!R.history)
+		return;
+	ret = read_history(R.history);
+	/* append_history() needs the file: make it on the first run. */
+	if (ret == ENOENT)
+		ret = write_history(R.history);
+	if (ret) {
+		fprintf(stderr, "kucsend: history %s: %s (not kept)\n",
+			R.history, strerror(ret));
+		free(R.history);
+		R.history = NULL;
+	}
+}
+
+static void show_prompt(void)
+{
+	if (!R.prompt_shown && !R.waiting && !R.quit) {
+		rl_callback_handler_install(PROMPT, on_line);
+		R.prompt_shown = true;
+	}
+}
+
+/* One wait for input, a message or the end of a wait command. */
+static void step(void)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = STDIN_FILENO, .events = POLLIN },
+		{ .fd = R.ch ? kuc_fd(R.ch) : -1, .events = POLLIN },
+	};
+	int timeout = -1;
+	double now;
+
+	if (R.waiting) {
+		now = kucsend_now();
+		timeout = now < R.wait_deadline ?
+			  (int)((R.wait_deadline - now) * 1000) + 1 : 0;
+		/* Typing waits until the wait is over. */
+		pfd[0].fd = -1;
+	}
+	if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
+		out("error: poll: %s\n", strerror(errno));
+		R.quit = true;
+		return;
+	}
+	if (got_sigint) {
+		got_sigint = 0;
+		if (R.waiting) {
+			R.waiting = false;
+			out("wait: interrupted (%" PRIu64 " of %" PRIu64 ")\n",
+			    R.wait_want - R.wait_left, R.wait_want);
+		} else if (R.prompt_shown) {
+			/* Drop the line being typed, as a shell does. */
+			rl_replace_line("", 0);
+			printf("\n");
+			rl_on_new_line();
+			rl_redisplay();
+		}
+	}
+	if (pfd[1].revents)
+		receive_all();
+	if (R.waiting && !R.wait_left) {
+		R.waiting = false;
+	} else if (R.waiting && (kucsend_now() >= R.wait_deadline || !R.ch)) {
+		R.waiting = false;
+		out("wait: timed out (%" PRIu64 " of %" PRIu64 ")\n",
+		    R.wait_want - R.wait_left, R.wait_want);
+	}
+	if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+		rl_callback_read_char();
+	show_prompt();
+}
+
+int kucsend_repl(const struct kucsend_opts *o)
+{
+	struct sigaction sa = { .sa_handler = on_sigint };
+	int ret;
+
+	R.o = o;
+	R.format = o->format;
+	R.data_mode = o->data_mode;
+	if (R.format == KUCSEND_FORMAT_HUMAN && R.data_mode != KUCSEND_DATA_HEX)
+		R.data_mode = KUCSEND_DATA_TEXT;
+	ret = connect_channel();
+	if (ret)
+		return kucsend_channel_error("open", o->channel, ret);
+	history_open();
+	rl_readline_name = "kucsend";
+	/* SIGINT is ours (see step()), not readline's. */
+	rl_catch_signals = 0;
+	sigaction(SIGINT, &sa, NULL);
+	kucsend_complete_init();
+	printf("kucsend %s on %s (max message %zu bytes); type 'help'\n",
+	       KUC_VERSION, o->channel, kuc_msg_max(R.ch));
+	show_prompt();
+	while (!R.quit)
+		step();
+	if (R.prompt_shown) {
+		rl_callback_handler_remove();
+		printf("\n");
+	}
+	if (R.history)
+		history_truncate_file(R.history, HISTORY_MAX);
+	disconnect(NULL);
+	free(R.history);
+	free(R.buf);
+	return KUCSEND_EXIT_OK;
+}

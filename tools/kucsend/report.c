@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Error reporting. Every error is exactly one line on stderr,
+ * "kucsend: <what>: <cause>", and maps to one documented exit status.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kucsend.h"
+
+void kucsend_msg(const char *fmt, ...)
+{
+	char buf[KUCSEND_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	/* One fprintf: the line reaches stderr in one piece. */
+	fprintf(stderr, "kucsend: %s\n", buf);
+}
+
+int kucsend_usage_error(const char *fmt, ...)
+{
+	char buf[KUCSEND_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	kucsend_msg("%s (see 'kucsend --help')", buf);
+	return KUCSEND_EXIT_USAGE;
+}
+
+/*
+ * Report libkuc error @err from @op on @channel. A hint is added where
+ * the usual cause is known: kuc_open() rejects a spec it does not know
+ * with -EINVAL, which for "shm:" means a libkuc without shm channels.
+ */
+int kucsend_channel_error(const char *op, const char *channel, int err)
+{
+	const char *hint = "";
+	char buf[128];
+
+	if (err == -EINVAL && !strcmp(op, "open")) {
+		if (!strncmp(channel, "shm:", 4))
+			hint = " (bad shm:NAME, or this libkuc has no shm channels)";
+		else
+			hint = " (a channel is a device name, with or without the kucomms_ prefix, or shm:NAME)";
+	} else if (err == -ENODEV) {
+		hint = " (try 'modprobe kucomms')";
+	} else if (err == -ENOENT && !strcmp(op, "open")) {
+		hint = " (create it with 'kucctl create')";
+	} else if (err == -ENXIO) {
+		hint = " (no module serves this device yet)";
+	} else if (err == -ESHUTDOWN) {
+		hint = " (the endpoint went away)";
+	}
+	kucsend_msg("%s %s: %s%s", op,
+		    kucsend_printable(channel, buf, sizeof(buf)),
+		    kuc_strerror(err), hint);
+	return KUCSEND_EXIT_CHANNEL;
+}
+
+/*
+ * @s made fit to quote in a one-line message: bytes other than printable
+ * ASCII become \xHH, and what does not fit in @buf is cut to "...".
+ */
+const char *kucsend_printable(const char *s, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (; *s; s++) {
+		unsigned char c = *s;
+		size_t need = c >= 0x20 && c < 0x7f ? 1 : 4;
+
+		/* Keep room for "..." and the NUL. */
+		if (o + need + 4 > size) {
+			snprintf(buf + o, size - o, "...");
+			return buf;
+		}
+		if (need == 1) {
+			buf[o++] = c;
+		} else {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
