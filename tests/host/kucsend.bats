@@ -73,15 +73,14 @@ bad_input() {
 	[ "$stderr" = "kucsend: open echo: kucomms module not loaded (try 'modprobe kucomms')" ]
 }
 
-@test "kucsend: a shm: channel is passed to libkuc; its error is reported clearly" {
-	run --separate-stderr "$KUCSEND" shm:test '{}'
+@test "kucsend: shm: and device open errors are one clear line" {
+	run --separate-stderr "$KUCSEND" shm:kucomms_nosuch_$$ '{}'
 	echo "$stderr"
-	# Until libkuc has shm channels: the spec is rejected (invalid).
-	if [ "$status" -eq 4 ]; then
-		[[ "$stderr" == "kucsend: open shm:test: "* ]]
-	else
-		[ "$status" -eq 0 ]
-	fi
+	[ "$status" -eq 4 ]
+	[ "$stderr" = "kucsend: open shm:kucomms_nosuch_$$: no such device (create it with 'kucctl create --shm')" ]
+	run --separate-stderr "$KUCSEND" shm:Bad '{}'
+	[ "$status" -eq 4 ]
+	[[ "$stderr" == "kucsend: open shm:Bad: invalid argument (shm:NAME takes"* ]]
 	run --separate-stderr "$KUCSEND" 'Bad-Name' '{}'
 	[ "$status" -eq 4 ]
 	[ "$stderr" = "kucsend: open Bad-Name: invalid argument (a channel is a device name, with or without the kucomms_ prefix, or shm:NAME)" ]

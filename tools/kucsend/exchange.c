@@ -155,7 +155,6 @@ int kucsend_exchange(struct kucsend_run *r)
 	double t0, now, deadline = 0, next;
 	size_t bufsz = kuc_msg_max(r->ch);
 	int ret = 0, wait_ms, since_flush = 0;
-	struct pollfd pfd;
 	bool blocked;
 	void *buf;
 
@@ -220,12 +219,11 @@ int kucsend_exchange(struct kucsend_run *r)
 				next = t;
 		}
 		wait_ms = next > now ? (int)((next - now) * 1000) + 1 : 0;
-		pfd.fd = kuc_fd(r->ch);
-		pfd.events = POLLIN | (blocked ? POLLOUT : 0);
-		if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR) {
-			ret = -errno;
+		/* kuc_wait(), not poll(kuc_fd()): shm and pairs have no fd. */
+		ret = kuc_wait(r->ch, POLLIN | (blocked ? POLLOUT : 0),
+			       wait_ms);
+		if (ret < 0 && ret != -EINTR)
 			goto out;
-		}
 	}
 	ret = 0;
 out:

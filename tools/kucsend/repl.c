@@ -393,6 +393,8 @@ static void show_prompt(void)
 	}
 }
 
+#define POLL_NOFD_MS	50
+
 /* One wait for input, a message or the end of a wait command. */
 static void step(void)
 {
@@ -402,6 +404,12 @@ static void step(void)
 	};
 	int timeout = -1;
 	double now;
+	/*
+	 * Shm and pair channels have no fd to poll beside the terminal:
+	 * look at them POLL_NOFD_MS apart instead (a prompt, not a data
+	 * path: 20 wakeups a second are fine).
+	 */
+	bool no_fd = R.ch && pfd[1].fd < 0;
 
 	if (R.waiting) {
 		now = kucsend_now();
@@ -410,6 +418,8 @@ static void step(void)
 		/* Typing waits until the wait is over. */
 		pfd[0].fd = -1;
 	}
+	if (no_fd && (timeout < 0 || timeout > POLL_NOFD_MS))
+		timeout = POLL_NOFD_MS;
 	if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
 		out("error: poll: %s\n", strerror(errno));
 		R.quit = true;
@@ -429,7 +439,7 @@ static void step(void)
 			rl_redisplay();
 		}
 	}
-	if (pfd[1].revents)
+	if (pfd[1].revents || no_fd)
 		receive_all();
 	if (R.waiting && !R.wait_left) {
 		R.waiting = false;

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,25 +37,28 @@ int kucsend_usage_error(const char *fmt, ...)
 
 /*
  * Report libkuc error @err from @op on @channel. A hint is added where
- * the usual cause is known: kuc_open() rejects a spec it does not know
- * with -EINVAL, which for "shm:" means a libkuc without shm channels.
+ * the usual cause is known.
  */
 int kucsend_channel_error(const char *op, const char *channel, int err)
 {
 	const char *hint = "";
 	char buf[128];
 
+	bool shm = !strncmp(channel, "shm:", 4);
+
 	if (err == -EINVAL && !strcmp(op, "open")) {
-		if (!strncmp(channel, "shm:", 4))
-			hint = " (bad shm:NAME, or this libkuc has no shm channels)";
+		if (shm)
+			hint = " (shm:NAME takes a name of [a-z0-9_], with or without the kucomms_ prefix)";
 		else
 			hint = " (a channel is a device name, with or without the kucomms_ prefix, or shm:NAME)";
 	} else if (err == -ENODEV) {
 		hint = " (try 'modprobe kucomms')";
 	} else if (err == -ENOENT && !strcmp(op, "open")) {
-		hint = " (create it with 'kucctl create')";
+		hint = shm ? " (create it with 'kucctl create --shm')" :
+			     " (create it with 'kucctl create')";
 	} else if (err == -ENXIO) {
-		hint = " (no module serves this device yet)";
+		hint = shm ? " (no server serves this segment)" :
+			     " (no module serves this device yet)";
 	} else if (err == -ESHUTDOWN) {
 		hint = " (the endpoint went away)";
 	}

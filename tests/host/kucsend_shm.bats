@@ -1,0 +1,139 @@
+#!/usr/bin/env bats
+# kucsend on a shared-memory channel, on the host (no module, no VM): the
+# userspace echo server (examples/echo/echo_handlers.c, the kernel
+# module's own handler source) serves /dev/shm/NAME and kucsend talks to
+# it as it talks to kucomms_echo.ko in tests/bats/kucsend.bats.
+
+setup() {
+	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	KUCSEND=$TOP/build/kucsend
+	SERVER=$TOP/build/examples/kucomms_echo_user
+	# Unique per run and test: /dev/shm is shared with everyone.
+	NAME=kucomms_ks${BATS_ROOT_PID}_${BATS_TEST_NUMBER}
+	CH=shm:$NAME
+	SERVER_PID=
+}
+
+teardown() {
+	if [ -n "$SERVER_PID" ]; then
+		kill -9 "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+	fi
+	rm -f "/dev/shm/$NAME"
+}
+
+note() {
+	echo "# $*" >&3
+}
+
+# Serve $NAME with the userspace echo (rings of $1 bytes, default 64 KiB).
+start_server() {
+	"$SERVER" -c ${1:+-s "$1"} "$NAME" >"$BATS_TEST_TMPDIR/server.out" 3>&- &
+	SERVER_PID=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q serving "$BATS_TEST_TMPDIR/server.out" && return 0
+		sleep 0.1
+	done
+	echo "the echo server did not start"
+	return 1
+}
+
+# Stop the server; prints the number of messages it handled.
+server_messages() {
+	kill -INT "$SERVER_PID"
+	wait "$SERVER_PID" || true
+	SERVER_PID=
+	sed -n 's/.*messages=\([0-9]*\).*/\1/p' "$BATS_TEST_TMPDIR/server.out"
+}
+
+ks() {
+	run "$KUCSEND" "$@"
+	echo "$output"
+}
+
+@test "kucsend shm: one message and its reply; every data form" {
+	start_server
+	ks "$CH" --wait 1 '{"type": 1, "id": 2, "value": 18446744073709551615, "data": "hello"}'
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"type":1,"id":2,"value":18446744073709551615,"length":5,"data":"hello"}' ]
+	printf 'hi\001' >"$BATS_TEST_TMPDIR/f"
+	ks "$CH" --match-id --data hex '{"id": 1, "data": {"hex": "686901"}}' \
+		'{"id": 2, "data": {"base64": "aGkB"}}' '{"id": 3, "data": [104, 105, 1]}' \
+		"{\"id\": 4, \"data\": {\"file\": \"$BATS_TEST_TMPDIR/f\"}}"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '"data":{"hex":"686901"}' <<<"$output")" -eq 4 ]
+}
+
+@test "kucsend shm: JSON lines from stdin, replies matched by id" {
+	start_server
+	run bash -c "printf '{\"id\": 7}\n{\"id\": 8, \"data\": \"x\"}\n' | '$KUCSEND' '$CH' --match-id"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(wc -l <<<"$output")" -eq 2 ]
+	[[ "$output" == *'"id":7,'* && "$output" == *'"id":8,'* ]]
+}
+
+@test "kucsend shm: load mode through 4 KiB rings, nothing lost" {
+	start_server 4096
+	ks "$CH" --count 20000 --format human '{"id": 1, "data": "0123456789abcdef"}' '{"id": 2}'
+	[ "$status" -eq 0 ]
+	note "shm load: $output"
+	[[ "$output" == "sent=20000 received=20000 lost=0 "* ]]
+	[ "$(server_messages)" -eq 20000 ]
+}
+
+@test "kucsend shm: bad input and oversized data send nothing (exit 3)" {
+	start_server 4096
+	ks "$CH" '{"id": 1}' '{"id": 2, "tpye": 3}'
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"tpye"* ]]
+	big=$(head -c 5000 /dev/zero | tr '\0' a)
+	ks "$CH" '{"id": 1}' "{\"data\": \"$big\"}"
+	[ "$status" -eq 3 ]
+	[ "$(server_messages)" -eq 0 ]
+}
+
+@test "kucsend shm: no server, or no segment, is a channel error (exit 4)" {
+	ks "$CH" '{}'
+	[ "$status" -eq 4 ]
+	start_server
+	server_messages >/dev/null
+	ks "$CH" --wait 1 '{}'
+	[ "$status" -eq 4 ]
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "kucsend shm: the interactive mode sends and shows replies (tmux)" {
+	start_server
+	sock=kucsend-shm-$$
+	export HOME=$BATS_TEST_TMPDIR
+	tmux -L "$sock" -f /dev/null new-session -d -x 150 -y 40 -s repl \
+		"env TERM=screen HOME='$HOME' '$KUCSEND' -i --history '$HOME/h' '$CH'; echo EXIT=\$?; sleep 600"
+	screen() { tmux -L "$sock" capture-pane -p -t repl; }
+	local i ok=0
+	for ((i = 0; i < 100; i++)); do
+		screen | grep -q 'kucsend>' && break
+		sleep 0.1
+	done
+	tmux -L "$sock" send-keys -t repl -l -- '{"id": 41, "data": "over shm"}'
+	tmux -L "$sock" send-keys -t repl Enter
+	for ((i = 0; i < 100; i++)); do
+		if screen | grep -qF '"id":41,"value":0,"length":8,"data":"over shm"'; then
+			ok=1
+			break
+		fi
+		sleep 0.1
+	done
+	tmux -L "$sock" send-keys -t repl -l -- 'quit'
+	tmux -L "$sock" send-keys -t repl Enter
+	for ((i = 0; i < 50; i++)); do
+		screen | grep -q 'EXIT=' && break
+		sleep 0.1
+	done
+	screen | grep -v '^$'
+	tmux -L "$sock" kill-server 2>/dev/null || true
+	[ "$ok" = 1 ]
+	in_history=$(grep -c '{"id": 41' "$HOME/h")
+	[ "$in_history" -eq 1 ]
+}
