@@ -5,8 +5,8 @@
 # with tools/kucdump/kucomms.lua), privilege, device removal, and the
 # kucomms tracepoints. Runs in the VM as root (tests/vm/run).
 #
-# Traffic comes from tests/progs/kuc_sendmsg (exact messages) and
-# kuc_echo_client (streams); kucsend can replace them once it exists.
+# Traffic comes from kucsend, tests/progs/kuc_sendmsg (exact messages in
+# a compact form) and kuc_echo_client (streams).
 
 load common
 
@@ -123,6 +123,25 @@ EOF
 	now=$(date +%s)
 	ts=$(jq -r '.ts | split(".")[0]' "$BATS_TEST_TMPDIR/a.out" | head -n 1)
 	[ $((now - ts)) -lt 60 ]
+}
+
+@test "kucsend's messages and replies are what kucdump captures, in one schema" {
+	dump_start a --json "$DEV"
+	run "$KUC_BUILD/kucsend" "$DEV" --match-id \
+		'{"type": 1, "id": 10, "value": 4294967296, "data": "from kucsend"}' \
+		'{"type": 2, "id": 11, "data": {"hex": "00ff10"}}' '{"id": 12}'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	dump_stop a
+	[ "$dump_status" -eq 0 ]
+	grep -qx "6 captured, 0 dropped" "$BATS_TEST_TMPDIR/a.err"
+	# kucdump's lines without its own fields are kucsend's lines.
+	for dir in u2k k2u; do
+		grep "\"dir\":\"$dir\"" "$BATS_TEST_TMPDIR/a.out" |
+			sed -E 's/"ts":"[0-9.]*",//; s/"dir":"[a-z0-9]*","conn":[0-9]*,//; s/"caplen":[0-9]*,//' |
+			diff -u - <(echo "$output")
+	done
 }
 
 @test "text lines, -x hex dump, -s snap length, -c count" {
