@@ -47,3 +47,17 @@ complete_line() {
 	run complete_line kucctl help sh
 	[ "$output" = "show" ]
 }
+
+@test "completion: kucdump options, filter words and capture files" {
+	run complete_line kucdump --sn
+	[ "$output" = "--snaplen" ]
+	run complete_line kucdump --filter k
+	[ "$output" = "k2u" ]
+	touch "$BATS_TEST_TMPDIR/cap.pcap"
+	cd "$BATS_TEST_TMPDIR"
+	run complete_line kucdump -r ca
+	[ "$output" = "cap.pcap" ]
+	# Reading a capture takes no channel.
+	run complete_line kucdump -r cap.pcap ''
+	[ -z "$output" ]
+}

@@ -30,7 +30,8 @@ setup() {
 		usr/share/man/man3/kuc_send_locked.3 usr/bin/kucsend \
 		usr/share/man/man1/kucsend.1 \
 		usr/share/bash-completion/completions/kucsend \
-		usr/share/bash-completion/completions/kucctl; do
+		usr/share/bash-completion/completions/kucctl \
+		usr/share/bash-completion/completions/kucdump; do
 		[ -e "$dest/$f" ] || { echo "missing $f"; return 1; }
 	done
 	grep -q '^prefix=/usr$' "$dest/usr/lib/pkgconfig/kucomms.pc"
