@@ -93,7 +93,7 @@ $(O)/kucomms.pc: libkuc/kucomms.pc.in Makefile
 # VM without LD_LIBRARY_PATH.
 define tool_rule
 $(1)_OBJS := $$(patsubst %.c,$$(O)/obj/%.o,$$(wildcard tools/$(1)/*.c))
-$$($(1)_OBJS): $$(wildcard tools/$(1)/*.h)
+$$($(1)_OBJS): $$(wildcard tools/$(1)/*.h tools/shared/*.h)
 $$(O)/$(1): $$($(1)_OBJS) $$(LIB_A)
 	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(TOOL_LIBS_$(1)) -lpthread
 endef

@@ -39,20 +39,20 @@ static int create_parse_perms(const struct kucctl_cmd *cmd,
 	if (mode && kucctl_parse_mode(mode, &p->mode))
 		return kucctl_usage_error(cmd,
 			"--mode: invalid mode '%s', want octal 0 to 0777",
-			kucctl_printable(mode, buf, sizeof(buf)));
+			tool_printable(mode, buf, sizeof(buf)));
 	if (owner) {
 		err = kucctl_parse_user(owner, &p->uid);
 		if (err)
 			return kucctl_usage_error(cmd, "--owner: %s user '%s'",
 				err == -ENOENT ? "no such" : "invalid",
-				kucctl_printable(owner, buf, sizeof(buf)));
+				tool_printable(owner, buf, sizeof(buf)));
 	}
 	if (group) {
 		err = kucctl_parse_group(group, &p->gid);
 		if (err)
 			return kucctl_usage_error(cmd, "--group: %s group '%s'",
 				err == -ENOENT ? "no such" : "invalid",
-				kucctl_printable(group, buf, sizeof(buf)));
+				tool_printable(group, buf, sizeof(buf)));
 	}
 	return KUCCTL_CONTINUE;
 }
@@ -130,7 +130,7 @@ static int create_shm(const struct kucctl_cmd *cmd, const char *name,
 		    size > (1ULL << KUCOMMS_RING_ORDER_MAX))
 			return kucctl_usage_error(cmd,
 				"--size: invalid ring size '%s', want a power of two from %llu to %llu",
-				kucctl_printable(size_arg, buf, sizeof(buf)),
+				tool_printable(size_arg, buf, sizeof(buf)),
 				1ULL << KUCOMMS_RING_ORDER_MIN,
 				1ULL << KUCOMMS_RING_ORDER_MAX);
 	}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "../shared/printable.h"
 #include "exit_codes.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -54,7 +55,6 @@ const char *kucctl_cause(int err, char *buf, size_t size);
 int kucctl_fail(const char *op, const char *name, int err);
 int kucctl_fail_shm(const char *op, const char *name, int err);
 int kucctl_name_error(const char *op, const char *name, int err);
-const char *kucctl_printable(const char *s, char *buf, size_t size);
 
 /* ids.c: modes, users and groups. */
 int kucctl_parse_mode(const char *s, mode_t *mode);

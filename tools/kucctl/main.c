@@ -92,7 +92,7 @@ static int help_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 		ret = KUCCTL_EXIT_OK;
 	} else if (args[1]) {
 		ret = kucctl_usage_error(cmd, "unexpected argument '%s'",
-			kucctl_printable(args[1], buf, sizeof(buf)));
+			tool_printable(args[1], buf, sizeof(buf)));
 	} else {
 		topic = kucctl_find_cmd(args[0]);
 		if (topic) {
@@ -100,7 +100,7 @@ static int help_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 			ret = KUCCTL_EXIT_OK;
 		} else {
 			ret = kucctl_usage_error(cmd, "unknown command '%s'",
-				kucctl_printable(args[0], buf, sizeof(buf)));
+				tool_printable(args[0], buf, sizeof(buf)));
 		}
 	}
 out:
@@ -149,7 +149,7 @@ int main(int argc, const char **argv)
 	}
 	if (rc < -1) {
 		status = kucctl_usage_error(NULL, "%s: %s",
-			kucctl_printable(poptBadOption(ctx,
+			tool_printable(poptBadOption(ctx,
 					 POPT_BADOPTION_NOALIAS),
 					 buf, sizeof(buf)),
 			poptStrerror(rc));
@@ -163,7 +163,7 @@ int main(int argc, const char **argv)
 	cmd = kucctl_find_cmd(args[0]);
 	if (!cmd) {
 		status = kucctl_usage_error(NULL, "unknown command '%s'",
-			kucctl_printable(args[0], buf, sizeof(buf)));
+			tool_printable(args[0], buf, sizeof(buf)));
 		goto out;
 	}
 	for (n = 0; args[n]; n++)

@@ -27,7 +27,7 @@ int kucctl_parse_opts(const struct kucctl_cmd *cmd, poptContext ctx)
 	}
 	if (rc < -1)
 		return kucctl_usage_error(cmd, "%s: %s",
-			kucctl_printable(poptBadOption(ctx,
+			tool_printable(poptBadOption(ctx,
 					 POPT_BADOPTION_NOALIAS),
 					 buf, sizeof(buf)),
 			poptStrerror(rc));
@@ -45,7 +45,7 @@ int kucctl_one_arg(const struct kucctl_cmd *cmd, poptContext ctx,
 		return kucctl_usage_error(cmd, "missing %s", what);
 	if (args[1])
 		return kucctl_usage_error(cmd, "unexpected argument '%s'",
-			kucctl_printable(args[1], buf, sizeof(buf)));
+			tool_printable(args[1], buf, sizeof(buf)));
 	*arg = args[0];
 	return KUCCTL_CONTINUE;
 }
@@ -74,7 +74,7 @@ int kucctl_no_args(const struct kucctl_cmd *cmd, poptContext ctx)
 
 	if (arg)
 		return kucctl_usage_error(cmd, "unexpected argument '%s'",
-			kucctl_printable(arg, buf, sizeof(buf)));
+			tool_printable(arg, buf, sizeof(buf)));
 	return KUCCTL_CONTINUE;
 }
 

@@ -130,7 +130,7 @@ int kucctl_name_error(const char *op, const char *name, int err)
 {
 	char buf[128];
 
-	name = kucctl_printable(name, buf, sizeof(buf));
+	name = tool_printable(name, buf, sizeof(buf));
 	if (err == -ENAMETOOLONG)
 		kucctl_msg("%s: name too long '%s' (at most %d characters with the %s prefix)",
 			   op, name, KUCOMMS_NAME_MAX, KUCOMMS_PREFIX);
@@ -138,35 +138,4 @@ int kucctl_name_error(const char *op, const char *name, int err)
 		kucctl_msg("%s: invalid name '%s' (use a-z, 0-9 and _, after an optional %s prefix)",
 			   op, name, KUCOMMS_PREFIX);
 	return KUCCTL_EXIT_BAD_NAME;
-}
-
-/*
- * @s made fit to quote in a one-line message: bytes other than printable
- * ASCII become \xHH, and what does not fit in @buf is cut to "...".
- */
-const char *kucctl_printable(const char *s, char *buf, size_t size)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (; *s; s++) {
-		unsigned char c = *s;
-		size_t need = c >= 0x20 && c < 0x7f ? 1 : 4;
-
-		/* Keep room for "..." and the NUL. */
-		if (o + need + 4 > size) {
-			snprintf(buf + o, size - o, "...");
-			return buf;
-		}
-		if (need == 1) {
-			buf[o++] = c;
-		} else {
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 15];
-		}
-	}
-	buf[o] = '\0';
-	return buf;
 }

@@ -300,7 +300,7 @@ static int parse_msg(const struct msg_ctx *m, json_t *obj,
 			snprintf(m->err, m->errsz,
 				 "%s:%d:%d: message %zu: unknown key \"%s\" (known: type, id, value, data, length)",
 				 m->src, kp.line, kp.col, m->slot + 1,
-				 kucsend_printable(key, buf, sizeof(buf)));
+				 tool_printable(key, buf, sizeof(buf)));
 			return -1;
 		}
 	}

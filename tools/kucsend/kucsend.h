@@ -10,6 +10,7 @@
 
 #include <kuc.h>
 
+#include "../shared/printable.h"
 #include "exit_codes.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -71,7 +72,6 @@ void kucsend_msg(const char *fmt, ...);
 __attribute__((format(printf, 1, 2)))
 int kucsend_usage_error(const char *fmt, ...);
 int kucsend_channel_error(const char *op, const char *channel, int err);
-const char *kucsend_printable(const char *s, char *buf, size_t size);
 
 /* codec.c: data encodings. Decoders return the byte count or -1. */
 long kucsend_hex_decode(const char *s, size_t len, unsigned char *out);

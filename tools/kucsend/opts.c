@@ -117,7 +117,7 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 	}
 	if (rc < -1)
 		return kucsend_usage_error("%s: %s",
-			kucsend_printable(poptBadOption(ctx,
+			tool_printable(poptBadOption(ctx,
 					  POPT_BADOPTION_NOALIAS),
 					  buf, sizeof(buf)),
 			poptStrerror(rc));
@@ -134,12 +134,12 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 		return ret;
 	if (data && kucsend_parse_data_mode(data, &o->data_mode))
 		return kucsend_usage_error("--data: expected auto, text, hex or base64, got '%s'",
-			kucsend_printable(data, buf, sizeof(buf)));
+			tool_printable(data, buf, sizeof(buf)));
 	if (format && !strcmp(format, "human"))
 		o->format = KUCSEND_FORMAT_HUMAN;
 	else if (format && strcmp(format, "json"))
 		return kucsend_usage_error("--format: expected json or human, got '%s'",
-			kucsend_printable(format, buf, sizeof(buf)));
+			tool_printable(format, buf, sizeof(buf)));
 	if (rate && o->rate == 0)
 		return kucsend_usage_error("--rate: must be more than 0");
 	o->file = file;

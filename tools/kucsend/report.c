@@ -63,38 +63,7 @@ int kucsend_channel_error(const char *op, const char *channel, int err)
 		hint = " (the endpoint went away)";
 	}
 	kucsend_msg("%s %s: %s%s", op,
-		    kucsend_printable(channel, buf, sizeof(buf)),
+		    tool_printable(channel, buf, sizeof(buf)),
 		    kuc_strerror(err), hint);
 	return KUCSEND_EXIT_CHANNEL;
-}
-
-/*
- * @s made fit to quote in a one-line message: bytes other than printable
- * ASCII become \xHH, and what does not fit in @buf is cut to "...".
- */
-const char *kucsend_printable(const char *s, char *buf, size_t size)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (; *s; s++) {
-		unsigned char c = *s;
-		size_t need = c >= 0x20 && c < 0x7f ? 1 : 4;
-
-		/* Keep room for "..." and the NUL. */
-		if (o + need + 4 > size) {
-			snprintf(buf + o, size - o, "...");
-			return buf;
-		}
-		if (need == 1) {
-			buf[o++] = c;
-		} else {
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 15];
-		}
-	}
-	buf[o] = '\0';
-	return buf;
 }
