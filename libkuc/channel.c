@@ -31,6 +31,8 @@
 /* The endpoint thread's channel, for the -EDEADLK check of a handler. */
 static _Thread_local struct kuc_channel *kuc_ep_current;
 
+const uint32_t kuc_tap_never;
+
 /* ---- open and close ------------------------------------------------- */
 
 struct kuc_channel *kuc_channel_alloc(void)
@@ -41,6 +43,7 @@ struct kuc_channel *kuc_channel_alloc(void)
 		return NULL;
 	ch->fd = -1;
 	ch->ep_stop_fd = -1;
+	ch->tap_gen = &kuc_tap_never;
 	pthread_mutex_init(&ch->send_lock, NULL);
 	pthread_mutex_init(&ch->ep_lock, NULL);
 	return ch;
@@ -150,9 +153,15 @@ int kuc_flush(struct kuc_channel *ch)
 	return ch->ops->kick_consumer(ch);
 }
 
+/*
+ * kucomms_ring_produce(), with the tap's record made between the copy
+ * and the publication: a record is in the tap before the peer can see
+ * its message, so a reply is never captured before its request.
+ */
 static int kuc_publish(struct kuc_channel *ch,
 		       const struct kucomms_msg_hdr *hdr, const void *data)
 {
+	struct kucomms_msg_hdr *slot;
 	int ret;
 
 	if (!hdr || (hdr->length && !data))
@@ -161,11 +170,17 @@ static int kuc_publish(struct kuc_channel *ch,
 	if (ret)
 		return ret;
 	ch->tx_slot = NULL;	/* a reservation not committed is dropped */
-	ret = kucomms_ring_produce(&ch->tx, hdr, data);
+	slot = kucomms_ring_reserve(&ch->tx, hdr->length, &ret);
 	if (ret == -EAGAIN)
 		kuc_count(&ch->tx_st.full, 1);
-	if (ret)
+	if (!slot)
 		return ret;
+	memcpy(slot, hdr, sizeof(*hdr));
+	if (hdr->length)
+		memcpy(slot + 1, data, hdr->length);
+	if (kuc_tap_on(ch))
+		kuc_shm_tap_put(ch, hdr, data);
+	kucomms_ring_commit(&ch->tx);
 	kuc_count(&ch->tx_st.msgs, 1);
 	kuc_count(&ch->tx_st.bytes, hdr->length);
 	ch->tx_unflushed = true;
@@ -281,6 +296,7 @@ fail:
 
 int kuc_commit(struct kuc_channel *ch)
 {
+	struct kucomms_msg_hdr hdr;
 	int ret;
 
 	if (!ch->tx_slot)
@@ -293,6 +309,12 @@ int kuc_commit(struct kuc_channel *ch)
 	}
 	/* The caller wrote the header in shared memory: length is ours. */
 	ch->tx_slot->length = ch->tx_slot_len;
+	if (kuc_tap_on(ch)) {
+		/* Before the peer sees it (see kuc_publish()). */
+		memcpy(&hdr, ch->tx_slot, sizeof(hdr));
+		hdr.length = ch->tx_slot_len;
+		kuc_shm_tap_put(ch, &hdr, ch->tx_slot + 1);
+	}
 	ch->tx_slot = NULL;
 	kucomms_ring_commit(&ch->tx);
 	kuc_count(&ch->tx_st.msgs, 1);

@@ -17,8 +17,10 @@
  * one sending and one receiving thread never write the same field.
  *
  * Every message of every kind passes kuc_publish()/kuc_commit() (sent)
- * and kuc_rx_consume() (received) in channel.c: the place for a traffic
- * tap (kucdump) on channels that have no kernel to watch them.
+ * in channel.c: there a shm channel's sender copies it into its tap ring
+ * (kucdump, see kucomms_shm.h) when a tap reader listens, at the cost of
+ * one load (kuc_tap_on()) when none does. Devices are tapped by the
+ * kernel, pairs not at all.
  */
 #ifndef KUC_CHANNEL_INTERNAL_H
 #define KUC_CHANNEL_INTERNAL_H
@@ -189,6 +191,11 @@ struct kuc_channel {
 	unsigned int tx_suppressed;	/* kicks left out since then */
 	int64_t tx_nap_ns;		/* device: nap while POLLOUT lies */
 	struct kuc_side_stats tx_st;
+	/*
+	 * shm: the tap header's session word in the segment, non-zero while
+	 * a tap reader listens; &kuc_tap_never for the other kinds.
+	 */
+	const uint32_t *tap_gen;
 
 	/* Receiving side: kuc_recv()/kuc_peek() or the endpoint thread. */
 	struct kucomms_ring rx;		/* k2u, we consume */
@@ -206,6 +213,25 @@ struct kuc_channel {
 	struct kuc_handlers ep_handlers;
 	void *ep_ctx;
 };
+
+/* A session word that is always 0: channels nobody taps in userspace. */
+KUC_PRIVATE extern const uint32_t kuc_tap_never;
+
+/* The one load per message an unwatched channel pays for the tap. */
+static inline bool kuc_tap_on(const struct kuc_channel *ch)
+{
+	return __builtin_expect(__atomic_load_n(ch->tap_gen, __ATOMIC_RELAXED),
+				0);
+}
+
+/*
+ * channel_shm.c: the sending side copies the message it is about to
+ * publish into its tap ring, or counts a drop; never waits. Only after
+ * kuc_tap_on() said so.
+ */
+KUC_PRIVATE void kuc_shm_tap_put(struct kuc_channel *ch,
+				 const struct kucomms_msg_hdr *hdr,
+				 const void *data);
 
 /* channel.c: a zeroed handle with its locks, for the transports' opens. */
 KUC_PRIVATE struct kuc_channel *kuc_channel_alloc(void);

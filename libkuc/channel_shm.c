@@ -21,6 +21,9 @@
  * The server accepts a client when the client's generation moves: it
  * zeroes its own pages, then acknowledges (server_ack); a client
  * attaching zeroes its own pages, moves client_gen and waits for that.
+ *
+ * The tap's sending side is here too (kuc_shm_tap_put(), the protocol in
+ * kucomms_shm.h); its reading side is tap_shm.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +51,19 @@ struct kuc_shm_map {
 	unsigned char *pages;		/* header and position pages */
 	unsigned char *c2s, *s2c;	/* mirrored data */
 	uint64_t ring_size;
+	/* shm only (pairs have no tap): the tap pages, our tap ring. */
+	unsigned char *tap_pages;
+	unsigned char *tap_data;	/* mirrored */
+};
+
+/* The sending side's view of its tap ring: private to that side. */
+struct kuc_shm_tap_tx {
+	struct kucomms_shm_tap_prod *prod;	/* our page */
+	struct kucomms_ring ring;	/* producer view */
+	uint32_t gen;			/* the session we joined, 0: none */
+	uint32_t snaplen;		/* bounded */
+	uint32_t dir;			/* KUCOMMS_TAP_U2K or _K2U */
+	uint64_t captured, dropped;	/* what we published last */
 };
 
 struct kuc_shm {
@@ -64,6 +80,10 @@ struct kuc_shm {
 	bool peer_dead;			/* its lock is gone */
 	int64_t next_probe;		/* when to check its lock again */
 	int final;			/* a sticky error */
+	/* The tap (NULL header for pairs). */
+	struct kucomms_shm_tap_hdr *tap_hdr;
+	uint32_t tap_dead;		/* atomic: a session whose reader died */
+	struct kuc_shm_tap_tx tap;	/* the sending side's */
 };
 
 static uint32_t kuc_ld(const uint32_t *p)
@@ -94,12 +114,38 @@ static void kuc_shm_unmap(struct kuc_shm_map *m)
 		return;
 	if (m->pages)
 		munmap(m->pages, KUCOMMS_SHM_HDR_PAGES * KUCOMMS_PAGE_SIZE);
+	if (m->tap_pages)
+		munmap(m->tap_pages, KUCOMMS_SHM_TAP_PAGES * KUCOMMS_PAGE_SIZE);
 	kuc_mirror_unmap(m->c2s, m->ring_size);
 	kuc_mirror_unmap(m->s2c, m->ring_size);
+	kuc_mirror_unmap(m->tap_data, KUCOMMS_SHM_TAP_RING);
 	free(m);
 }
 
-static int kuc_shm_map(int fd, uint64_t ring_size, struct kuc_shm_map **out)
+/* Map the tap pages and the tap ring the side @s2c (0, 1) produces into. */
+static int kuc_shm_map_tap(struct kuc_shm_map *m, int fd, int s2c)
+{
+	void *p;
+
+	p = mmap(NULL, KUCOMMS_SHM_TAP_PAGES * KUCOMMS_PAGE_SIZE,
+		 PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)kucomms_shm_tap_area(m->ring_size));
+	if (p == MAP_FAILED)
+		return -errno;
+	m->tap_pages = p;
+	m->tap_data = kuc_mirror_map(KUCOMMS_SHM_TAP_RING, fd,
+				     (off_t)kucomms_shm_tap_data(m->ring_size,
+								 s2c),
+				     PROT_READ | PROT_WRITE);
+	return m->tap_data ? 0 : -errno;
+}
+
+/*
+ * Map a segment's pages and rings; with @tap_s2c 0 (client) or 1
+ * (server), also its tap pages and the tap ring that side fills.
+ */
+static int kuc_shm_map(int fd, uint64_t ring_size, int tap_s2c,
+		       struct kuc_shm_map **out)
 {
 	struct kuc_shm_map *m = calloc(1, sizeof(*m));
 	void *p;
@@ -128,8 +174,111 @@ static int kuc_shm_map(int fd, uint64_t ring_size, struct kuc_shm_map **out)
 		kuc_shm_unmap(m);
 		return ret;
 	}
+	if (tap_s2c >= 0) {
+		ret = kuc_shm_map_tap(m, fd, tap_s2c);
+		if (ret) {
+			kuc_shm_unmap(m);
+			return ret;
+		}
+	}
 	*out = m;
 	return 0;
+}
+
+/* The tap's sending side, once mapped: nothing published until a join. */
+static void kuc_shm_tap_setup(struct kuc_channel *ch)
+{
+	struct kuc_shm *s = ch->shm;
+	struct kuc_shm_map *m = s->map;
+	int prod = s->server ? KUCOMMS_SHM_TAP_S2C_PROD :
+			       KUCOMMS_SHM_TAP_C2S_PROD;
+
+	s->tap_hdr = (struct kucomms_shm_tap_hdr *)m->tap_pages;
+	s->tap.prod = (struct kucomms_shm_tap_prod *)
+		      (m->tap_pages + (size_t)prod * KUCOMMS_PAGE_SIZE);
+	s->tap.dir = s->server ? KUCOMMS_TAP_K2U : KUCOMMS_TAP_U2K;
+	ch->tap_gen = &s->tap_hdr->gen;
+}
+
+/*
+ * Join the reader's session @gen: from position 0, or after the sender
+ * of our role that joined it before us (the client of an earlier
+ * connection, the server we replaced), if its position is plausible.
+ * Everything read here was written by others and is only bounded.
+ */
+static void kuc_shm_tap_join(struct kuc_shm *s, uint32_t gen)
+{
+	struct kuc_shm_tap_tx *t = &s->tap;
+	struct kucomms_shm_tap_prod *p = t->prod;
+	struct kucomms_ring_cons *c = (void *)((unsigned char *)p +
+					       KUCOMMS_PAGE_SIZE);
+	uint64_t pos = 0, cons, snap;
+
+	t->captured = t->dropped = 0;
+	if (kuc_ld(&p->gen) == gen) {
+		pos = kuc_read_once(p->ring.pos);
+		cons = kuc_load_acquire(&c->pos);
+		if (pos - cons > KUCOMMS_SHM_TAP_RING ||
+		    (pos & (KUCOMMS_RECORD_ALIGN - 1)))
+			pos = cons & ~(uint64_t)(KUCOMMS_RECORD_ALIGN - 1);
+		t->captured = kuc_read_once(p->captured);
+		t->dropped = kuc_read_once(p->dropped);
+	}
+	kucomms_ring_init(&t->ring, &p->ring, c, s->map->tap_data,
+			  KUCOMMS_SHM_TAP_RING, pos);
+	snap = kuc_read_once(s->tap_hdr->snaplen);
+	if (!snap || snap > t->ring.msg_max - KUCOMMS_TAP_REC_SIZE)
+		snap = t->ring.msg_max - KUCOMMS_TAP_REC_SIZE;
+	t->snaplen = (uint32_t)snap;
+	kuc_write_once(p->captured, t->captured);
+	kuc_write_once(p->dropped, t->dropped);
+	kuc_store_release(&p->ring.pos, pos);
+	kuc_st(&p->gen, gen);
+	t->gen = gen;
+}
+
+void kuc_shm_tap_put(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
+		     const void *data)
+{
+	struct kuc_shm *s = ch->shm;
+	struct kuc_shm_tap_tx *t = &s->tap;
+	struct kucomms_msg_hdr *slot;
+	struct kucomms_tap_rec *rec;
+	struct timespec ts;
+	uint32_t gen = kuc_ld(&s->tap_hdr->gen), caplen;
+	int err;
+
+	if (!gen || gen == __atomic_load_n(&s->tap_dead, __ATOMIC_RELAXED))
+		return;
+	if (gen != t->gen)
+		kuc_shm_tap_join(s, gen);
+	caplen = hdr->length < t->snaplen ? (uint32_t)hdr->length : t->snaplen;
+	slot = kucomms_ring_reserve(&t->ring, KUCOMMS_TAP_REC_SIZE + caplen,
+				    &err);
+	if (!slot) {
+		/* Full, or a consumer position that makes no sense. */
+		kuc_write_once(t->prod->dropped, ++t->dropped);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	memset(slot, 0, sizeof(*slot));
+	slot->length = KUCOMMS_TAP_REC_SIZE + caplen;
+	rec = (struct kucomms_tap_rec *)(slot + 1);
+	rec->ts_ns = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	rec->conn_id = ch->ops->conn_id(ch);
+	rec->dir = t->dir;
+	rec->caplen = caplen;
+	rec->reserved = 0;
+	rec->hdr = *hdr;
+	if (caplen)
+		memcpy(rec + 1, data, caplen);
+	/* No older bytes in the padding. */
+	memset((unsigned char *)(rec + 1) + caplen, 0,
+	       KUCOMMS_TAP_REC_BYTES(caplen) - KUCOMMS_TAP_REC_SIZE - caplen);
+	kucomms_ring_commit(&t->ring);
+	kuc_write_once(t->prod->captured, ++t->captured);
+	if (kucomms_ring_need_wakeup(&t->ring))
+		kuc_futex_wake(kuc_pos_word(&t->prod->ring.pos), INT_MAX);
 }
 
 /* Our own two position pages, zeroed: a new connection starts at 0. */
@@ -194,6 +343,24 @@ static bool kuc_shm_peer_alive(struct kuc_shm *s)
 }
 
 /*
+ * A tap session whose reader died (its lock is free) is ignored from now
+ * on: the senders stop filling a ring nobody will read. The session is
+ * read before the lock, so a new reader's session is never the one
+ * ignored (it locks, then publishes a new number).
+ */
+static void kuc_shm_tap_probe(struct kuc_shm *s)
+{
+	uint32_t gen;
+
+	if (!s->tap_hdr)
+		return;
+	gen = kuc_ld(&s->tap_hdr->gen);
+	if (gen && gen != __atomic_load_n(&s->tap_dead, __ATOMIC_RELAXED) &&
+	    !kuc_shm_locked(s->fd, KUCOMMS_SHM_LOCK_TAP))
+		__atomic_store_n(&s->tap_dead, gen, __ATOMIC_RELAXED);
+}
+
+/*
  * Check the peer's lock, at most once per KUC_SHM_PROBE_MS however short
  * the sleeps. The sending and the receiving side may both get here:
  * the two fields are atomics, and a check made twice is harmless.
@@ -208,6 +375,7 @@ static void kuc_shm_probe(struct kuc_shm *s)
 			 __ATOMIC_RELAXED);
 	if (!kuc_shm_peer_alive(s))
 		__atomic_store_n(&s->peer_dead, true, __ATOMIC_RELAXED);
+	kuc_shm_tap_probe(s);
 }
 
 static bool kuc_shm_dead(const struct kuc_shm *s)
@@ -694,10 +862,11 @@ int kuc_serve(const char *name, struct kuc_channel **out)
 	ret = kuc_shm_lock(s->fd, KUCOMMS_SHM_LOCK_SERVER);
 	if (ret)
 		goto fail;
-	ret = kuc_shm_map(s->fd, ring_size, &s->map);
+	ret = kuc_shm_map(s->fd, ring_size, 1, &s->map);
 	if (ret)
 		goto fail;
 	s->hdr = (struct kucomms_shm_hdr *)s->map->pages;
+	kuc_shm_tap_setup(ch);
 	/*
 	 * Clients attached before us are not ours: wait for the next. The
 	 * new generation goes out before our pages are zeroed, so that a
@@ -768,10 +937,11 @@ int kuc_shm_open_client(const char *name, struct kuc_channel **out)
 		ret = -ENXIO;	/* nobody serves it */
 		goto fail;
 	}
-	ret = kuc_shm_map(s->fd, ring_size, &s->map);
+	ret = kuc_shm_map(s->fd, ring_size, 0, &s->map);
 	if (ret)
 		goto fail;
 	s->hdr = (struct kucomms_shm_hdr *)s->map->pages;
+	kuc_shm_tap_setup(ch);
 	if (kuc_ld(&s->hdr->server_state) != KUCOMMS_SHM_ATTACHED) {
 		ret = -ENXIO;
 		goto fail;
@@ -813,12 +983,13 @@ int kuc_pair_open(size_t ring_size, struct kuc_channel **a,
 	fd = memfd_create("kucomms-pair", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* The tap area is never mapped nor touched: it costs nothing. */
 	if (ftruncate(fd, (off_t)kucomms_shm_size(ring_size))) {
 		ret = -errno;
 		close(fd);
 		return ret;
 	}
-	ret = kuc_shm_map(fd, ring_size, &m);
+	ret = kuc_shm_map(fd, ring_size, -1, &m);
 	close(fd);	/* the mappings keep the memory */
 	if (ret)
 		return ret;

@@ -13,6 +13,8 @@
 
 #include <kucomms/kucomms_shm.h>
 
+#include "kuc.h"
+
 #ifndef KUC_PRIVATE
 #define KUC_PRIVATE __attribute__((visibility("hidden")))
 #endif
@@ -46,5 +48,24 @@ KUC_PRIVATE void kuc_shm_hdr_init(struct kucomms_shm_hdr *h,
 
 /* 0 when @ring_size is a valid ring size (power of two, in range). */
 KUC_PRIVATE int kuc_shm_ring_size_check(uint64_t ring_size);
+
+/*
+ * The reading side of a segment's monitor tap (tap_shm.c), behind
+ * kuc_tap_open("shm:NAME"). @snaplen 0 means the most a record can hold.
+ * Open: 0, or -EACCES (no read and write access), -ENOENT, -EPROTO (not
+ * a segment of this layout), -EBUSY (another reader), -ENOMEM, -errno.
+ * Read: kuc_tap_read()'s returns; the data is copied to @buf, which
+ * holds KUCOMMS_TAP_REC_MAX(snaplen) bytes; -ESHUTDOWN once the segment
+ * was removed and everything before was read.
+ */
+struct kuc_shm_tap;
+
+KUC_PRIVATE int kuc_shm_tap_open(const char *name, uint32_t snaplen,
+				 struct kuc_shm_tap **out);
+KUC_PRIVATE int kuc_shm_tap_read(struct kuc_shm_tap *t, unsigned char *buf,
+				 struct kuc_tap_record *rec, int timeout_ms);
+KUC_PRIVATE void kuc_shm_tap_stats(const struct kuc_shm_tap *t,
+				   struct kuc_tap_stats *st);
+KUC_PRIVATE void kuc_shm_tap_close(struct kuc_shm_tap *t);
 
 #endif /* KUC_SHM_SEGMENT_H */

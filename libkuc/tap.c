@@ -5,8 +5,8 @@
  * A tap has a backend. The kernel one (here) attaches an open
  * /dev/kucomms-monitor to a device and read()s whole records from it
  * (kucomms_abi.h, "The monitor tap"). Shared-memory channels ("shm:NAME")
- * will get a backend of their own next to the shm transport; until then
- * kuc_tap_open() refuses them with -EOPNOTSUPP.
+ * have their own, tap_shm.c: the senders copy their messages into two
+ * tap rings in the segment (kucomms_shm.h). Both give the same records.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "kuc.h"
+#include "shm_segment.h"
 
 /* Records read() at once: large enough for a burst, small enough to sit
  * in the cache. Never smaller than one record of the snaplen in force.
@@ -25,6 +26,7 @@
 #define KUC_TAP_READ_BUF	(256 * 1024)
 
 struct kuc_tap {
+	struct kuc_shm_tap *shm;	/* the shm backend, or NULL */
 	int fd;
 	unsigned char *buf;
 	size_t bufsz;
@@ -41,6 +43,32 @@ static void kuc_tap_node(char *path, size_t size)
 		 KUCOMMS_MONITOR_NODE + strlen("/dev"));
 }
 
+/* A shm segment's tap; opts->buf_order does not apply (fixed rings). */
+static int kuc_tap_open_shm(const char *name, const struct kuc_tap_opts *opts,
+			    struct kuc_tap **out)
+{
+	struct kuc_tap *tap = calloc(1, sizeof(*tap));
+	int ret;
+
+	if (!tap)
+		return -ENOMEM;
+	tap->fd = -1;
+	ret = kuc_shm_tap_open(name, opts ? opts->snaplen : 0, &tap->shm);
+	if (ret)
+		goto err;
+	tap->bufsz = KUCOMMS_TAP_REC_MAX(KUCOMMS_MSG_MAX(KUCOMMS_SHM_TAP_RING));
+	tap->buf = malloc(tap->bufsz);
+	if (!tap->buf) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	*out = tap;
+	return 0;
+err:
+	kuc_tap_close(tap);
+	return ret;
+}
+
 int kuc_tap_open(const char *spec, const struct kuc_tap_opts *opts,
 		 struct kuc_tap **out)
 {
@@ -53,8 +81,9 @@ int kuc_tap_open(const char *spec, const struct kuc_tap_opts *opts,
 	*out = NULL;
 	if (!spec)
 		return -EINVAL;
-	if (!strncmp(spec, "shm:", 4))
-		return -EOPNOTSUPP;
+	if (!strncmp(spec, KUCOMMS_SHM_SPEC, strlen(KUCOMMS_SHM_SPEC)))
+		return kuc_tap_open_shm(spec + strlen(KUCOMMS_SHM_SPEC), opts,
+					out);
 	ret = kuc_name_normalize(spec, a.name, sizeof(a.name));
 	if (ret)
 		return ret;
@@ -98,6 +127,7 @@ void kuc_tap_close(struct kuc_tap *tap)
 {
 	if (!tap)
 		return;
+	kuc_shm_tap_close(tap->shm);
 	if (tap->fd >= 0)
 		close(tap->fd);
 	free(tap->buf);
@@ -106,13 +136,17 @@ void kuc_tap_close(struct kuc_tap *tap)
 
 int kuc_tap_fd(const struct kuc_tap *tap)
 {
-	return tap->fd;
+	return tap->shm ? -EOPNOTSUPP : tap->fd;
 }
 
 int kuc_tap_stats(const struct kuc_tap *tap, struct kuc_tap_stats *st)
 {
 	struct kucomms_tap_stats ks;
 
+	if (tap->shm) {
+		kuc_shm_tap_stats(tap->shm, st);
+		return 0;
+	}
 	if (ioctl(tap->fd, KUCOMMS_IOC_TAP_STATS, &ks))
 		return -errno;
 	st->captured = ks.captured;
@@ -158,6 +192,8 @@ int kuc_tap_read(struct kuc_tap *tap, struct kuc_tap_record *rec,
 	size_t left, size;
 	int ret;
 
+	if (tap->shm)
+		return kuc_shm_tap_read(tap->shm, tap->buf, rec, timeout_ms);
 	if (tap->off == tap->len) {
 		ret = kuc_tap_fill(tap, timeout_ms);
 		if (ret)

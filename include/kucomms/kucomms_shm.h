@@ -20,6 +20,38 @@
  *   4          s2c consumer page  (the client's)
  *   5 ..       c2s data (ring_size bytes, mapped twice by each side)
  *   then       s2c data (ring_size bytes)
+ *   then       the tap area (layout version 2), KUCOMMS_SHM_TAP_PAGES
+ *              pages then two tap rings of KUCOMMS_SHM_TAP_RING bytes:
+ *     +0       struct kucomms_shm_tap_hdr   (the tap reader's)
+ *     +1       c2s tap producer page        (the client's)
+ *     +2       c2s tap consumer page        (the reader's)
+ *     +3       s2c tap producer page        (the server's)
+ *     +4       s2c tap consumer page        (the reader's)
+ *     +5 ..    c2s tap data, then s2c tap data
+ *
+ * The monitor tap (kucdump on "shm:NAME"). A reader (kuc_tap_open())
+ * takes the lock byte KUCOMMS_SHM_LOCK_TAP (one reader per segment),
+ * zeroes the two tap consumer pages, writes its snaplen and then a new
+ * session number into tap_hdr.gen (store-release; 0 means nobody
+ * listens). Each sender loads that word once per message (one relaxed
+ * load: the whole cost of an unwatched channel) and, while it is not 0,
+ * copies a record of what it sends into its own tap ring before it
+ * publishes the message: the records of kucomms_abi.h's kernel tap, each
+ * a ring message whose data is struct kucomms_tap_rec and the first
+ * caplen data bytes. The client's messages are KUCOMMS_TAP_U2K (it plays
+ * userspace), the server's KUCOMMS_TAP_K2U (it plays the kernel module);
+ * conn_id is the client's generation (kuc_conn_id()). A sender joining a
+ * session writes the session number into its producer page (gen) after
+ * its position; a sender that finds its predecessor in the same role
+ * already joined (a client that reconnected, a server that restarted)
+ * continues after it. Senders never wait for the reader: a record that
+ * does not fit is dropped and counted in the producer page (dropped).
+ * The reader sleeps on the producer positions with the NEED_WAKEUP
+ * handshake of kucomms_ring.h. kuc_tap_close() sets gen back to 0; a
+ * reader that died leaves it set, and the senders stop when a liveness
+ * check finds its lock free. Everything either side reads from the tap
+ * area is bounded as for the data rings: a hostile reader costs a sender
+ * at most dropped records, a hostile sender costs the reader -EPROTO.
  *
  * Trust. Both processes can write every byte (POSIX shared memory has no
  * per-page protection), so each side treats everything the other writes
@@ -40,7 +72,7 @@
 #include <kucomms/kucomms_abi.h>
 
 #define KUCOMMS_SHM_MAGIC	0x6b756373686d2100ULL	/* "kucshm!\0" */
-#define KUCOMMS_SHM_VERSION	1
+#define KUCOMMS_SHM_VERSION	2	/* 2: the tap area */
 #define KUCOMMS_SHM_DIR		"/dev/shm/"
 
 /* The spec prefix that selects a shm channel: "shm:kucomms_NAME". */
@@ -52,10 +84,34 @@
 #define KUCOMMS_SHM_S2C_PROD	3
 #define KUCOMMS_SHM_S2C_CONS	4
 
+/* The tap area: pages, and the data bytes of each tap ring (1 MiB). */
+#define KUCOMMS_SHM_TAP_PAGES		5
+#define KUCOMMS_SHM_TAP_HDR		0	/* pages in the tap area */
+#define KUCOMMS_SHM_TAP_C2S_PROD	1
+#define KUCOMMS_SHM_TAP_C2S_CONS	2
+#define KUCOMMS_SHM_TAP_S2C_PROD	3
+#define KUCOMMS_SHM_TAP_S2C_CONS	4
+#define KUCOMMS_SHM_TAP_RING_ORDER	20
+#define KUCOMMS_SHM_TAP_RING		(1ULL << KUCOMMS_SHM_TAP_RING_ORDER)
+
+/* Offset of the tap area of a segment with rings of @ring_size bytes. */
+static inline __u64 kucomms_shm_tap_area(__u64 ring_size)
+{
+	return (__u64)KUCOMMS_SHM_HDR_PAGES * KUCOMMS_PAGE_SIZE + 2 * ring_size;
+}
+
+/* Offset of a tap ring's data: @s2c 0 for the client's, 1 the server's. */
+static inline __u64 kucomms_shm_tap_data(__u64 ring_size, int s2c)
+{
+	return kucomms_shm_tap_area(ring_size) +
+	       (__u64)KUCOMMS_SHM_TAP_PAGES * KUCOMMS_PAGE_SIZE +
+	       (s2c ? KUCOMMS_SHM_TAP_RING : 0);
+}
+
 /* Bytes of a segment whose rings have @ring_size bytes each. */
 static inline __u64 kucomms_shm_size(__u64 ring_size)
 {
-	return (__u64)KUCOMMS_SHM_HDR_PAGES * KUCOMMS_PAGE_SIZE + 2 * ring_size;
+	return kucomms_shm_tap_data(ring_size, 1) + KUCOMMS_SHM_TAP_RING;
 }
 
 /* Offsets of the two data areas. */
@@ -72,6 +128,7 @@ static inline __u64 kucomms_shm_s2c_data(__u64 ring_size)
 /* The byte each side locks while attached (F_OFD_SETLK, F_WRLCK). */
 #define KUCOMMS_SHM_LOCK_SERVER	0
 #define KUCOMMS_SHM_LOCK_CLIENT	1
+#define KUCOMMS_SHM_LOCK_TAP	2	/* the one tap reader */
 
 /* A side's state, in server_state and client_state. */
 #define KUCOMMS_SHM_ABSENT	0	/* never attached */
@@ -102,5 +159,25 @@ struct kucomms_shm_hdr {
 };
 
 static_assert(sizeof(struct kucomms_shm_hdr) == 64, "shm_hdr");
+
+/* Page 0 of the tap area: written by the tap reader only. */
+struct kucomms_shm_tap_hdr {
+	__u32 gen;		/* the reader's session; 0: nobody listens */
+	__u32 last_gen;		/* the last session: the next is + 1 */
+	__u32 snaplen;		/* data bytes per record (senders bound it) */
+	__u32 reader_pid;	/* for kucctl show only: never trusted */
+};
+
+/* A tap producer page: written by its sender only. */
+struct kucomms_shm_tap_prod {
+	struct kucomms_ring_prod ring;	/* pos, full, wakeups */
+	__u32 gen;		/* the session these positions belong to */
+	__u32 reserved;
+	__u64 captured;		/* records put in this session */
+	__u64 dropped;		/* records lost: the tap ring was full */
+};
+
+static_assert(sizeof(struct kucomms_shm_tap_hdr) == 16, "shm_tap_hdr");
+static_assert(sizeof(struct kucomms_shm_tap_prod) == 48, "shm_tap_prod");
 
 #endif /* KUCOMMS_SHM_H */

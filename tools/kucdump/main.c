@@ -4,7 +4,8 @@
  * records from a monitor tap (libkuc kuc_tap_*) or a capture file (-r),
  * keeps those the filter matches, and prints them as text or JSON or
  * writes them to a capture file (-w). Ends on -c, Ctrl-C, SIGTERM or the
- * device's removal with "N captured, M dropped" on stderr.
+ * removal of the device or shm segment with "N captured, M dropped" on
+ * stderr.
  */
 #include <errno.h>
 #include <popt.h>
@@ -66,15 +67,18 @@ static void help(void)
 "       kucdump [OPTIONS] -r FILE\n"
 "\n"
 "Show every message of a kucomms channel, both directions, every\n"
-"connection, as it happens (needs CAP_SYS_ADMIN), or read a capture.\n"
-"CHANNEL is a device name (kucomms_NAME, NAME or /dev/kucomms_NAME).\n"
+"connection, as it happens, or read a capture. CHANNEL is a device name\n"
+"(kucomms_NAME, NAME or /dev/kucomms_NAME; needs CAP_SYS_ADMIN) or a\n"
+"shared-memory channel shm:NAME (needs read and write access to\n"
+"/dev/shm/kucomms_NAME; one kucdump at a time per segment).\n"
 "\n"
 "Options:\n"
 "  -c, --count N        stop after N messages (that match the filter)\n"
 "  -s, --snaplen N      keep at most N data bytes of each message\n"
 "                       (default %d; 0: all)\n"
 "  -B, --buffer KIB     the kernel buffer of this reader, a power of two\n"
-"                       from 64 to 16384 KiB (default 1024)\n"
+"                       from 64 to 16384 KiB (default 1024; devices only:\n"
+"                       a shm segment has two tap rings of 1024 KiB)\n"
 "  -x, --hex            add a hex dump of the data to each line\n"
 "      --json           one JSON object per line instead of text\n"
 "  -f, --filter EXPR    only messages matching EXPR, e.g.\n"
@@ -85,8 +89,8 @@ static void help(void)
 "  -h, --help           show this help\n"
 "  -V, --version        show the version\n"
 "\n"
-"Ends on -c, Ctrl-C, SIGTERM or when the device is removed, printing\n"
-"\"N captured, M dropped\" on stderr. Exit status: 0 success, 1 error,\n"
+"Ends on -c, Ctrl-C, SIGTERM or when the device (segment) is removed,\n"
+"printing \"N captured, M dropped\" on stderr. Exit status: 0 success, 1 error,\n"
 "2 usage error. See kucdump(8).\n", KUCDUMP_DEFAULT_SNAPLEN);
 }
 
@@ -141,6 +145,49 @@ static bool done(const struct sink *s)
 	return stop || full(s);
 }
 
+static bool is_shm(const char *spec)
+{
+	return !strncmp(spec, "shm:", 4);
+}
+
+/* Why kuc_tap_open() failed, in one line. */
+static void open_error(const char *spec, int err)
+{
+	struct kuc_shm_info si;
+
+	if (!is_shm(spec)) {
+		if (err == -EPERM || err == -EACCES)
+			kucdump_msg("%s: %s (watching a device needs CAP_SYS_ADMIN)",
+				    spec, kuc_strerror(err));
+		else
+			kucdump_msg("%s: %s", spec, kuc_strerror(err));
+		return;
+	}
+	switch (err) {
+	case -EACCES:
+	case -EPERM:
+		kucdump_msg("%s: permission denied (watching a shm channel needs read and write access to its segment)",
+			    spec);
+		break;
+	case -ENOENT:
+		kucdump_msg("%s: no such shm segment", spec);
+		break;
+	case -EBUSY:
+		kucdump_msg("%s: another reader is watching this segment (one at a time)",
+			    spec);
+		break;
+	case -EPROTO:
+		if (!kuc_shm_info(spec + 4, &si) && si.problem[0]) {
+			kucdump_msg("%s: not a usable segment: %s", spec,
+				    si.problem);
+			break;
+		}
+		/* fall through */
+	default:
+		kucdump_msg("%s: %s", spec, kuc_strerror(err));
+	}
+}
+
 static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
 {
 	struct kuc_tap_opts to = { .snaplen = (uint32_t)opt.snaplen };
@@ -153,18 +200,8 @@ static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
 	if (opt.buffer_kib)
 		to.buf_order = (uint32_t)__builtin_ctzl(opt.buffer_kib) + 10;
 	ret = kuc_tap_open(spec, &to, &tap);
-	if (ret == -EOPNOTSUPP) {
-		kucdump_msg("%s: this kind of channel cannot be tapped yet (only kernel devices can)",
-			    spec);
-		return KUCDUMP_EXIT_FAILURE;
-	}
-	if (ret == -EPERM || ret == -EACCES) {
-		kucdump_msg("%s: %s (watching a device needs CAP_SYS_ADMIN)",
-			    spec, kuc_strerror(ret));
-		return KUCDUMP_EXIT_FAILURE;
-	}
 	if (ret) {
-		kucdump_msg("%s: %s", spec, kuc_strerror(ret));
+		open_error(spec, ret);
 		return KUCDUMP_EXIT_FAILURE;
 	}
 	ret = kuc_tap_stats(tap, &st);
@@ -177,7 +214,7 @@ static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
 	kucdump_msg("listening on %s, snaplen %u, buffer %llu KiB", spec,
 		    st.snaplen, (1ULL << st.buf_order) / 1024);
 	/*
-	 * After a signal, what the kernel already buffered is still shown
+	 * After a signal, what the tap already buffered is still shown
 	 * (so that "N captured, M dropped" adds up to every message), but
 	 * nothing is waited for, and at most a buffer's worth.
 	 */
@@ -198,7 +235,8 @@ static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
 			continue;
 		}
 		if (ret == -ESHUTDOWN) {
-			kucdump_msg("%s: the device was removed", spec);
+			kucdump_msg("%s: the %s was removed", spec,
+				    is_shm(spec) ? "segment" : "device");
 			ret = 0;
 			break;
 		}
