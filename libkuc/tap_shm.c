@@ -29,6 +29,13 @@
 
 /* Longest sleep before the segment's removal is checked again. */
 #define KUC_SHM_TAP_PROBE_MS	500
+/*
+ * A reader that ran dry naps this long before it announces its sleep:
+ * while it has not announced it, the senders make no wakeup calls, so a
+ * busy channel costs them one system call per nap at most rather than
+ * one per message. Far less than the tap rings hold at full speed.
+ */
+#define KUC_SHM_TAP_NAP_NS	(200 * 1000)
 
 struct kuc_shm_tap_rx {
 	struct kucomms_shm_tap_prod *prod;	/* the sender's page */
@@ -296,7 +303,7 @@ int kuc_shm_tap_read(struct kuc_shm_tap *t, unsigned char *buf,
 	const uint32_t *w[2];
 	struct timespec ts;
 	uint32_t e[2];
-	bool gone = false;
+	bool gone = false, napped = false;
 	int ret;
 
 	for (;;) {
@@ -311,6 +318,14 @@ int kuc_shm_tap_read(struct kuc_shm_tap *t, unsigned char *buf,
 		left = kuc_deadline_left(&dl);
 		if (!left)
 			return -ETIMEDOUT;
+		if (!napped) {
+			napped = true;
+			ts = kuc_ns_to_ts(left < KUC_SHM_TAP_NAP_NS ? left :
+					  KUC_SHM_TAP_NAP_NS);
+			if (nanosleep(&ts, NULL))
+				return -EINTR;
+			continue;
+		}
 		if (kuc_shm_tap_prepare(t, w, e)) {
 			kuc_shm_tap_awake(t);
 			continue;
