@@ -19,7 +19,8 @@ teardown() {
 	run "$KUCCTL" create --shm "$NAME" --size 8192
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	[ "$(stat -c '%a %s' "$SEG")" = "600 $((5 * 4096 + 2 * 8192))" ]
+	# Pages, the two rings, the tap area (pages and two 1 MiB tap rings).
+	[ "$(stat -c '%a %s' "$SEG")" = "600 $((5 * 4096 + 2 * 8192 + 5 * 4096 + 2 * 1048576))" ]
 	run "$KUCCTL" remove --shm "$NAME"
 	[ "$status" -eq 0 ]
 	[ ! -e "$SEG" ]
