@@ -57,6 +57,8 @@ complete_line() {
 	cd "$BATS_TEST_TMPDIR"
 	run complete_line kucdump -r ca
 	[ "$output" = "cap.pcap" ]
+	run complete_line kucdump sh
+	[ "$output" = "shm:" ]
 	# Reading a capture takes no channel.
 	run complete_line kucdump -r cap.pcap ''
 	[ -z "$output" ]
