@@ -535,14 +535,18 @@ void kuc_channel_stats(const struct kuc_channel *ch,
 		       struct kuc_channel_stats *st);
 
 /* ------------------------------------------------------------------------
- * Monitor taps: watching every message of a device (kucdump(8))
+ * Monitor taps: watching every message of a channel (kucdump(8))
  *
  * A tap receives a copy of every message of every connection of one
- * device, both directions, with the time the kernel saw it, without
- * disturbing the programs: when the reader is slow, records are dropped
- * and counted, never waited for. Attaching needs CAP_SYS_ADMIN (see
- * kucomms_abi.h, "The monitor tap"). A tap is not a connection: it works
- * whether or not an endpoint is registered.
+ * device or shm segment, both directions, with the time the kernel (for
+ * shm: the sender) saw it, without disturbing the programs: when the
+ * reader is slow, records are dropped and counted, never waited for.
+ * Attaching to a device needs CAP_SYS_ADMIN (see kucomms_abi.h, "The
+ * monitor tap"); to a segment, read and write access to its file, and
+ * there is one reader per segment (kucomms_shm.h: the senders copy their
+ * messages into two tap rings in the segment; the client's are
+ * KUCOMMS_TAP_U2K, the server's KUCOMMS_TAP_K2U). A tap is not a
+ * connection: it works whether or not an endpoint (a server) is there.
  *
  * Threads: one thread at a time per tap; kuc_tap_fd() and kuc_tap_stats()
  * from any thread while the tap is open.
@@ -551,7 +555,8 @@ struct kuc_tap;
 
 struct kuc_tap_opts {
 	uint32_t snaplen;	/* data bytes kept per message; 0 = all */
-	uint32_t buf_order;	/* kernel buffer 2^buf_order bytes; 0 = default */
+	uint32_t buf_order;	/* kernel buffer 2^buf_order bytes; 0 = default;
+				 * ignored for shm (two 1 MiB rings) */
 };
 
 /* One captured message. */
@@ -565,20 +570,21 @@ struct kuc_tap_record {
 };
 
 struct kuc_tap_stats {
-	uint64_t captured;	/* records the kernel kept for this tap */
+	uint64_t captured;	/* records kept for this tap (shm: by both senders) */
 	uint64_t dropped;	/* records lost: the reader was too slow */
 	uint32_t snaplen;	/* in force */
-	uint32_t buf_order;	/* in force */
+	uint32_t buf_order;	/* in force (shm: 21, both tap rings) */
 };
 
 /*
  * Open a tap on the channel @spec and store it in *@out. @spec is a
- * device name in any form kuc_name_normalize() accepts; "shm:NAME"
- * (shared-memory channels) is recognised but cannot be tapped yet
- * (-EOPNOTSUPP). @opts may be NULL (defaults). Returns 0 or: -EINVAL
- * (bad name or options), -ENAMETOOLONG, -EOPNOTSUPP, -ENODEV (kucomms
- * module not loaded), -ENOENT (no such device), -EPERM or -EACCES (not
- * privileged), -ENOMEM, or another negative errno. Thread-safe.
+ * device name in any form kuc_name_normalize() accepts, or "shm:NAME"
+ * for a shared-memory segment. @opts may be NULL (defaults). Returns 0
+ * or: -EINVAL (bad name or options), -ENAMETOOLONG, -ENODEV (kucomms
+ * module not loaded), -ENOENT (no such device or segment), -EPERM or
+ * -EACCES (not privileged), -EBUSY (the segment has a reader), -EPROTO
+ * (a segment of another layout), -ENOMEM, or another negative errno.
+ * Thread-safe.
  */
 int kuc_tap_open(const char *spec, const struct kuc_tap_opts *opts,
 		 struct kuc_tap **out);
@@ -587,14 +593,18 @@ int kuc_tap_open(const char *spec, const struct kuc_tap_opts *opts,
  * The next record, waiting up to @timeout_ms (-1 for ever, 0 not at all).
  * *@rec->data stays valid until the next kuc_tap_read() or kuc_tap_close().
  * Returns 0, -EAGAIN (@timeout_ms 0, nothing waiting), -ETIMEDOUT, -EINTR
- * (a signal), -ESHUTDOWN (the device was removed and every record before
- * that was read), -EPROTO (a malformed record: a bug), or another
- * negative errno.
+ * (a signal), -ESHUTDOWN (the device or segment was removed and every
+ * record before that was read), -EPROTO (a malformed record: a bug, or
+ * for shm a sender that wrote nonsense; final), or another negative
+ * errno.
  */
 int kuc_tap_read(struct kuc_tap *tap, struct kuc_tap_record *rec,
 		 int timeout_ms);
 
-/* For poll(2): POLLIN while records wait, POLLHUP once removed. */
+/*
+ * For poll(2): POLLIN while records wait, POLLHUP once removed.
+ * -EOPNOTSUPP for a shm tap: wait in kuc_tap_read() with a time-out.
+ */
 int kuc_tap_fd(const struct kuc_tap *tap);
 
 /* Fill *@st. Returns 0 or a negative errno. */
