@@ -214,7 +214,8 @@ static void kuc_shm_tap_join(struct kuc_shm *s, uint32_t gen)
 					       KUCOMMS_PAGE_SIZE);
 	uint64_t pos = 0, cons, snap;
 
-	t->captured = t->dropped = 0;
+	t->captured = 0;
+	t->dropped = 0;
 	if (kuc_ld(&p->gen) == gen) {
 		pos = kuc_read_once(p->ring.pos);
 		cons = kuc_load_acquire(&c->pos);

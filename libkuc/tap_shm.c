@@ -253,12 +253,18 @@ static int kuc_shm_tap_poll(struct kuc_shm_tap *t, unsigned char *buf,
 	return 0;
 }
 
-/* The segment was removed (unlinked): nobody can send through it again. */
+/*
+ * The segment was removed (unlinked) and neither a server nor a client is
+ * attached any more: nobody can send through it again. (Processes still
+ * attached to a removed segment keep talking: they are still watched.)
+ */
 static bool kuc_shm_tap_removed(const struct kuc_shm_tap *t)
 {
 	struct stat st;
 
-	return !fstat(t->fd, &st) && st.st_nlink == 0;
+	return !fstat(t->fd, &st) && st.st_nlink == 0 &&
+	       !kuc_shm_locked(t->fd, KUCOMMS_SHM_LOCK_SERVER) &&
+	       !kuc_shm_locked(t->fd, KUCOMMS_SHM_LOCK_CLIENT);
 }
 
 /*
@@ -345,7 +351,8 @@ void kuc_shm_tap_stats(const struct kuc_shm_tap *t, struct kuc_tap_stats *st)
 	const struct kucomms_shm_tap_prod *p;
 	int i;
 
-	st->captured = st->dropped = 0;
+	st->captured = 0;
+	st->dropped = 0;
 	for (i = 0; i < 2; i++) {
 		p = t->rx[i].prod;
 		/* The senders' own counts: figures only, never trusted. */

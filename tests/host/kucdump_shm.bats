@@ -390,14 +390,30 @@ EOF
 	  "u2k,1,1 k2u,1,1 u2k,2,2 k2u,2,2 u2k,3,3 k2u,3,3 " ]
 }
 
-@test "kucdump shm: removing the segment ends kucdump cleanly" {
-	"$KUCCTL" create --shm "$NAME"
+@test "kucdump shm: removing the segment ends kucdump once its server and client are gone" {
+	start_server
 	dump_start a --json "$CH"
+	run "$SENDMSG" "$CH" 1:2:3:
+	[ "$status" -eq 0 ]
+	# Removed under a server and a client that still talk: still watched.
+	"$CLIENT" --count 1000000000 --mode pingpong "$CH" >/dev/null 2>&1 3>&- &
+	cpid=$!
+	PIDS+=" $cpid"
 	"$KUCCTL" remove --shm "$NAME"
+	sleep 1.5
+	kill -0 "$DUMP_a"
+	kill "$cpid"
+	wait "$cpid" || true
+	kill -INT "$SERVER_PID"
+	wait "$SERVER_PID"
+	# Then it ends by itself, within its liveness checks.
 	dump_wait a
 	[ "$dump_status" -eq 0 ]
 	grep -q "$CH: the segment was removed" "$BATS_TEST_TMPDIR/a.err"
-	grep -qx "0 captured, 0 dropped" "$BATS_TEST_TMPDIR/a.err"
+	read -r n _ m _ < <(grep "captured," "$BATS_TEST_TMPDIR/a.err")
+	note "removed under a ping-pong client: $n captured, $m dropped"
+	[ "$n" -gt 100 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/a.out")" = "$n" ]
 }
 
 @test "kucdump shm: taps that cannot be had: no segment, a layout-1 segment, a bad name" {

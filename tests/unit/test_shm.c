@@ -291,7 +291,7 @@ static void test_tap_hostile(struct kuc_channel *c)
 	uint64_t d0;
 	int ret;
 
-	TAP_OK(a != NULL, "hostile: the tap area mapped");
+	TAP_OK(a, "hostile: the tap area mapped");
 	if (!a)
 		return;
 	th = (void *)a;
