@@ -432,6 +432,26 @@ EOF
 	[ "${#lines[@]}" -eq 1 ]
 }
 
+@test "kucdump shm: an idle reader sleeps (no busy polling)" {
+	"$KUCCTL" create --shm "$NAME"
+	dump_start a "$CH"
+	ctx() {
+		awk '/^(non)?voluntary_ctxt_switches/ { s += $2 } END { print s }' \
+			"/proc/$DUMP_a/status"
+	}
+	cpu() { awk '{ print $14 + $15 }' "/proc/$DUMP_a/stat"; }
+	c0=$(ctx) t0=$(cpu)
+	sleep 2
+	c1=$(ctx) t1=$(cpu)
+	note "idle kucdump: $((c1 - c0)) wakeups, $((t1 - t0)) CPU ticks in 2 s"
+	# kucdump looks at its stop flag 5 times a second, and naps once
+	# before each sleep: about 20 wakeups, not thousands.
+	[ $((c1 - c0)) -lt 60 ]
+	[ $((t1 - t0)) -lt 10 ]
+	dump_stop a
+	[ "$dump_status" -eq 0 ]
+}
+
 @test "kucdump shm: cost of the tap: 64-byte stream with no reader and with one (reported)" {
 	start_server
 	run "$CLIENT" --count 200000 --size 64 "$CH"
