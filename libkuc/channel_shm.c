@@ -36,18 +36,26 @@
 #include "futex.h"
 #include "mirror.h"
 #include "shm_segment.h"
+#include "sigbus_guard.h"
 
 /* Longest sleep before the peer's attach lock is checked again. */
 #define KUC_SHM_PROBE_MS	500
 /* How long kuc_open("shm:...") waits for the server to accept. */
 #define KUC_SHM_ACCEPT_MS	5000
 
-/* The mappings, shared by the two handles of a pair. */
+/*
+ * The mappings, shared by the two handles of a pair. Those of a shm
+ * segment are watched for SIGBUS (sigbus_guard.c): a peer that shrinks the
+ * file turns them into zero pages and sets @truncated, which breaks the
+ * channel (EPROTO) instead of killing us.
+ */
 struct kuc_shm_map {
 	int refs;			/* atomic */
 	unsigned char *pages;		/* header and position pages */
 	unsigned char *c2s, *s2c;	/* mirrored data */
 	uint64_t ring_size;
+	int truncated;			/* atomic, set by the SIGBUS guard */
+	struct kuc_guard *guard[3];	/* pages, c2s, s2c; NULL for a pair */
 };
 
 struct kuc_shm {
@@ -90,8 +98,12 @@ static const uint32_t *kuc_pos_word(const __u64 *pos)
 
 static void kuc_shm_unmap(struct kuc_shm_map *m)
 {
+	int i;
+
 	if (!m || __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	for (i = 0; i < 3; i++)
+		kuc_guard_remove(m->guard[i]);
 	if (m->pages)
 		munmap(m->pages, KUCOMMS_SHM_HDR_PAGES * KUCOMMS_PAGE_SIZE);
 	kuc_mirror_unmap(m->c2s, m->ring_size);
@@ -99,7 +111,22 @@ static void kuc_shm_unmap(struct kuc_shm_map *m)
 	free(m);
 }
 
-static int kuc_shm_map(int fd, uint64_t ring_size, struct kuc_shm_map **out)
+/* Watch the three mappings of a segment that a peer may truncate. */
+static int kuc_shm_guard(struct kuc_shm_map *m)
+{
+	m->guard[0] = kuc_guard_add(m->pages,
+				    KUCOMMS_SHM_HDR_PAGES * KUCOMMS_PAGE_SIZE,
+				    &m->truncated);
+	m->guard[1] = m->guard[0] ? kuc_guard_add(m->c2s, 2 * m->ring_size,
+						  &m->truncated) : NULL;
+	m->guard[2] = m->guard[1] ? kuc_guard_add(m->s2c, 2 * m->ring_size,
+						  &m->truncated) : NULL;
+	return m->guard[2] ? 0 : -errno;
+}
+
+/* Map a segment; @guard for one that another process can truncate. */
+static int kuc_shm_map(int fd, uint64_t ring_size, bool guard,
+		       struct kuc_shm_map **out)
 {
 	struct kuc_shm_map *m = calloc(1, sizeof(*m));
 	void *p;
@@ -123,8 +150,10 @@ static int kuc_shm_map(int fd, uint64_t ring_size, struct kuc_shm_map **out)
 	m->s2c = m->c2s ? kuc_mirror_map(ring_size, fd,
 					 (off_t)kucomms_shm_s2c_data(ring_size),
 					 PROT_READ | PROT_WRITE) : NULL;
-	if (!m->s2c) {
-		ret = -errno;
+	ret = m->s2c ? 0 : -errno;
+	if (!ret && guard)
+		ret = kuc_shm_guard(m);
+	if (ret) {
 		kuc_shm_unmap(m);
 		return ret;
 	}
@@ -281,8 +310,17 @@ static int kuc_shm_client_state(struct kuc_channel *ch)
 
 static int kuc_shm_state(struct kuc_channel *ch)
 {
-	return ch->shm->server ? kuc_shm_server_state(ch) :
-				 kuc_shm_client_state(ch);
+	struct kuc_shm *s = ch->shm;
+	int ret = s->server ? kuc_shm_server_state(ch) :
+			      kuc_shm_client_state(ch);
+
+	/*
+	 * The peer shrank the segment (perhaps under the reads just made):
+	 * what we map now is zeros.
+	 */
+	if (__atomic_load_n(&s->map->truncated, __ATOMIC_ACQUIRE))
+		return s->final = -EPROTO;
+	return ret;
 }
 
 static int kuc_shm_broken(struct kuc_channel *ch)
@@ -694,7 +732,7 @@ int kuc_serve(const char *name, struct kuc_channel **out)
 	ret = kuc_shm_lock(s->fd, KUCOMMS_SHM_LOCK_SERVER);
 	if (ret)
 		goto fail;
-	ret = kuc_shm_map(s->fd, ring_size, &s->map);
+	ret = kuc_shm_map(s->fd, ring_size, true, &s->map);
 	if (ret)
 		goto fail;
 	s->hdr = (struct kucomms_shm_hdr *)s->map->pages;
@@ -768,7 +806,7 @@ int kuc_shm_open_client(const char *name, struct kuc_channel **out)
 		ret = -ENXIO;	/* nobody serves it */
 		goto fail;
 	}
-	ret = kuc_shm_map(s->fd, ring_size, &s->map);
+	ret = kuc_shm_map(s->fd, ring_size, true, &s->map);
 	if (ret)
 		goto fail;
 	s->hdr = (struct kucomms_shm_hdr *)s->map->pages;
@@ -818,7 +856,7 @@ int kuc_pair_open(size_t ring_size, struct kuc_channel **a,
 		close(fd);
 		return ret;
 	}
-	ret = kuc_shm_map(fd, ring_size, &m);
+	ret = kuc_shm_map(fd, ring_size, false, &m);
 	close(fd);	/* the mappings keep the memory */
 	if (ret)
 		return ret;
