@@ -576,8 +576,17 @@ int kuc_endpoint_start(struct kuc_channel *ch,
 	ch->ep_handlers = *handlers;
 	ch->ep_ctx = ctx;
 	__atomic_store_n(&ch->ep_stop, 0, __ATOMIC_RELAXED);
-	/* A library thread takes no signals: the application's threads do. */
+	/*
+	 * A library thread takes no signals: the application's threads do.
+	 * Except the synchronous ones its own faults raise: blocked, they
+	 * kill the process outright, and SIGBUS is how the SIGBUS guard
+	 * (sigbus_guard.c) learns that a peer shrank a shm segment.
+	 */
 	sigfillset(&all);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = -pthread_create(&ch->ep_thread, NULL, kuc_ep_main, ch);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -39,13 +39,19 @@
 #include "futex.h"
 #include "mirror.h"
 #include "shm_segment.h"
+#include "sigbus_guard.h"
 
 /* Longest sleep before the peer's attach lock is checked again. */
 #define KUC_SHM_PROBE_MS	500
 /* How long kuc_open("shm:...") waits for the server to accept. */
 #define KUC_SHM_ACCEPT_MS	5000
 
-/* The mappings, shared by the two handles of a pair. */
+/*
+ * The mappings, shared by the two handles of a pair. Those of a shm
+ * segment are watched for SIGBUS (sigbus_guard.c): a peer that shrinks the
+ * file turns them into zero pages and sets @truncated, which breaks the
+ * channel (EPROTO) instead of killing us.
+ */
 struct kuc_shm_map {
 	int refs;			/* atomic */
 	unsigned char *pages;		/* header and position pages */
@@ -54,6 +60,9 @@ struct kuc_shm_map {
 	/* shm only (pairs have no tap): the tap pages, our tap ring. */
 	unsigned char *tap_pages;
 	unsigned char *tap_data;	/* mirrored */
+	int truncated;			/* atomic, set by the SIGBUS guard */
+	/* pages, c2s, s2c, tap pages, tap data; NULL for a pair */
+	struct kuc_guard *guard[5];
 };
 
 /* The sending side's view of its tap ring: private to that side. */
@@ -110,8 +119,12 @@ static const uint32_t *kuc_pos_word(const __u64 *pos)
 
 static void kuc_shm_unmap(struct kuc_shm_map *m)
 {
+	int i;
+
 	if (!m || __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	for (i = 0; i < 5; i++)
+		kuc_guard_remove(m->guard[i]);
 	if (m->pages)
 		munmap(m->pages, KUCOMMS_SHM_HDR_PAGES * KUCOMMS_PAGE_SIZE);
 	if (m->tap_pages)
@@ -140,9 +153,31 @@ static int kuc_shm_map_tap(struct kuc_shm_map *m, int fd, int s2c)
 	return m->tap_data ? 0 : -errno;
 }
 
+/* Watch the five mappings of a segment that a peer may truncate. */
+static int kuc_shm_guard(struct kuc_shm_map *m)
+{
+	struct { void *addr; size_t len; } r[5] = {
+		{ m->pages, KUCOMMS_SHM_HDR_PAGES * KUCOMMS_PAGE_SIZE },
+		{ m->c2s, 2 * m->ring_size },
+		{ m->s2c, 2 * m->ring_size },
+		{ m->tap_pages, KUCOMMS_SHM_TAP_PAGES * KUCOMMS_PAGE_SIZE },
+		{ m->tap_data, 2 * KUCOMMS_SHM_TAP_RING },
+	};
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		m->guard[i] = kuc_guard_add(r[i].addr, r[i].len, &m->truncated);
+		if (!m->guard[i])
+			return -errno;
+	}
+	return 0;
+}
+
 /*
  * Map a segment's pages and rings; with @tap_s2c 0 (client) or 1
- * (server), also its tap pages and the tap ring that side fills.
+ * (server), also its tap pages and the tap ring that side fills, and
+ * watch them all for SIGBUS (another process can truncate the file).
+ * @tap_s2c -1: a pair's memory, nobody else's.
  */
 static int kuc_shm_map(int fd, uint64_t ring_size, int tap_s2c,
 		       struct kuc_shm_map **out)
@@ -169,17 +204,14 @@ static int kuc_shm_map(int fd, uint64_t ring_size, int tap_s2c,
 	m->s2c = m->c2s ? kuc_mirror_map(ring_size, fd,
 					 (off_t)kucomms_shm_s2c_data(ring_size),
 					 PROT_READ | PROT_WRITE) : NULL;
-	if (!m->s2c) {
-		ret = -errno;
+	ret = m->s2c ? 0 : -errno;
+	if (!ret && tap_s2c >= 0)
+		ret = kuc_shm_map_tap(m, fd, tap_s2c);
+	if (!ret && tap_s2c >= 0)
+		ret = kuc_shm_guard(m);
+	if (ret) {
 		kuc_shm_unmap(m);
 		return ret;
-	}
-	if (tap_s2c >= 0) {
-		ret = kuc_shm_map_tap(m, fd, tap_s2c);
-		if (ret) {
-			kuc_shm_unmap(m);
-			return ret;
-		}
 	}
 	*out = m;
 	return 0;
@@ -450,8 +482,17 @@ static int kuc_shm_client_state(struct kuc_channel *ch)
 
 static int kuc_shm_state(struct kuc_channel *ch)
 {
-	return ch->shm->server ? kuc_shm_server_state(ch) :
-				 kuc_shm_client_state(ch);
+	struct kuc_shm *s = ch->shm;
+	int ret = s->server ? kuc_shm_server_state(ch) :
+			      kuc_shm_client_state(ch);
+
+	/*
+	 * The peer shrank the segment (perhaps under the reads just made):
+	 * what we map now is zeros.
+	 */
+	if (__atomic_load_n(&s->map->truncated, __ATOMIC_ACQUIRE))
+		return s->final = -EPROTO;
+	return ret;
 }
 
 static int kuc_shm_broken(struct kuc_channel *ch)

@@ -26,6 +26,7 @@
 #include "futex.h"
 #include "mirror.h"
 #include "shm_segment.h"
+#include "sigbus_guard.h"
 
 /* Longest sleep before the segment's removal is checked again. */
 #define KUC_SHM_TAP_PROBE_MS	500
@@ -53,6 +54,11 @@ struct kuc_shm_tap {
 	uint32_t gen;			/* our session */
 	uint32_t snaplen;
 	int broken;			/* a sticky -EPROTO */
+	/* A SIGBUS in our mappings: someone shrank the file (as in
+	 * channel_shm.c, the guard maps zero pages there and sets it).
+	 */
+	int truncated;
+	struct kuc_guard *guard[3];	/* pages, rx[0].data, rx[1].data */
 };
 
 static uint32_t kuc_tap_ld(const uint32_t *p)
@@ -66,6 +72,8 @@ void kuc_shm_tap_close(struct kuc_shm_tap *t)
 
 	if (!t)
 		return;
+	for (i = 0; i < 3; i++)
+		kuc_guard_remove(t->guard[i]);
 	if (t->hdr && t->gen &&
 	    __atomic_load_n(&t->hdr->gen, __ATOMIC_RELAXED) == t->gen)
 		__atomic_store_n(&t->hdr->gen, 0, __ATOMIC_RELEASE);
@@ -140,6 +148,17 @@ int kuc_shm_tap_open(const char *name, uint32_t snaplen,
 		kucomms_ring_init(&r->ring, &r->prod->ring,
 				  (void *)kuc_shm_tap_page(t, prod + 1),
 				  r->data, KUCOMMS_SHM_TAP_RING, 0);
+	}
+	t->guard[0] = kuc_guard_add(t->pages,
+				    KUCOMMS_SHM_TAP_PAGES * KUCOMMS_PAGE_SIZE,
+				    &t->truncated);
+	for (i = 0; i < 2 && t->guard[i]; i++)
+		t->guard[i + 1] = kuc_guard_add(t->rx[i].data,
+						2 * KUCOMMS_SHM_TAP_RING,
+						&t->truncated);
+	if (!t->guard[2]) {
+		ret = -errno;
+		goto err;
 	}
 	/* As the senders bound it, so that a record of theirs is valid. */
 	if (!snaplen || snaplen > KUCOMMS_MSG_MAX(KUCOMMS_SHM_TAP_RING) -
@@ -235,6 +254,8 @@ static int kuc_shm_tap_poll(struct kuc_shm_tap *t, unsigned char *buf,
 
 	if (t->broken)
 		return t->broken;
+	if (__atomic_load_n(&t->truncated, __ATOMIC_ACQUIRE))
+		return t->broken = -EPROTO;
 	/*
 	 * The server's ring first: a reply seen there implies that its
 	 * request's record, published earlier in the client's ring, is

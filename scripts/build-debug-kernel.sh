@@ -38,7 +38,7 @@ fi
 
 log="$dir/build.log"
 echo "build-debug-kernel: building linux-source-$series $pkgver with the debug config" >&2
-echo "build-debug-kernel: about 20-30 minutes on 2 cores; log in $log" >&2
+echo "build-debug-kernel: about 20 minutes on 2 idle cores; log in $log" >&2
 cd "$dir"
 if [ ! -f "$tree/Makefile" ]; then
 	rm -rf "$tree" src

@@ -59,7 +59,9 @@
  * validated against the segment's real size before anything is mapped,
  * the peer's positions are bounded by the ring code, and each side keeps
  * its own positions, generation and state privately and only publishes
- * them.
+ * them. A peer that shrinks the file makes our next access past its end
+ * fault (SIGBUS): libkuc catches that for its own mappings, maps zero
+ * pages in their place and reports the channel broken (sigbus_guard.c).
  *
  * Liveness. Each side holds an open-file-description lock (F_OFD_SETLK)
  * on one byte of the segment for as long as it is attached: the kernel

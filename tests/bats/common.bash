@@ -46,18 +46,12 @@ kuc_fail() {
 # kuc_write FILE DATA: one write(2) of DATA to FILE; prints OK or the errno
 # name (EINVAL, EEXIST, ...), so tests can check the exact error.
 kuc_write() {
-	python3 - "$1" "$2" <<'PY'
-import errno, os, sys
-try:
-    fd = os.open(sys.argv[1], os.O_WRONLY)
-    try:
-        os.write(fd, sys.argv[2].encode("utf-8", "surrogateescape"))
-    finally:
-        os.close(fd)
-    print("OK")
-except OSError as e:
-    print(errno.errorcode.get(e.errno, str(e.errno)))
-PY
+	"$KUC_BUILD/progs/kuc_errno" write "$1" "$2"
+}
+
+# kuc_open FILE: open FILE read-write; prints OK or the errno name.
+kuc_open() {
+	"$KUC_BUILD/progs/kuc_errno" open "$1"
 }
 
 kuc_create() { kuc_write "$KUC_CTL/create_device" "$1"; }

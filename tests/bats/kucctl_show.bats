@@ -73,11 +73,7 @@ for k in ("max_connections", "msgs_in", "bytes_in", "msgs_out",
 	insmod "$KUC_ECHO_MODULE"
 	echo 2 >/sys/class/kucomms/kucomms_echo/max_connections
 	exec {a}<>/dev/kucomms_echo {b}<>/dev/kucomms_echo
-	run python3 -c 'import errno, os
-try:
-    os.open("/dev/kucomms_echo", os.O_RDWR)
-except OSError as e:
-    print(errno.errorcode[e.errno])'
+	run kuc_open /dev/kucomms_echo
 	exec {a}<&- {b}<&-
 	[ "$output" = EBUSY ]
 }

@@ -243,6 +243,33 @@ wait_for() {
 	[[ "$output" == *EPROTO* ]]
 }
 
+@test "shm: a peer that shrinks the segment breaks the channel and kills nobody (SIGBUS guard)" {
+	start_server 4096
+	"$CLIENT" --count 100000000 --timeout 5000 "shm:$NAME" \
+		>"$BATS_TEST_TMPDIR/client" 2>&1 3>&- &
+	cpid=$!
+	PIDS+=" $cpid"
+	sleep 1
+	# What a hostile process with write access can do to both sides.
+	truncate -s 0 "$SEG"
+	rc=0
+	timeout 20 tail --pid="$cpid" -f /dev/null || rc=$?
+	[ "$rc" -eq 0 ]
+	wait "$cpid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/client"
+	# 135 would be 128 + SIGBUS: the client reports EPROTO and exits 2.
+	[ "$rc" -eq 2 ]
+	grep -q EPROTO "$BATS_TEST_TMPDIR/client"
+	# The server lives on and stops cleanly.
+	kill -0 "$SERVER_PID"
+	kill -TERM "$SERVER_PID"
+	rc=0
+	wait "$SERVER_PID" || rc=$?
+	cat "$BATS_TEST_TMPDIR/server.out"
+	[ "$rc" -eq 0 ]
+	grep -q "messages=" "$BATS_TEST_TMPDIR/server.out"
+}
+
 @test "shm: permission denied for a user the segment's mode excludes" {
 	"$KUCCTL" create --shm "$NAME" --mode 0600
 	start_server

@@ -3,13 +3,17 @@
  * Shm channels inside one process, under ASan/UBSan: a server (with the
  * endpoint thread echoing) and successive clients on one segment, the
  * attach rules (ENXIO, EBUSY, conn ids), a clean server shutdown, and the
- * checks on a damaged segment, and the monitor tap (kuc_tap_open() on
+ * checks on a damaged segment, a segment truncated under both sides
+ * (the SIGBUS guard), that every other SIGBUS still reaches the handler
+ * the program had before, and the monitor tap (kuc_tap_open() on
  * "shm:NAME"): exact records both ways, drops, and garbage written into
  * the tap area by a hostile sender or reader. Two processes, crashes and
  * hostile peers are tests/host/shm.bats's and kucdump_shm.bats's.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +58,7 @@ static void test_serve_and_clients(void)
 	struct kuc_handlers h = { .message = echo };
 	struct kuc_channel *s, *s2, *c, *c2;
 	struct kuc_shm_info si;
-	struct kucomms_msg_hdr r;
+	struct kucomms_msg_hdr r = { 0 };	/* no data: length 0 */
 	int ret;
 
 	ret = kuc_open(spec, &c);
@@ -424,11 +428,106 @@ static void test_tap(void)
 	kuc_shm_remove(name);
 }
 
+/*
+ * The program's own SIGBUS handler, installed before libkuc's: a SIGBUS
+ * that is not libkuc's must still reach it.
+ */
+static sigjmp_buf app_jmp;
+static volatile sig_atomic_t app_sigbus;
+
+static void app_handler(int sig, siginfo_t *info, void *uctx)
+{
+	(void)sig;
+	(void)info;
+	(void)uctx;
+	app_sigbus++;
+	siglongjmp(app_jmp, 1);
+}
+
+/* Touch the second page of a one-page file: a SIGBUS nobody guards. */
+static void test_foreign_sigbus(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	volatile unsigned char *p;
+	int fd = memfd_create("kuc-foreign", MFD_CLOEXEC);
+
+	if (fd < 0 || ftruncate(fd, page)) {
+		TAP_OK(0, "memfd");
+		return;
+	}
+	p = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		TAP_OK(0, "mmap");
+		return;
+	}
+	if (!sigsetjmp(app_jmp, 1))
+		p[page] = 1;
+	TAP_OK(app_sigbus == 1,
+	       "a SIGBUS outside any segment reaches the program's handler (%d)",
+	       (int)app_sigbus);
+	munmap((void *)p, 2 * (size_t)page);
+}
+
+/* Shrink the file under a served connection: EPROTO both ways, no death. */
+static void test_truncated(void)
+{
+	struct kuc_handlers h = { .message = echo };
+	struct kucomms_msg_hdr r = { .length = 4 };
+	struct kuc_channel *s = NULL, *c = NULL;
+	struct kuc_tap_record rec;
+	struct kuc_tap *t = NULL;
+	char path[128];
+	int fd, ret;
+
+	kuc_shm_remove(name);
+	kuc_shm_create(name, 4096, 0600);
+	if (kuc_serve(name, &s) || kuc_endpoint_start(s, &h, NULL) ||
+	    kuc_open(spec, &c) || kuc_tap_open(spec, NULL, &t)) {
+		TAP_OK(0, "truncate: serve, open and tap");
+		goto out;
+	}
+	TAP_OK(round_trips(c, 100) == 100, "truncate: served before");
+	TAP_OK(!kuc_tap_read(t, &rec, 1000), "truncate: the tap reads before");
+	snprintf(path, sizeof(path), "/%s", name);
+	fd = shm_open(path, O_RDWR, 0);
+	TAP_OK(fd >= 0 && !ftruncate(fd, 0), "truncate: the file shrinks to 0");
+	close(fd);
+	ret = kuc_send_wait(c, &r, "ping", 2000);
+	if (!ret)
+		ret = kuc_recv(c, &r, NULL, 0, 2000);
+	TAP_OK(ret == -EPROTO, "truncate: the client gets EPROTO, alive (%d)",
+	       ret);
+	ret = kuc_send(c, &r, "ping");
+	TAP_OK(ret == -EPROTO, "truncate: and keeps getting it (%d)", ret);
+	kuc_endpoint_stop(s);
+	ret = kuc_recv(s, &r, NULL, 0, 1000);
+	TAP_OK(ret == -EPROTO, "truncate: the server gets EPROTO, alive (%d)",
+	       ret);
+	/* The tap's reader and the senders' tap mappings are guarded too. */
+	ret = kuc_tap_read(t, &rec, 1000);
+	while (!ret)
+		ret = kuc_tap_read(t, &rec, 1000);
+	TAP_OK(ret == -EPROTO, "truncate: the tap reader gets EPROTO, alive (%d)",
+	       ret);
+	TAP_OK(app_sigbus == 1, "truncate: the program's handler never ran");
+out:
+	kuc_tap_close(t);
+	kuc_close(c);
+	kuc_close(s);
+	kuc_shm_remove(name);
+}
+
 int main(void)
 {
+	struct sigaction sa = { .sa_sigaction = app_handler,
+				.sa_flags = SA_SIGINFO };
 	unsigned int v = 7;
 	unsigned long long big = 3 << 20;
 
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
 	snprintf(name, sizeof(name), "kucomms_unit_%d", (int)getpid());
 	snprintf(spec, sizeof(spec), "shm:%s", name);
 	kuc_shm_remove(name);
@@ -443,6 +542,8 @@ int main(void)
 	damage(8, &v, sizeof(v), 0, "layout version 1, expected 2");
 	damage(16, &big, sizeof(big), 0, "bad ring size");
 	damage(0, NULL, 0, 8192, "size 8192");
+	test_foreign_sigbus();
+	test_truncated();
 	kuc_shm_remove(name);
 	return tap_done();
 }
