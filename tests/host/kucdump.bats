@@ -90,3 +90,10 @@ PY
 	[ "$status" -eq 1 ]
 	[ "$output" = "kucdump: $BATS_TEST_TMPDIR/nonexistent: No such file or directory" ]
 }
+
+@test "kucdump: no module is one line with a hint, exit 1" {
+	[ -d /sys/module/kucomms ] && skip "kucomms is loaded on this host"
+	run "$KUCDUMP" echo
+	[ "$status" -eq 1 ]
+	[ "$output" = "kucdump: echo: kucomms module not loaded (try 'modprobe kucomms')" ]
+}

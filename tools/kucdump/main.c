@@ -159,6 +159,9 @@ static void open_error(const char *spec, int err)
 		if (err == -EPERM || err == -EACCES)
 			kucdump_msg("%s: %s (watching a device needs CAP_SYS_ADMIN)",
 				    spec, kuc_strerror(err));
+		else if (err == -ENODEV)
+			kucdump_msg("%s: %s (try 'modprobe kucomms')", spec,
+				    kuc_strerror(err));
 		else
 			kucdump_msg("%s: %s", spec, kuc_strerror(err));
 		return;
