@@ -806,41 +806,31 @@ static void kuc_shm_close(struct kuc_channel *ch)
 	ch->shm = NULL;
 }
 
+/* Shm channels and pairs run the same functions; only the kind differs. */
+#define KUC_SHM_OPS						\
+	.state = kuc_shm_state,					\
+	.rx_broken = kuc_shm_broken,				\
+	.kick_consumer = kuc_shm_kick_consumer,			\
+	.kick_producer = kuc_shm_kick_producer,			\
+	.wait_msg = kuc_shm_wait_msg,				\
+	.wait_room = kuc_shm_wait_room,				\
+	.wait = kuc_shm_wait,					\
+	.ep_setup = kuc_shm_ep_setup,				\
+	.ep_sleep = kuc_shm_ep_sleep,				\
+	.ep_interrupt = kuc_shm_ep_interrupt,			\
+	.ep_teardown = kuc_shm_ep_teardown,			\
+	.fd = kuc_shm_fd,					\
+	.conn_id = kuc_shm_conn_id,				\
+	.close = kuc_shm_close
+
 const struct kuc_transport kuc_shm_transport = {
 	.kind = KUC_KIND_SHM,
-	.state = kuc_shm_state,
-	.rx_broken = kuc_shm_broken,
-	.kick_consumer = kuc_shm_kick_consumer,
-	.kick_producer = kuc_shm_kick_producer,
-	.wait_msg = kuc_shm_wait_msg,
-	.wait_room = kuc_shm_wait_room,
-	.wait = kuc_shm_wait,
-	.ep_setup = kuc_shm_ep_setup,
-	.ep_sleep = kuc_shm_ep_sleep,
-	.ep_interrupt = kuc_shm_ep_interrupt,
-	.ep_teardown = kuc_shm_ep_teardown,
-	.fd = kuc_shm_fd,
-	.conn_id = kuc_shm_conn_id,
-	.close = kuc_shm_close,
+	KUC_SHM_OPS,
 };
 
-/* The same functions; only the kind reported differs. */
 static const struct kuc_transport kuc_pair_transport = {
 	.kind = KUC_KIND_PAIR,
-	.state = kuc_shm_state,
-	.rx_broken = kuc_shm_broken,
-	.kick_consumer = kuc_shm_kick_consumer,
-	.kick_producer = kuc_shm_kick_producer,
-	.wait_msg = kuc_shm_wait_msg,
-	.wait_room = kuc_shm_wait_room,
-	.wait = kuc_shm_wait,
-	.ep_setup = kuc_shm_ep_setup,
-	.ep_sleep = kuc_shm_ep_sleep,
-	.ep_interrupt = kuc_shm_ep_interrupt,
-	.ep_teardown = kuc_shm_ep_teardown,
-	.fd = kuc_shm_fd,
-	.conn_id = kuc_shm_conn_id,
-	.close = kuc_shm_close,
+	KUC_SHM_OPS,
 };
 
 /* ---- opening -------------------------------------------------------- */
