@@ -9,6 +9,7 @@
 # a compact form) and kuc_echo_client (streams).
 
 load common
+load kucdump_common
 
 DEV=kucomms_echo
 SYS=/sys/class/kucomms/$DEV
@@ -41,52 +42,6 @@ teardown() {
 
 note() {
 	echo "# $*" >&3
-}
-
-# dump_start NAME ARGS...: run kucdump ARGS in the background, stdout to
-# $BATS_TEST_TMPDIR/NAME.out, stderr to NAME.err; return once it listens.
-dump_start() {
-	local name=$1 i
-	shift
-	"$KUCDUMP" "$@" >"$BATS_TEST_TMPDIR/$name.out" \
-		2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
-	eval "DUMP_$name=$!"
-	KUC_DUMP_PIDS+=" $!"
-	for ((i = 0; i < 100; i++)); do
-		grep -q "listening on" "$BATS_TEST_TMPDIR/$name.err" && return 0
-		if ! kill -0 "$!" 2>/dev/null; then
-			cat "$BATS_TEST_TMPDIR/$name.err"
-			kuc_fail "kucdump exited early"
-			return 1
-		fi
-		sleep 0.1
-	done
-	kuc_fail "kucdump did not start listening"
-}
-
-# dump_stop NAME [SIGNAL]: stop it and wait; $dump_status is its status.
-dump_stop() {
-	local pid
-	eval "pid=\$DUMP_$1"
-	kill -"${2:-TERM}" "$pid"
-	dump_status=0
-	wait "$pid" || dump_status=$?
-	cat "$BATS_TEST_TMPDIR/$1.err"
-}
-
-# Wait for kucdump NAME to exit by itself (-c, device removal).
-dump_wait() {
-	local pid
-	eval "pid=\$DUMP_$1"
-	dump_status=0
-	wait "$pid" || dump_status=$?
-	cat "$BATS_TEST_TMPDIR/$1.err"
-}
-
-# The JSON lines of NAME without the time stamps (they cannot be known).
-# Not with jq: it rounds integers beyond 2^53.
-json_no_ts() {
-	sed 's/^{"ts":"[0-9]*\.[0-9]\{9\}",/{/' "$BATS_TEST_TMPDIR/$1.out"
 }
 
 @test "the monitor node is root-only and a tap is not a connection, even without an endpoint" {

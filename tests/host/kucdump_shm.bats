@@ -9,6 +9,8 @@
 # kucdump -r and tshark with tools/kucdump/kucomms.lua, privilege, one
 # reader per segment, a reader that dies, the segment's removal.
 
+load ../bats/kucdump_common
+
 setup() {
 	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 	B=$TOP/build
@@ -24,11 +26,12 @@ setup() {
 	CH=shm:$NAME
 	SEG=/dev/shm/$NAME
 	PIDS=""
+	KUC_DUMP_PIDS=""
 }
 
 teardown() {
 	local pid
-	for pid in $PIDS; do
+	for pid in $PIDS $KUC_DUMP_PIDS; do
 		kill -CONT "$pid" 2>/dev/null || true
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
@@ -57,53 +60,6 @@ start_server() {
 	SERVER_PID=$!
 	PIDS+=" $SERVER_PID"
 	wait_for "grep -q serving '$BATS_TEST_TMPDIR/server.out'"
-}
-
-# dump_start NAME ARGS...: run kucdump ARGS in the background, stdout to
-# $BATS_TEST_TMPDIR/NAME.out, stderr to NAME.err; return once it listens.
-dump_start() {
-	local name=$1 i
-	shift
-	"$KUCDUMP" "$@" >"$BATS_TEST_TMPDIR/$name.out" \
-		2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
-	eval "DUMP_$name=$!"
-	PIDS+=" $!"
-	for ((i = 0; i < 100; i++)); do
-		grep -q "listening on" "$BATS_TEST_TMPDIR/$name.err" && return 0
-		if ! kill -0 "$!" 2>/dev/null; then
-			cat "$BATS_TEST_TMPDIR/$name.err"
-			echo "kucdump exited early"
-			return 1
-		fi
-		sleep 0.1
-	done
-	echo "kucdump did not start listening"
-	return 1
-}
-
-# dump_stop NAME [SIGNAL]: stop it and wait; $dump_status is its status.
-dump_stop() {
-	local pid
-	eval "pid=\$DUMP_$1"
-	kill -"${2:-TERM}" "$pid"
-	dump_status=0
-	wait "$pid" || dump_status=$?
-	cat "$BATS_TEST_TMPDIR/$1.err"
-}
-
-# Wait for kucdump NAME to exit by itself (-c, removal).
-dump_wait() {
-	local pid
-	eval "pid=\$DUMP_$1"
-	dump_status=0
-	wait "$pid" || dump_status=$?
-	cat "$BATS_TEST_TMPDIR/$1.err"
-}
-
-# The JSON lines of NAME without the time stamps (they cannot be known).
-# Not with jq: it rounds integers beyond 2^53.
-json_no_ts() {
-	sed 's/^{"ts":"[0-9]*\.[0-9]\{9\}",/{/' "$BATS_TEST_TMPDIR/$1.out"
 }
 
 @test "kucdump shm: a tap is not a connection and needs no server" {
@@ -399,6 +355,9 @@ EOF
 	"$CLIENT" --count 1000000000 --mode pingpong "$CH" >/dev/null 2>&1 3>&- &
 	cpid=$!
 	PIDS+=" $cpid"
+	# Only once the client talks: removed before it attached, it would
+	# find no segment.
+	wait_for "[ \$(wc -l <'$BATS_TEST_TMPDIR/a.out') -gt 10 ]"
 	"$KUCCTL" remove --shm "$NAME"
 	sleep 1.5
 	kill -0 "$DUMP_a"
