@@ -175,9 +175,7 @@ static int kuc_publish(struct kuc_channel *ch,
 		kuc_count(&ch->tx_st.full, 1);
 	if (!slot)
 		return ret;
-	memcpy(slot, hdr, sizeof(*hdr));
-	if (hdr->length)
-		memcpy(slot + 1, data, hdr->length);
+	kucomms_ring_fill(slot, hdr, data);
 	if (kuc_tap_on(ch))
 		kuc_shm_tap_put(ch, hdr, data);
 	kucomms_ring_commit(&ch->tx);

@@ -166,6 +166,16 @@ static inline void kucomms_ring_commit(struct kucomms_ring *r)
 	kuc_store_release(&r->prod->pos, r->pos);
 }
 
+/* Copy a message into a slot from kucomms_ring_reserve(). */
+static inline void kucomms_ring_fill(struct kucomms_msg_hdr *slot,
+				     const struct kucomms_msg_hdr *hdr,
+				     const void *data)
+{
+	memcpy(slot, hdr, sizeof(*hdr));
+	if (hdr->length)
+		memcpy(slot + 1, data, hdr->length);
+}
+
 /* Copy one message in: 0, -EMSGSIZE, -EAGAIN or -EPROTO. */
 static inline int kucomms_ring_produce(struct kucomms_ring *r,
 				       const struct kucomms_msg_hdr *hdr,
@@ -177,9 +187,7 @@ static inline int kucomms_ring_produce(struct kucomms_ring *r,
 	slot = kucomms_ring_reserve(r, hdr->length, &err);
 	if (!slot)
 		return err;
-	memcpy(slot, hdr, sizeof(*hdr));
-	if (hdr->length)
-		memcpy(slot + 1, data, hdr->length);
+	kucomms_ring_fill(slot, hdr, data);
 	kucomms_ring_commit(r);
 	return 0;
 }
