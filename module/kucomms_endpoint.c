@@ -96,14 +96,14 @@ int kuc_endpoint_attach(struct kucomms_endpoint *ep, struct kucomms_conn *conn)
 /*
  * The file was closed. Only the thread takes connections off the list
  * (so it may walk the list with the lock dropped); once the thread is
- * gone, the closer does.
+ * gone, the closer does. The state stays OPEN: the thread still delivers
+ * what was sent before the close (see kuc_endpoint_pass()).
  */
 void kuc_endpoint_detach(struct kucomms_conn *conn)
 {
 	struct kucomms_endpoint *ep = conn->ep;
 	bool drop = false;
 
-	kuc_conn_state(conn, KUCOMMS_STATE_SHUTDOWN);
 	mutex_lock(&ep->lock);
 	WRITE_ONCE(conn->closing, true);
 	if (ep->thread_gone) {
@@ -193,35 +193,46 @@ static struct kucomms_conn *kuc_next_conn(struct kucomms_endpoint *ep,
 	return next;
 }
 
-/* One pass over all connections. Returns true when there is more to do. */
+/*
+ * One pass over all connections. Returns true when there is more to do.
+ *
+ * A closed connection is taken off only once its ring is empty: what
+ * userspace sent before close() still reaches the handler, like data
+ * written to a socket before it is closed. Release runs only when no
+ * mapping of the rings is left, so nothing more can arrive, and the
+ * drain goes in batches like any other connection's messages. Every
+ * connection sees connect, its messages, then disconnect.
+ */
 static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
 {
 	struct kucomms_conn *conn, *next;
-	bool busy = false;
+	bool busy = false, closing, more;
 
 	mutex_lock(&ep->lock);
 	conn = kuc_next_conn(ep, NULL);
 	mutex_unlock(&ep->lock);
 	while (conn) {
-		if (READ_ONCE(conn->closing)) {
-			if (conn->connected && ep->ops->disconnect)
-				ep->ops->disconnect(ep, conn);
-			mutex_lock(&ep->lock);
-			next = kuc_next_conn(ep, conn);
-			list_del_init(&conn->node);
-			mutex_unlock(&ep->lock);
-			kucomms_conn_put(conn);		/* the list's */
-		} else {
-			if (!conn->connected) {
-				conn->connected = true;
-				if (ep->ops->connect)
-					ep->ops->connect(ep, conn);
-			}
-			busy |= kuc_conn_deliver(ep, conn);
-			mutex_lock(&ep->lock);
-			next = kuc_next_conn(ep, conn);
-			mutex_unlock(&ep->lock);
+		/* Read before delivering: an empty ring then stays empty. */
+		closing = READ_ONCE(conn->closing);
+		if (!conn->connected) {
+			conn->connected = true;
+			if (ep->ops->connect)
+				ep->ops->connect(ep, conn);
 		}
+		more = kuc_conn_deliver(ep, conn);
+		busy |= more;
+		if (closing && !more) {
+			kuc_conn_state(conn, KUCOMMS_STATE_SHUTDOWN);
+			if (ep->ops->disconnect)
+				ep->ops->disconnect(ep, conn);
+		}
+		mutex_lock(&ep->lock);
+		next = kuc_next_conn(ep, conn);
+		if (closing && !more) {
+			list_del_init(&conn->node);
+			kucomms_conn_put(conn);		/* the list's */
+		}
+		mutex_unlock(&ep->lock);
 		kucomms_conn_put(conn);
 		conn = next;
 	}

@@ -11,6 +11,7 @@ SYS=/sys/class/kucomms/$DEV
 ECHO_PARAMS=/sys/module/kucomms_echo/parameters
 CLIENT=$KUC_BUILD/progs/kuc_echo_client
 HOSTILE=$KUC_BUILD/progs/kuc_hostile
+SENDMSG=$KUC_BUILD/progs/kuc_sendmsg
 
 setup() {
 	kuc_load
@@ -196,6 +197,26 @@ wait_for() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(cat $ECHO_PARAMS/dropped)" = "$dropped" ]
+}
+
+@test "what a client sent before closing still reaches the handler" {
+	handled() { cat $ECHO_PARAMS/messages; }
+	h0=$(handled) in0=$(stat_of msgs_in)
+	# No reply is read: about 2000 replies fill the 64 KiB reply ring,
+	# the handler then waits for room, and the last messages are still
+	# queued when the client closes. Every one must be handled.
+	run "$SENDMSG" --burst 3000 "$DEV"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "sent 3000" ]
+	wait_for '[ "$(handled)" -eq $((h0 + 3000)) ]' 30
+	[ "$(stat_of msgs_in)" -eq $((in0 + 3000)) ]
+	wait_for '[ "$(stat_of connections)" = 0 ]'
+	# One message and gone, 20 times: none lost either.
+	for ((i = 0; i < 20; i++)); do
+		"$SENDMSG" --burst 1 "$DEV" >/dev/null
+	done
+	wait_for '[ "$(handled)" -eq $((h0 + 3020)) ]' 10
 }
 
 @test "hostile ring values break only their own connection (EPROTO)" {

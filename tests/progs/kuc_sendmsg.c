@@ -9,6 +9,13 @@
  * its data in hex (may be empty). Prints "conn N" then one line per reply
  * "reply type=T id=I value=V length=L hex=H". Exit 0, or 1 with a
  * one-line error.
+ *
+ *   kuc_sendmsg --burst N DEVICE
+ *
+ * Sends N empty messages (ids 1 to N) without reading a reply, closes the
+ * channel at once and prints "sent N": the echo module's replies fill the
+ * reply ring, its handler waits for room, and messages are still queued
+ * for the kernel when the file is closed.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -41,6 +48,34 @@ static int parse(char *arg, struct kucomms_msg_hdr *hdr, unsigned char *data)
 	return 0;
 }
 
+static int burst(const char *dev, const char *count)
+{
+	struct kucomms_msg_hdr hdr = { 0 };
+	struct kuc_channel *ch;
+	unsigned long n, i;
+	int err;
+
+	n = strtoul(count, NULL, 10);
+	err = kuc_open(dev, &ch);
+	if (err) {
+		fprintf(stderr, "kuc_sendmsg: %s: %s\n", dev, kuc_strerror(err));
+		return 1;
+	}
+	for (i = 1; i <= n; i++) {
+		hdr.id = i;
+		err = kuc_send_wait(ch, &hdr, NULL, 5000);
+		if (err) {
+			fprintf(stderr, "kuc_sendmsg: message %lu: %s\n", i,
+				kuc_strerror(err));
+			kuc_close(ch);
+			return 1;
+		}
+	}
+	kuc_close(ch);
+	printf("sent %lu\n", n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct kucomms_msg_hdr hdr;
@@ -48,8 +83,11 @@ int main(int argc, char **argv)
 	int i, err;
 	uint64_t j;
 
+	if (argc == 4 && !strcmp(argv[1], "--burst"))
+		return burst(argv[3], argv[2]);
 	if (argc < 2) {
-		fprintf(stderr, "usage: kuc_sendmsg DEVICE TYPE:ID:VALUE:HEX...\n");
+		fprintf(stderr, "usage: kuc_sendmsg DEVICE TYPE:ID:VALUE:HEX...\n"
+				"       kuc_sendmsg --burst N DEVICE\n");
 		return 1;
 	}
 	err = kuc_open(argv[1], &ch);
