@@ -12,21 +12,11 @@ EPOLL_CHECK=$KUC_BUILD/progs/kuc_epoll_check
 CPP_CHECK=$KUC_BUILD/progs/kuc_cpp_check
 
 setup() {
-	kuc_load
-	echo "$DEV" >"$KUC_CTL/create_device"
-	insmod "$KUC_ECHO_MODULE"
+	kuc_echo_up
 }
 
 teardown() {
-	if [ -n "${KUC_BG_PID:-}" ]; then
-		kill -9 "$KUC_BG_PID" 2>/dev/null || true
-		wait "$KUC_BG_PID" 2>/dev/null || true
-	fi
-	if [ -d /sys/module/kucomms_echo ]; then
-		rmmod kucomms_echo
-	fi
-	kuc_loaded && kuc_remove_all
-	kuc_unload || true
+	kuc_echo_down
 }
 
 # run_tsan ARGS...: the TSan-built echo client; any report fails the test.
@@ -57,7 +47,7 @@ run_tsan() {
 
 @test "epoll: readable, writable, full, edge-triggered and hangup" {
 	"$EPOLL_CHECK" "$DEV" 30000 >"$BATS_TEST_TMPDIR/epoll" 3>&- &
-	KUC_BG_PID=$!
+	KUC_BG_PIDS=$!
 	local i
 	for ((i = 0; i < 300; i++)); do
 		grep -q "^waiting for hangup" "$BATS_TEST_TMPDIR/epoll" && break
@@ -68,8 +58,8 @@ run_tsan() {
 	dropped=$(cat /sys/module/kucomms_echo/parameters/dropped)
 	rmmod kucomms_echo
 	status=0
-	wait "$KUC_BG_PID" || status=$?
-	KUC_BG_PID=
+	wait "$KUC_BG_PIDS" || status=$?
+	KUC_BG_PIDS=
 	cat "$BATS_TEST_TMPDIR/epoll"
 	[ "$status" -eq 0 ]
 	# Every step ran (a crash would leave steps out).

@@ -2,6 +2,8 @@
 # Shared set-up for the bats suites that run inside the test VM
 # (tests/vm/run). Paths are absolute so tests may cd anywhere.
 
+. "${BASH_SOURCE[0]%/*}/helpers.bash"
+
 KUC_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KUC_BUILD=${KUC_BUILD:-$KUC_TOP/build}
 KUCCTL=$KUC_BUILD/kucctl
@@ -37,12 +39,6 @@ kuc_remove_all() {
 	done
 }
 
-# Fail the test with a message (bats prints it with the failure).
-kuc_fail() {
-	echo "$*" >&2
-	return 1
-}
-
 # kuc_write FILE DATA: one write(2) of DATA to FILE; prints OK or the errno
 # name (EINVAL, EEXIST, ...), so tests can check the exact error.
 kuc_write() {
@@ -56,3 +52,22 @@ kuc_open() {
 
 kuc_create() { kuc_write "$KUC_CTL/create_device" "$1"; }
 kuc_remove() { kuc_write "$KUC_CTL/remove_device" "$1"; }
+
+# The example endpoint kucomms_echo.ko on its device, for the suites that
+# talk to it; kuc_echo_down also ends the test's background processes
+# (KUC_BG_PIDS, and the kucdump readers of kucdump_common.bash).
+kuc_echo_up() {
+	kuc_load
+	echo kucomms_echo >"$KUC_CTL/create_device"
+	insmod "$KUC_ECHO_MODULE"
+}
+
+kuc_echo_down() {
+	# shellcheck disable=SC2086 # lists of pids
+	kuc_reap ${KUC_BG_PIDS:-} ${KUC_DUMP_PIDS:-}
+	if [ -d /sys/module/kucomms_echo ]; then
+		rmmod kucomms_echo
+	fi
+	kuc_loaded && kuc_remove_all
+	kuc_unload || true
+}

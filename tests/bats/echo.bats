@@ -14,29 +14,13 @@ HOSTILE=$KUC_BUILD/progs/kuc_hostile
 SENDMSG=$KUC_BUILD/progs/kuc_sendmsg
 
 setup() {
-	kuc_load
-	echo "$DEV" >"$KUC_CTL/create_device"
-	insmod "$KUC_ECHO_MODULE"
+	kuc_echo_up
 }
 
 teardown() {
-	local pid
-	for pid in ${KUC_BG_PIDS:-}; do
-		kill -9 "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	if [ -d /sys/module/kucomms_echo ]; then
-		rmmod kucomms_echo
-	fi
 	# The userspace echo's segment: later suites list what is there.
 	rm -f /dev/shm/kucomms_echo
-	kuc_loaded && kuc_remove_all
-	kuc_unload || true
-}
-
-# A figure to report: shown in the TAP output.
-note() {
-	echo "# $*" >&3
+	kuc_echo_down
 }
 
 stat_of() {
@@ -46,16 +30,6 @@ stat_of() {
 # field NAME: the value of NAME=... in $output.
 field() {
 	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$output" | head -n 1
-}
-
-# Wait up to $2 seconds (default 10) until the shell condition $1 holds.
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-10} * 10; i++)); do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	kuc_fail "timed out waiting for: $1"
 }
 
 @test "open fails with ENXIO until the endpoint is registered" {

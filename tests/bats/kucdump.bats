@@ -20,28 +20,12 @@ LUA=$KUC_TOP/tools/kucdump/kucomms.lua
 MON=/dev/kucomms-monitor
 
 setup() {
-	kuc_load
-	echo "$DEV" >"$KUC_CTL/create_device"
-	insmod "$KUC_ECHO_MODULE"
 	KUC_DUMP_PIDS=
+	kuc_echo_up
 }
 
 teardown() {
-	local pid
-	for pid in $KUC_DUMP_PIDS; do
-		kill -CONT "$pid" 2>/dev/null || true
-		kill -9 "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	if [ -d /sys/module/kucomms_echo ]; then
-		rmmod kucomms_echo
-	fi
-	kuc_loaded && kuc_remove_all
-	kuc_unload || true
-}
-
-note() {
-	echo "# $*" >&3
+	kuc_echo_down
 }
 
 @test "the monitor node is root-only and a tap is not a connection, even without an endpoint" {

@@ -12,23 +12,12 @@ ECHO_BCAST=2964179543	# ECHO_TYPE_BROADCAST, 0xb0adca57
 KUCSEND_DEV=kucomms_echo
 
 kucsend_channel_up() {
-	kuc_load
-	echo "$KUCSEND_DEV" >"$KUC_CTL/create_device"
-	insmod "$KUC_ECHO_MODULE"
+	kuc_echo_up
 	KUCSEND_CHANNEL=echo
 }
 
 kucsend_channel_down() {
-	local pid
-	for pid in ${KUC_BG_PIDS:-}; do
-		kill -9 "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	if [ -d /sys/module/kucomms_echo ]; then
-		rmmod kucomms_echo
-	fi
-	kuc_loaded && kuc_remove_all
-	kuc_unload || true
+	kuc_echo_down
 }
 
 # Messages the endpoint received so far (to prove nothing was sent).
@@ -36,17 +25,3 @@ kucsend_msgs_in() {
 	cat "/sys/class/kucomms/$KUCSEND_DEV/msgs_in"
 }
 
-# A figure to report: shown in the TAP output.
-note() {
-	echo "# $*" >&3
-}
-
-# Wait up to $2 seconds (default 10) until the shell condition $1 holds.
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-10} * 10; i++)); do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	kuc_fail "timed out waiting for: $1"
-}

@@ -9,57 +9,18 @@
 # kucdump -r and tshark with tools/kucdump/kucomms.lua, privilege, one
 # reader per segment, a reader that dies, the segment's removal.
 
+load shm_common
 load ../bats/kucdump_common
 
 setup() {
-	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-	B=$TOP/build
-	KUCDUMP=$B/kucdump
-	KUCSEND=$B/kucsend
-	KUCCTL=$B/kucctl
-	SENDMSG=$B/progs/kuc_sendmsg
-	CLIENT=$B/progs/kuc_echo_client
-	SERVER=$B/examples/kucomms_echo_user
+	shm_setup kd
 	LUA=$TOP/tools/kucdump/kucomms.lua
-	# Unique per run and test: /dev/shm is shared with everyone.
-	NAME=kucomms_kd${BATS_ROOT_PID}_${BATS_TEST_NUMBER}
-	CH=shm:$NAME
-	SEG=/dev/shm/$NAME
-	PIDS=""
 	KUC_DUMP_PIDS=""
 }
 
 teardown() {
-	local pid
-	for pid in $PIDS $KUC_DUMP_PIDS; do
-		kill -CONT "$pid" 2>/dev/null || true
-		kill -9 "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -f "$SEG" /tmp/kucdump-unpriv-$BATS_ROOT_PID
-}
-
-note() {
-	echo "# $*" >&3
-}
-
-# Wait up to $2 seconds (default 10) until the shell condition $1 holds.
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-10} * 10; i++)); do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for: $1"
-	return 1
-}
-
-# Serve $NAME with the userspace echo (rings of $1 bytes, default 64 KiB).
-start_server() {
-	"$SERVER" -c ${1:+-s "$1"} "$NAME" >"$BATS_TEST_TMPDIR/server.out" 3>&- &
-	SERVER_PID=$!
-	PIDS+=" $SERVER_PID"
-	wait_for "grep -q serving '$BATS_TEST_TMPDIR/server.out'"
+	shm_teardown
+	rm -f /tmp/kucdump-unpriv-$BATS_ROOT_PID
 }
 
 @test "kucdump shm: a tap is not a connection and needs no server" {

@@ -4,39 +4,14 @@
 # module's own handler source) serves /dev/shm/NAME and kucsend talks to
 # it as it talks to kucomms_echo.ko in tests/bats/kucsend.bats.
 
+load shm_common
+
 setup() {
-	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-	KUCSEND=$TOP/build/kucsend
-	SERVER=$TOP/build/examples/kucomms_echo_user
-	# Unique per run and test: /dev/shm is shared with everyone.
-	NAME=kucomms_ks${BATS_ROOT_PID}_${BATS_TEST_NUMBER}
-	CH=shm:$NAME
-	SERVER_PID=
+	shm_setup ks
 }
 
 teardown() {
-	if [ -n "$SERVER_PID" ]; then
-		kill -9 "$SERVER_PID" 2>/dev/null || true
-		wait "$SERVER_PID" 2>/dev/null || true
-	fi
-	rm -f "/dev/shm/$NAME"
-}
-
-note() {
-	echo "# $*" >&3
-}
-
-# Serve $NAME with the userspace echo (rings of $1 bytes, default 64 KiB).
-start_server() {
-	"$SERVER" -c ${1:+-s "$1"} "$NAME" >"$BATS_TEST_TMPDIR/server.out" 3>&- &
-	SERVER_PID=$!
-	local i
-	for ((i = 0; i < 100; i++)); do
-		grep -q serving "$BATS_TEST_TMPDIR/server.out" && return 0
-		sleep 0.1
-	done
-	echo "the echo server did not start"
-	return 1
+	shm_teardown
 }
 
 # Stop the server; prints the number of messages it handled.

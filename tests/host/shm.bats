@@ -5,49 +5,14 @@
 # the same no-loss checks as the device (tests/bats/echo.bats); peers
 # that die, restart or misbehave; damaged segments; permissions.
 
+load shm_common
+
 setup() {
-	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-	B=$TOP/build
-	CLIENT=$B/progs/kuc_echo_client
-	HOSTILE=$B/progs/kuc_shm_hostile
-	SERVER=$B/examples/kucomms_echo_user
-	KUCCTL=$B/kucctl
-	# Unique per run and test: /dev/shm is shared with everyone.
-	NAME=kucomms_t${BATS_ROOT_PID}_${BATS_TEST_NUMBER}
-	SEG=/dev/shm/$NAME
-	PIDS=""
+	shm_setup t
 }
 
 teardown() {
-	local pid
-	for pid in $PIDS; do
-		kill -9 "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -f "$SEG"
-}
-
-note() {
-	echo "# $*" >&3
-}
-
-# Start the echo server on $NAME (rings of $1 bytes, default 64 KiB).
-start_server() {
-	"$SERVER" -c ${1:+-s "$1"} "$NAME" >"$BATS_TEST_TMPDIR/server.out" 3>&- &
-	SERVER_PID=$!
-	PIDS+=" $SERVER_PID"
-	wait_for "grep -q serving '$BATS_TEST_TMPDIR/server.out'"
-}
-
-# Wait up to $2 seconds (default 10) until the shell condition $1 holds.
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-10} * 10; i++)); do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for: $1"
-	return 1
+	shm_teardown
 }
 
 @test "shm: 100,000 random-size messages through 4 KiB rings: none lost, backpressure" {
