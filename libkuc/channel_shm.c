@@ -23,7 +23,8 @@
  * attaching zeroes its own pages, moves client_gen and waits for that.
  *
  * The tap's sending side is here too (kuc_shm_tap_put(), the protocol in
- * kucomms_shm.h); its reading side is tap_shm.c.
+ * kucomms_shm.h, its records built by kucomms_tap_rec.h as the kernel's
+ * tap builds them); its reading side is tap_shm.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +35,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <kucomms/kucomms_tap_rec.h>
 
 #include "channel_internal.h"
 #include "futex.h"
@@ -276,38 +279,27 @@ void kuc_shm_tap_put(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
 	struct kuc_shm *s = ch->shm;
 	struct kuc_shm_tap_tx *t = &s->tap;
 	struct kucomms_msg_hdr *slot;
-	struct kucomms_tap_rec *rec;
 	struct timespec ts;
 	uint32_t gen = kuc_ld(&s->tap_hdr->gen), caplen;
+	uint64_t ts_ns;
 	int err;
 
 	if (!gen || gen == __atomic_load_n(&s->tap_dead, __ATOMIC_RELAXED))
 		return;
 	if (gen != t->gen)
 		kuc_shm_tap_join(s, gen);
-	caplen = hdr->length < t->snaplen ? (uint32_t)hdr->length : t->snaplen;
-	slot = kucomms_ring_reserve(&t->ring, KUCOMMS_TAP_REC_SIZE + caplen,
-				    &err);
+	slot = kucomms_tap_rec_reserve(&t->ring, hdr->length, t->snaplen,
+				       &caplen, &err);
 	if (!slot) {
 		/* Full, or a consumer position that makes no sense. */
 		kuc_write_once(t->prod->dropped, ++t->dropped);
 		return;
 	}
+	/* The clock only for a record that has room. */
 	clock_gettime(CLOCK_REALTIME, &ts);
-	memset(slot, 0, sizeof(*slot));
-	slot->length = KUCOMMS_TAP_REC_SIZE + caplen;
-	rec = (struct kucomms_tap_rec *)(slot + 1);
-	rec->ts_ns = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-	rec->conn_id = ch->ops->conn_id(ch);
-	rec->dir = t->dir;
-	rec->caplen = caplen;
-	rec->reserved = 0;
-	rec->hdr = *hdr;
-	if (caplen)
-		memcpy(rec + 1, data, caplen);
-	/* No older bytes in the padding. */
-	memset((unsigned char *)(rec + 1) + caplen, 0,
-	       KUCOMMS_TAP_REC_BYTES(caplen) - KUCOMMS_TAP_REC_SIZE - caplen);
+	ts_ns = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	kucomms_tap_rec_fill(slot, caplen, ts_ns, t->dir, ch->ops->conn_id(ch),
+			     hdr, data);
 	kucomms_ring_commit(&t->ring);
 	kuc_write_once(t->prod->captured, ++t->captured);
 	if (kucomms_ring_need_wakeup(&t->ring))

@@ -7,10 +7,11 @@
  *
  * The buffer is a kucomms ring (kucomms_ring.h, the one ring
  * implementation) in kernel memory mapped twice in a row, so a record is
- * always contiguous: never split at the buffer end. The data paths are its
- * producers, serialised by a spinlock (they may run on several threads at
- * once); read() is its one consumer, under a mutex. A producer never
- * waits: a record that does not fit is dropped and counted.
+ * always contiguous: never split at the buffer end. Its records are built
+ * by kucomms_tap_rec.h, as libkuc builds the shm transport's. The data
+ * paths are its producers, serialised by a spinlock (they may run on
+ * several threads at once); read() is its one consumer, under a mutex. A
+ * producer never waits: a record that does not fit is dropped and counted.
  *
  * Lifetime. A reader holds a reference on its device. The device's list
  * of readers is walked under RCU by the data paths; readers join and
@@ -29,6 +30,8 @@
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+
+#include <kucomms/kucomms_tap_rec.h>
 
 #include "kucomms_internal.h"
 
@@ -56,33 +59,20 @@ struct kuc_tap {
 static void kuc_tap_put(struct kuc_tap *tap, u64 ts, u32 dir, u64 conn_id,
 			const struct kucomms_msg_hdr *hdr, const void *data)
 {
-	u32 caplen = min_t(u64, hdr->length, tap->snaplen);
-	u32 padded = ALIGN(caplen, KUCOMMS_RECORD_ALIGN);
 	struct kucomms_msg_hdr *slot;
-	struct kucomms_tap_rec *rec;
 	unsigned long flags;
+	u32 caplen;
 	int err;
 
 	spin_lock_irqsave(&tap->lock, flags);
-	slot = kucomms_ring_reserve(&tap->out, KUCOMMS_TAP_REC_SIZE + caplen,
-				    &err);
+	slot = kucomms_tap_rec_reserve(&tap->out, hdr->length, tap->snaplen,
+				       &caplen, &err);
 	if (!slot) {
 		tap->dropped++;
 		spin_unlock_irqrestore(&tap->lock, flags);
 		return;
 	}
-	memset(slot, 0, sizeof(*slot));
-	slot->length = KUCOMMS_TAP_REC_SIZE + caplen;
-	rec = (struct kucomms_tap_rec *)(slot + 1);
-	rec->ts_ns = ts;
-	rec->conn_id = conn_id;
-	rec->dir = dir;
-	rec->caplen = caplen;
-	rec->reserved = 0;
-	rec->hdr = *hdr;
-	memcpy(rec + 1, data, caplen);
-	/* Old records' bytes must not show through the padding. */
-	memset((u8 *)(rec + 1) + caplen, 0, padded - caplen);
+	kucomms_tap_rec_fill(slot, caplen, ts, dir, conn_id, hdr, data);
 	kucomms_ring_commit(&tap->out);
 	tap->captured++;
 	spin_unlock_irqrestore(&tap->lock, flags);
