@@ -10,7 +10,7 @@
 
 #include <kuc.h>
 
-#include "../shared/printable.h"
+#include "printable.h"	/* common/ */
 #include "exit_codes.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
