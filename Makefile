@@ -90,10 +90,11 @@ $(O)/kucomms.pc: libkuc/kucomms.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
 
 # Tools link the static library: they run from the build tree and in the
-# VM without LD_LIBRARY_PATH.
+# VM without LD_LIBRARY_PATH. common/ holds the headers they share.
 define tool_rule
 $(1)_OBJS := $$(patsubst %.c,$$(O)/obj/%.o,$$(wildcard tools/$(1)/*.c))
-$$($(1)_OBJS): $$(wildcard tools/$(1)/*.h tools/shared/*.h)
+$$($(1)_OBJS): CPPFLAGS += -Icommon
+$$($(1)_OBJS): $$(wildcard tools/$(1)/*.h common/*.h)
 $$(O)/$(1): $$($(1)_OBJS) $$(LIB_A)
 	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(TOOL_LIBS_$(1)) -lpthread
 endef

@@ -23,6 +23,12 @@
 /* Messages the endpoint thread delivers before it looks at the clock. */
 #define KUC_EP_BATCH		64
 /*
+ * The longest the endpoint thread sleeps without looking at its stop
+ * flag: a stop whose wakeup is lost (a program that closed the device
+ * transport's eventfd under us) still ends, within this.
+ */
+#define KUC_EP_SLEEP_MAX_NS	NSEC_PER_SEC
+/*
  * Publications left without a kick while the kernel has not yet consumed
  * what came with our last one; after that many we kick again in case it
  * never will (it could not allocate, say).
@@ -509,7 +515,7 @@ static void *kuc_ep_main(void *arg)
 	int64_t start = kuc_now_ns(), wake, left;
 	int64_t next_work = start + KUC_WORK_PERIOD_NS;
 	int64_t next_timer = start + KUC_TIMER_PERIOD_NS;
-	struct timespec ts, *tsp;
+	struct timespec ts;
 	bool hung = false, hup_seen = false;
 	int n;
 
@@ -529,20 +535,16 @@ static void *kuc_ep_main(void *arg)
 		if (n < 0 || (!n && hup_seen))
 			hung = true;
 
-		wake = INT64_MAX;
+		wake = kuc_now_ns() + KUC_EP_SLEEP_MAX_NS;
 		if (h->work && next_work < wake)
 			wake = next_work;
 		if (h->timer && next_timer < wake)
 			wake = next_timer;
-		tsp = NULL;
-		if (wake != INT64_MAX) {
-			left = wake - kuc_now_ns();
-			if (left <= 0)
-				continue;
-			ts = kuc_ns_to_ts(left);
-			tsp = &ts;
-		}
-		switch (ch->ops->ep_sleep(ch, tsp, hung)) {
+		left = wake - kuc_now_ns();
+		if (left <= 0)
+			continue;
+		ts = kuc_ns_to_ts(left);
+		switch (ch->ops->ep_sleep(ch, &ts, hung)) {
 		case 1:
 			return NULL;
 		case 2:
@@ -614,7 +616,9 @@ int kuc_endpoint_stop(struct kuc_channel *ch)
 	/*
 	 * Wake it, and again every 10 ms until it is gone: a futex wakeup
 	 * (shm) that comes just before the thread's wait is lost, as the
-	 * stop flag is not the word it sleeps on.
+	 * stop flag is not the word it sleeps on. Nothing here can fail:
+	 * should every wakeup be lost, the thread still looks at the flag
+	 * every KUC_EP_SLEEP_MAX_NS.
 	 */
 	for (;;) {
 		ch->ops->ep_interrupt(ch);

@@ -482,7 +482,8 @@ int kuc_recv(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr, void *buf,
  * never two at once, with @ctx. Periods follow absolute CLOCK_MONOTONIC
  * deadlines (no drift); a handler that runs late is caught up on for up
  * to 10 periods, then the schedule restarts from now. Between handlers
- * the thread sleeps in poll(2). NULL handlers are skipped (message is
+ * the thread sleeps in poll(2) (or on a futex), a second at most: see
+ * kuc_endpoint_stop(). NULL handlers are skipped (message is
  * required). After a shutdown the thread keeps running work and timer
  * until it is stopped; the handlers find out with kuc_send().
  *
@@ -511,7 +512,9 @@ int kuc_endpoint_start(struct kuc_channel *ch,
 /*
  * Stop the endpoint thread and wait for it: no handler runs after it
  * returned. Returns 0, -ESRCH (not started) or -EDEADLK (called from a
- * handler). Any other thread, also concurrently with other stops.
+ * handler); the stop itself cannot fail: a thread whose wakeup is lost
+ * (the program closed the library's eventfd) sees it within a second.
+ * Any other thread, also concurrently with other stops.
  */
 int kuc_endpoint_stop(struct kuc_channel *ch);
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # libkuc's promises about threads, epoll and C++, checked on real channels
 # to kucomms_echo.ko in the VM: the locked send from many threads under
-# ThreadSanitizer, epoll readiness through a whole channel life, and the
-# C++ wrapper.
+# ThreadSanitizer, epoll readiness through a whole channel life, the C++
+# wrapper, and an endpoint stop whose wakeup cannot be delivered.
 
 load common
 
@@ -10,6 +10,7 @@ DEV=kucomms_echo
 TSAN_CLIENT=$KUC_BUILD/tsan-progs/kuc_echo_client
 EPOLL_CHECK=$KUC_BUILD/progs/kuc_epoll_check
 CPP_CHECK=$KUC_BUILD/progs/kuc_cpp_check
+EP_STOP_CHECK=$KUC_BUILD/progs/kuc_ep_stop_check
 
 setup() {
 	kuc_echo_up
@@ -73,4 +74,11 @@ run_tsan() {
 	[ "$status" -eq 0 ]
 	[ "$(grep -c '^ok ' <<<"$output")" -eq 9 ]
 	[[ "$output" == *"0 failed"* ]]
+}
+
+@test "endpoint: kuc_endpoint_stop() ends the thread with its eventfd closed under it" {
+	run "$EP_STOP_CHECK" "$DEV"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^ok ' <<<"$output")" -eq 4 ]
 }

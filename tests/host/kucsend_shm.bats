@@ -58,6 +58,60 @@ ks() {
 	[ "$(server_messages)" -eq 20000 ]
 }
 
+# Wait for the paced load run $LOAD_PID: its status in $status, its
+# output (written to $BATS_TEST_TMPDIR/load) in $output.
+load_wait() {
+	status=0
+	wait "$LOAD_PID" || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/load")
+	echo "status $status: $output"
+}
+
+@test "kucsend shm: SIGINT stops a load run, which prints its summary, marked" {
+	start_server
+	# A script's background job has SIGINT ignored: give it back.
+	env --default-signal=INT "$KUCSEND" "$CH" --count 1000000 --rate 1000 \
+		'{"id": 1}' >"$BATS_TEST_TMPDIR/load" 2>&1 3>&- &
+	LOAD_PID=$!
+	sleep 1
+	t0=$(date +%s%N)
+	kill -INT "$LOAD_PID"
+	load_wait
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	note "SIGINT after 1 s (exit after $ms ms): $output"
+	[ "$status" -eq 130 ]
+	[[ "$output" =~ ^\{\"sent\":([0-9]+),\"received\":([0-9]+),\"lost\":([0-9]+),\"seconds\":[0-9.]+,\"msgs_per_sec\":[0-9]+,\"interrupted\":\"SIGINT\"\}$ ]]
+	sent=${BASH_REMATCH[1]} received=${BASH_REMATCH[2]} lost=${BASH_REMATCH[3]}
+	# About 1000 sent at 1000/s in 1 s; replies to those only are expected.
+	[ "$sent" -gt 100 ]
+	[ "$sent" -lt 5000 ]
+	[ "$received" -le "$sent" ]
+	[ "$((received + lost))" -eq "$sent" ]
+	# At most 0.2 s of waiting for replies in flight.
+	[ "$ms" -lt 1000 ]
+	handled=$(server_messages)
+	[ "$handled" -ge "$received" ]
+	[ "$handled" -le "$sent" ]
+}
+
+@test "kucsend shm: SIGTERM stops a load run (human summary); an ignored SIGINT stays ignored" {
+	start_server
+	"$KUCSEND" "$CH" --count 1000000 --rate 1000 --format human '{"id": 1}' \
+		>"$BATS_TEST_TMPDIR/load" 2>&1 3>&- &
+	LOAD_PID=$!
+	sleep 0.5
+	kill -INT "$LOAD_PID"
+	sleep 0.5
+	kill -0 "$LOAD_PID"
+	kill -TERM "$LOAD_PID"
+	load_wait
+	[ "$status" -eq 143 ]
+	[[ "$output" =~ ^sent=([0-9]+)\ received=([0-9]+)\ lost=[0-9]+\ .*\ interrupted=SIGTERM$ ]]
+	sent=${BASH_REMATCH[1]} received=${BASH_REMATCH[2]}
+	[ "$sent" -gt 500 ]
+	[ "$received" -le "$sent" ]
+}
+
 @test "kucsend shm: bad input and oversized data send nothing (exit 3)" {
 	start_server 4096
 	ks "$CH" '{"id": 1}' '{"id": 2, "tpye": 3}'

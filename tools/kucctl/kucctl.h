@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "../shared/printable.h"
+#include "printable.h"	/* common/ */
 #include "exit_codes.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -6,6 +6,11 @@
  * other side waits for room in the other (the echo module blocks on a
  * full reply ring). Then wait up to r->timeout_ms after the last send
  * for the replies still expected.
+ *
+ * A stop signal (SIGINT, SIGTERM: signals.c, load mode only) ends the
+ * sending; the replies to the messages already sent are then awaited for
+ * at most KUCSEND_STOP_GRACE (or --timeout, if shorter), and a second
+ * signal ends that wait too.
  */
 #include <errno.h>
 #include <poll.h>
@@ -16,6 +21,9 @@
 
 /* Kick the kernel at least this often during a burst. */
 #define KUCSEND_FLUSH_EVERY 64
+
+/* After a stop signal: the longest wait for replies in flight, seconds. */
+#define KUCSEND_STOP_GRACE 0.2
 
 double kucsend_now(void)
 {
@@ -116,6 +124,24 @@ static void take(struct kucsend_run *r, struct id_table *ids,
 		kucsend_print_msg(stdout, h, data, r->format, r->data_mode);
 }
 
+/*
+ * A stop signal came: send no more, expect only replies to what was sent
+ * (one each, or --wait N if fewer), and wait for them a short while.
+ */
+static void stop(struct kucsend_run *r, double now, double *deadline)
+{
+	double grace = r->timeout_ms / 1000.0;
+
+	if (grace > KUCSEND_STOP_GRACE)
+		grace = KUCSEND_STOP_GRACE;
+	r->interrupted = kucsend_stop_signal();
+	r->count = r->sent;
+	if (r->want > r->sent)
+		r->want = r->sent;
+	if (!*deadline || now + grace < *deadline)
+		*deadline = now + grace;
+}
+
 /* Receive what is there. 0, or a final channel error. */
 static int drain(struct kucsend_run *r, struct id_table *ids, void **buf,
 		 size_t *bufsz)
@@ -160,6 +186,7 @@ int kucsend_exchange(struct kucsend_run *r)
 
 	r->sent = r->received = r->counted = 0;
 	r->err = 0;
+	r->interrupted = 0;
 	if (!b->n)
 		r->count = 0;
 	buf = malloc(bufsz ? bufsz : 1);
@@ -172,6 +199,10 @@ int kucsend_exchange(struct kucsend_run *r)
 	for (;;) {
 		blocked = false;
 		now = kucsend_now();
+		if (kucsend_stop_signal() && !r->interrupted)
+			stop(r, now, &deadline);
+		else if (r->interrupted && kucsend_stopped_twice())
+			break;
 		while (r->sent < r->count) {
 			const struct kucsend_msg *m = &b->msgs[r->sent % b->n];
 

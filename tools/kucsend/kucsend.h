@@ -10,7 +10,7 @@
 
 #include <kuc.h>
 
-#include "../shared/printable.h"
+#include "printable.h"	/* common/ */
 #include "exit_codes.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -99,6 +99,7 @@ int kucsend_parse_data_mode(const char *s, enum kucsend_data_mode *mode);
 struct kucsend_run {
 	struct kuc_channel *ch;
 	const struct kucsend_batch *batch;
+	/* count and want are lowered to what was sent by a stop signal. */
 	uint64_t count;		/* messages to send, cycling the batch */
 	double rate;		/* per second, 0 = as fast as possible */
 	uint64_t want;		/* replies to wait for (without match_id) */
@@ -111,9 +112,17 @@ struct kucsend_run {
 	uint64_t sent, received, counted;
 	double seconds;
 	int err;		/* the channel error that ended the run, or 0 */
+	int interrupted;	/* the stop signal that ended the run, or 0 */
 };
 int kucsend_exchange(struct kucsend_run *r);
 double kucsend_now(void);
+
+/* signals.c: SIGINT and SIGTERM stop a load run (exchange.c looks). */
+void kucsend_catch_stop_signals(void);
+int kucsend_stop_signal(void);
+bool kucsend_stopped_twice(void);
+const char *kucsend_signal_name(int sig);
+void kucsend_die_of(int sig);
 
 /* load.c: --count/--rate summary. */
 void kucsend_print_summary(FILE *f, const struct kucsend_run *r,

@@ -94,10 +94,17 @@ static int run_once(const struct kucsend_opts *o)
 	r.print = !load;
 	r.format = o->format;
 	r.data_mode = o->data_mode;
+	/* Only a load run has figures worth a summary when stopped. */
+	if (load)
+		kucsend_catch_stop_signals();
 	ret = kucsend_exchange(&r);
 	expected = r.match_id ? r.sent : r.want;
 	if (load)
 		kucsend_print_summary(stdout, &r, expected, o->format);
+	/* Replies missing after a stop are no time-out; errors still win. */
+	if (r.interrupted && (ret == KUCSEND_EXIT_OK ||
+			      ret == KUCSEND_EXIT_TIMEOUT))
+		ret = KUCSEND_EXIT_SIGNAL + r.interrupted;
 	if (ret == KUCSEND_EXIT_CHANNEL) {
 		kucsend_channel_error(r.sent < r.count ? "send on" :
 				      "receive on", o->channel, r.err);
@@ -136,5 +143,8 @@ int main(int argc, const char **argv)
 	if (ret == KUCSEND_CONTINUE)
 		ret = o.interactive ? kucsend_repl(&o) : run_once(&o);
 	kucsend_free_opts();
-	return flush_stdout(ret);
+	ret = flush_stdout(ret);
+	if (ret > KUCSEND_EXIT_SIGNAL)
+		kucsend_die_of(ret - KUCSEND_EXIT_SIGNAL);
+	return ret;
 }

@@ -46,8 +46,13 @@ static void help(void)
 "  -h, --help             show this help\n"
 "  -V, --version          show the version\n"
 "\n"
+"Ctrl-C (SIGINT) or SIGTERM stops a load run: replies in flight are awaited\n"
+"for at most 0.2 s, the summary is printed marked \"interrupted\", and\n"
+"kucsend dies of that signal.\n"
+"\n"
 "Exit status: 0 ok, 1 other error, 2 bad usage, 3 bad input (nothing was\n"
-"sent), 4 channel error, 5 time-out (replies missing). See kucsend(1).\n");
+"sent), 4 channel error, 5 time-out (replies missing), 130/143 load run\n"
+"stopped by SIGINT/SIGTERM (128 + signal). See kucsend(1).\n");
 }
 
 /* A whole number from 0 to LLONG_MAX. */

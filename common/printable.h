@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Shared by the tools (kucctl, kucsend): quoting user input in one-line
- * error messages. Header-only because tools/NAME/ directories each build
- * one program (see the Makefile).
+ * error messages. Header-only, and in common/ rather than tools/, because
+ * every tools/NAME/ directory builds one program (see the Makefile).
  */
-#ifndef KUC_TOOLS_PRINTABLE_H
-#define KUC_TOOLS_PRINTABLE_H
+#ifndef KUC_COMMON_PRINTABLE_H
+#define KUC_COMMON_PRINTABLE_H
 
 #include <stdio.h>
 
@@ -41,4 +41,4 @@ static inline const char *tool_printable(const char *s, char *buf,
 	return buf;
 }
 
-#endif /* KUC_TOOLS_PRINTABLE_H */
+#endif /* KUC_COMMON_PRINTABLE_H */
