@@ -378,6 +378,13 @@ static int kuc_rx_peek(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr,
 	ret = ch->ops->state(ch);
 	if (ret == -EPROTO)
 		return ret;
+	/*
+	 * A shm server without a client waits for one like for a message.
+	 * Its ring holds nothing for us: drained, broken, or being reset by
+	 * the next client.
+	 */
+	if (ret == -ENOTCONN)
+		return -EAGAIN;
 	rec = kucomms_ring_peek(&ch->rx, hdr, data);
 	if (rec > 0) {
 		ch->rx_peeked = rec;
@@ -389,8 +396,13 @@ static int kuc_rx_peek(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr,
 		ret = ch->ops->rx_broken(ch);
 		return ret == -ENOTCONN ? -EAGAIN : ret;
 	}
-	/* A shm server without a client waits for one like for a message. */
-	return ret && ret != -ENOTCONN ? ret : -EAGAIN;
+	return ret ? ret : -EAGAIN;
+}
+
+/* Receiving side: a shm server takes its next client (see accept()). */
+static bool kuc_rx_accept(struct kuc_channel *ch)
+{
+	return ch->ops->accept && ch->ops->accept(ch);
 }
 
 static bool kuc_ep_running(const struct kuc_channel *ch)
@@ -405,6 +417,7 @@ int kuc_peek(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr,
 		return -EINVAL;
 	if (kuc_ep_running(ch))
 		return -EBUSY;
+	kuc_rx_accept(ch);
 	return kuc_rx_peek(ch, hdr, data);
 }
 
@@ -431,6 +444,7 @@ int kuc_recv(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr, void *buf,
 	if (kuc_ep_running(ch))
 		return -EBUSY;
 	for (;;) {
+		kuc_rx_accept(ch);
 		ret = kuc_rx_peek(ch, &h, &data);
 		if (!ret) {
 			*hdr = h;
@@ -508,6 +522,48 @@ static void kuc_ep_periodic(struct kuc_channel *ch,
 		*next = now + period;
 }
 
+/* Say disconnect for the connection connect was said for, if any. */
+static bool kuc_ep_disconnect(struct kuc_channel *ch)
+{
+	const struct kuc_handlers *h = &ch->ep_handlers;
+
+	if (!ch->ep_connected)
+		return false;
+	ch->ep_connected = false;
+	if (h->disconnect)
+		h->disconnect(ch, ch->ep_ctx);
+	return true;
+}
+
+/*
+ * Follow the connection as the kernel's endpoint thread follows its
+ * connections: disconnect once a shm server's client is over (state()
+ * says so only after what it sent was received), then take the next
+ * client; connect before a connection's first message. The other kinds
+ * are one connection: connect the first time, disconnect when it hung up
+ * (kuc_ep_main()). A connection found broken before its first message
+ * gets neither. Returns true when a handler was called: the caller looks
+ * at the ring again before it sleeps.
+ */
+static bool kuc_ep_follow(struct kuc_channel *ch)
+{
+	const struct kuc_handlers *h = &ch->ep_handlers;
+	bool called = false;
+	int state = ch->ops->state(ch);
+
+	if (state == -ENOTCONN) {
+		called = kuc_ep_disconnect(ch);
+		if (!kuc_rx_accept(ch))
+			return called;
+	} else if (state == -EPROTO || ch->ep_connected) {
+		return called;
+	}
+	ch->ep_connected = true;
+	if (h->connect)
+		h->connect(ch, ch->ep_ctx);
+	return true;
+}
+
 static void *kuc_ep_main(void *arg)
 {
 	struct kuc_channel *ch = arg;
@@ -520,6 +576,7 @@ static void *kuc_ep_main(void *arg)
 	int n;
 
 	kuc_ep_current = ch;
+	kuc_ep_follow(ch);
 	while (!__atomic_load_n(&ch->ep_stop, __ATOMIC_ACQUIRE)) {
 		n = hung ? 0 : kuc_ep_deliver(ch);
 		kuc_ep_periodic(ch, h->work, &next_work, KUC_WORK_PERIOD_NS);
@@ -532,8 +589,12 @@ static void *kuc_ep_main(void *arg)
 		 * the transport would report the same at once for ever, so
 		 * it is no longer asked about messages.
 		 */
-		if (n < 0 || (!n && hup_seen))
+		if (n < 0 || (!n && hup_seen)) {
 			hung = true;
+			kuc_ep_disconnect(ch);	/* its last message is handled */
+		} else if (!hung && kuc_ep_follow(ch)) {
+			continue;	/* a client came or went */
+		}
 
 		wake = kuc_now_ns() + KUC_EP_SLEEP_MAX_NS;
 		if (h->work && next_work < wake)
@@ -575,6 +636,7 @@ int kuc_endpoint_start(struct kuc_channel *ch,
 		goto out;
 	ch->ep_handlers = *handlers;
 	ch->ep_ctx = ctx;
+	ch->ep_connected = false;	/* each run says connect anew */
 	__atomic_store_n(&ch->ep_stop, 0, __ATOMIC_RELAXED);
 	/*
 	 * A library thread takes no signals: the application's threads do.

@@ -132,6 +132,14 @@ struct kuc_transport {
 	 * server with no client.
 	 */
 	int (*state)(struct kuc_channel *ch);
+	/*
+	 * Receiving side, NULL but for shm: a server whose client is over
+	 * (state() said -ENOTCONN) serves the one that attached since, if
+	 * any; true when it took one. Only the receiver accepts, so that the
+	 * endpoint thread ends one connection (disconnect) before the next
+	 * begins (connect), with kuc_conn_id() the right one in both.
+	 */
+	bool (*accept)(struct kuc_channel *ch);
 	/* The rx ring held impossible values: record it, return the error. */
 	int (*rx_broken)(struct kuc_channel *ch);
 	/* After publishing: the peer consumer announced its sleep. */
@@ -212,6 +220,8 @@ struct kuc_channel {
 	int ep_stop_fd;			/* eventfd that wakes it for the stop */
 	struct kuc_handlers ep_handlers;
 	void *ep_ctx;
+	bool ep_connected;		/* its thread said connect, not yet
+					 * disconnect (its own field) */
 };
 
 /* A session word that is always 0: channels nobody taps in userspace. */

@@ -21,6 +21,8 @@
  * The server accepts a client when the client's generation moves: it
  * zeroes its own pages, then acknowledges (server_ack); a client
  * attaching zeroes its own pages, moves client_gen and waits for that.
+ * Only the server's receiving side accepts, once the last client is over,
+ * so that its endpoint thread sees one connection end before the next.
  *
  * The tap's sending side is here too (kuc_shm_tap_put(), the protocol in
  * kucomms_shm.h, its records built by kucomms_tap_rec.h as the kernel's
@@ -423,32 +425,53 @@ static void kuc_shm_accept(struct kuc_channel *ch, uint32_t gen)
 	kuc_futex_wake(&s->hdr->server_ack, INT_MAX);
 }
 
+/*
+ * Server: the client served, or -ENOTCONN once it is over; the next is
+ * taken by kuc_shm_accept_next() only, on the receiving side.
+ */
 static int kuc_shm_server_state(struct kuc_channel *ch)
 {
 	struct kuc_shm *s = ch->shm;
-	uint32_t gen;
+	bool same;
 	long long avail;
 
 	if (s->final)
 		return s->final;
-	gen = kuc_ld(&s->hdr->client_gen);
-	if (!s->pair && gen != s->peer_gen &&
-	    kuc_ld(&s->hdr->client_state) == KUCOMMS_SHM_ATTACHED)
-		kuc_shm_accept(ch, gen);
 	if (!s->connected)
 		return -ENOTCONN;
-	if (kuc_ld(&s->hdr->client_state) == KUCOMMS_SHM_ATTACHED &&
+	same = kuc_ld(&s->hdr->client_gen) == s->peer_gen;
+	if (same && kuc_ld(&s->hdr->client_state) == KUCOMMS_SHM_ATTACHED &&
 	    !kuc_shm_dead(s))
 		return 0;
 	/* The client went away: a pair's server sees a shutdown. */
 	if (s->pair)
 		return -ESHUTDOWN;
-	/* A shm server drains what it sent, then waits for the next. */
+	/*
+	 * A shm server drains what it sent, then waits for the next; a next
+	 * client that attached already reset the ring.
+	 */
 	avail = kucomms_ring_avail(&ch->rx);
-	if (avail > 0)
+	if (same && avail > 0)
 		return 0;
 	s->connected = false;
 	return -ENOTCONN;
+}
+
+/* The transport's accept(): a client attached since the last one ended. */
+static bool kuc_shm_accept_next(struct kuc_channel *ch)
+{
+	struct kuc_shm *s = ch->shm;
+	uint32_t gen;
+
+	/* Still connected: state() has not found that client over yet. */
+	if (!s->server || s->pair || s->connected || s->final)
+		return false;
+	gen = kuc_ld(&s->hdr->client_gen);
+	if (gen == s->peer_gen ||
+	    kuc_ld(&s->hdr->client_state) != KUCOMMS_SHM_ATTACHED)
+		return false;
+	kuc_shm_accept(ch, gen);
+	return true;
 }
 
 static int kuc_shm_client_state(struct kuc_channel *ch)
@@ -688,6 +711,9 @@ static int kuc_shm_wait(struct kuc_channel *ch, short events,
 	int n, ret, revents;
 
 	for (;;) {
+		/* POLLIN is the receiving side's: a server takes a client. */
+		if (events & POLLIN)
+			kuc_shm_accept_next(ch);
 		revents = kuc_shm_ready(ch, events);
 		if (revents || dl->none)
 			return revents;
@@ -749,16 +775,28 @@ static int kuc_shm_ep_sleep(struct kuc_channel *ch,
 		ret = kuc_shm_state(ch);
 		return ret && ret != -ENOTCONN ? 2 : 0;
 	}
+	/* Its client is over just now: the thread says disconnect first. */
+	if (ch->shm->server && !ch->shm->connected && ch->ep_connected)
+		return 0;
 	kuc_shm_rx_word(ch, &w[0], &e[0]);
 	kuc_shm_sleep(ch, w, e, 1, left, &ch->rx_st.waits);
 	kucomms_ring_awake(&ch->rx);
 	return 0;
 }
 
+/*
+ * Another thread: the word is found from the pages, not from ch->rx,
+ * which the endpoint thread sets up again when it accepts a client.
+ */
 static void kuc_shm_ep_interrupt(struct kuc_channel *ch)
 {
-	kuc_futex_wake(kuc_pos_word(&ch->rx.prod->pos), INT_MAX);
-	kuc_futex_wake(&ch->shm->hdr->client_gen, INT_MAX);
+	struct kuc_shm *s = ch->shm;
+	struct kucomms_ring_prod *rx_prod;
+
+	rx_prod = (void *)kuc_shm_page(s, s->server ? KUCOMMS_SHM_C2S_PROD :
+						      KUCOMMS_SHM_S2C_PROD);
+	kuc_futex_wake(kuc_pos_word(&rx_prod->pos), INT_MAX);
+	kuc_futex_wake(&s->hdr->client_gen, INT_MAX);
 }
 
 static void kuc_shm_ep_teardown(struct kuc_channel *ch)
@@ -801,6 +839,7 @@ static void kuc_shm_close(struct kuc_channel *ch)
 /* Shm channels and pairs run the same functions; only the kind differs. */
 #define KUC_SHM_OPS						\
 	.state = kuc_shm_state,					\
+	.accept = kuc_shm_accept_next,				\
 	.rx_broken = kuc_shm_broken,				\
 	.kick_consumer = kuc_shm_kick_consumer,			\
 	.kick_producer = kuc_shm_kick_producer,			\

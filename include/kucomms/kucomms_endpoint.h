@@ -9,17 +9,18 @@
  *
  * In the kernel this is kucomms_kernel.h. In userspace it maps:
  *   kucomms_register(name, ops, ctx)  kuc_serve(name) and the endpoint
- *                                     thread (message, work, timer)
+ *                                     thread (message, work, timer,
+ *                                     connect, disconnect)
  *   kucomms_unregister(ep)            stop it, detach from the segment
  *   kucomms_send/_locked(conn, ...)   kuc_send/kuc_send_locked() on it
  *   kucomms_broadcast/_locked(ep, ...) the same to its one connection
  *   kucomms_ctx(), kucomms_conn_id()  as in the kernel
  *   atomic64_t, atomic64_inc/add/read, HZ, ERR_PTR/IS_ERR/PTR_ERR
  * Differences a handler may notice: a shm segment has one connection at
- * a time (conn is the endpoint's channel, conn_id counts clients); the
- * connect and disconnect handlers are not called; HZ is 1000, so
- * timeouts in jiffies are milliseconds; -ENOTCONN (no client) comes back
- * as -ESHUTDOWN, like a closed connection in the kernel.
+ * a time (conn is the endpoint's channel, conn_id counts clients), so
+ * each client's disconnect comes before the next one's connect; HZ is
+ * 1000, so timeouts in jiffies are milliseconds; -ENOTCONN (no client)
+ * comes back as -ESHUTDOWN, like a closed connection in the kernel.
  */
 #ifndef KUCOMMS_ENDPOINT_H
 #define KUCOMMS_ENDPOINT_H
@@ -78,7 +79,7 @@ struct kucomms_endpoint_ops {
 			const struct kucomms_msg_hdr *hdr, const void *data);
 	void (*work)(struct kucomms_endpoint *ep);
 	void (*timer)(struct kucomms_endpoint *ep);
-	/* Accepted for source compatibility; never called in userspace. */
+	/* Before a client's first message, after its last (kuc.h). */
 	void (*connect)(struct kucomms_endpoint *ep, struct kucomms_conn *conn);
 	void (*disconnect)(struct kucomms_endpoint *ep,
 			   struct kucomms_conn *conn);
@@ -102,6 +103,20 @@ static inline void kucomms_ep_message(struct kuc_channel *ch,
 	struct kucomms_endpoint *ep = ctx;
 
 	ep->ops->message(ep, (struct kucomms_conn *)ch, hdr, data);
+}
+
+static inline void kucomms_ep_connect(struct kuc_channel *ch, void *ctx)
+{
+	struct kucomms_endpoint *ep = ctx;
+
+	ep->ops->connect(ep, (struct kucomms_conn *)ch);
+}
+
+static inline void kucomms_ep_disconnect(struct kuc_channel *ch, void *ctx)
+{
+	struct kucomms_endpoint *ep = ctx;
+
+	ep->ops->disconnect(ep, (struct kucomms_conn *)ch);
 }
 
 static inline void kucomms_ep_work(struct kuc_channel *ch, void *ctx)
@@ -144,6 +159,10 @@ kucomms_register(const char *name, const struct kucomms_endpoint_ops *ops,
 		h.work = kucomms_ep_work;
 	if (ops->timer)
 		h.timer = kucomms_ep_timer;
+	if (ops->connect)
+		h.connect = kucomms_ep_connect;
+	if (ops->disconnect)
+		h.disconnect = kucomms_ep_disconnect;
 	ret = kuc_serve(name, &ep->ch);
 	if (!ret) {
 		ret = kuc_endpoint_start(ep->ch, &h, ep);
@@ -157,6 +176,7 @@ kucomms_register(const char *name, const struct kucomms_endpoint_ops *ops,
 	return ep;
 }
 
+/* As in the kernel, a client still connected gets no disconnect. */
 static inline void kucomms_unregister(struct kucomms_endpoint *ep)
 {
 	if (!ep)

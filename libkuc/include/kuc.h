@@ -475,10 +475,13 @@ int kuc_recv(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr, void *buf,
 
 /*
  * The endpoint model (reference manual): one thread per channel calls
- *   message  as soon as a message arrives (@data points into the ring and
- *            is valid during the call only),
- *   work     100 times a second,
- *   timer    once a second,
+ *   message     as soon as a message arrives (@data points into the ring
+ *               and is valid during the call only),
+ *   work        100 times a second,
+ *   timer       once a second,
+ *   connect     when it starts serving a connection, before its first
+ *               message,
+ *   disconnect  after the last message of that connection was handled,
  * never two at once, with @ctx. Periods follow absolute CLOCK_MONOTONIC
  * deadlines (no drift); a handler that runs late is caught up on for up
  * to 10 periods, then the schedule restarts from now. Between handlers
@@ -486,6 +489,16 @@ int kuc_recv(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr, void *buf,
  * kuc_endpoint_stop(). NULL handlers are skipped (message is
  * required). After a shutdown the thread keeps running work and timer
  * until it is stopped; the handlers find out with kuc_send().
+ *
+ * A shm server (kuc_serve()) gets connect and disconnect once for each
+ * client, with kuc_conn_id() the client's number in both: disconnect
+ * once the client closed, died or broke its ring and what it sent was
+ * handled, and before the next client's connect. Any other channel is
+ * one connection: connect when the thread starts, disconnect after the
+ * peer went away (shutdown, reset, broken) and the ring was drained. As
+ * kucomms_unregister() in the kernel, kuc_endpoint_stop() (and
+ * kuc_close()) call no disconnect for a connection still open; a later
+ * kuc_endpoint_start() calls connect for it again.
  *
  * Handlers may send with kuc_send() when no other thread sends; if other
  * threads also send, everyone (the handlers too) must use
@@ -498,6 +511,9 @@ struct kuc_handlers {
 			void *ctx);
 	void (*work)(struct kuc_channel *ch, void *ctx);
 	void (*timer)(struct kuc_channel *ch, void *ctx);
+	/* Last, for source compatibility with initialisers by position. */
+	void (*connect)(struct kuc_channel *ch, void *ctx);
+	void (*disconnect)(struct kuc_channel *ch, void *ctx);
 };
 
 /*
