@@ -10,6 +10,7 @@
 #include "kucomms_echo.h"
 
 atomic64_t echo_messages, echo_work_runs, echo_timer_runs, echo_dropped;
+atomic64_t echo_connects, echo_disconnects;
 
 static void echo_message(struct kucomms_endpoint *ep, struct kucomms_conn *conn,
 			 const struct kucomms_msg_hdr *hdr, const void *data)
@@ -38,8 +39,25 @@ static void echo_timer(struct kucomms_endpoint *ep)
 	atomic64_inc(&echo_timer_runs);
 }
 
+/*
+ * Nothing to set up per connection here; counted so that one can see
+ * every connection get connect, its messages, then disconnect.
+ */
+static void echo_connect(struct kucomms_endpoint *ep, struct kucomms_conn *conn)
+{
+	atomic64_inc(&echo_connects);
+}
+
+static void echo_disconnect(struct kucomms_endpoint *ep,
+			    struct kucomms_conn *conn)
+{
+	atomic64_inc(&echo_disconnects);
+}
+
 const struct kucomms_endpoint_ops echo_ops = {
 	.message = echo_message,
 	.work = echo_work,
 	.timer = echo_timer,
+	.connect = echo_connect,
+	.disconnect = echo_disconnect,
 };

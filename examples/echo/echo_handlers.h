@@ -12,6 +12,6 @@
 extern const struct kucomms_endpoint_ops echo_ops;
 /* How often each handler ran, and replies given up on. */
 extern atomic64_t echo_messages, echo_work_runs, echo_timer_runs;
-extern atomic64_t echo_dropped;
+extern atomic64_t echo_dropped, echo_connects, echo_disconnects;
 
 #endif

@@ -174,23 +174,30 @@ field() {
 }
 
 @test "what a client sent before closing still reaches the handler" {
-	handled() { cat $ECHO_PARAMS/messages; }
-	h0=$(handled) in0=$(stat_of msgs_in)
+	param() { cat "$ECHO_PARAMS/$1"; }
+	h0=$(param messages) in0=$(stat_of msgs_in)
+	c0=$(param connects) d0=$(param disconnects)
 	# No reply is read: about 2000 replies fill the 64 KiB reply ring,
 	# the handler then waits for room, and the last messages are still
-	# queued when the client closes. Every one must be handled.
+	# queued when the client closes. Every one must be handled, and
+	# only then the connection's disconnect.
 	run "$SENDMSG" --burst 3000 "$DEV"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = "sent 3000" ]
-	wait_for '[ "$(handled)" -eq $((h0 + 3000)) ]' 30
+	wait_for '[ "$(param disconnects)" -eq $((d0 + 1)) ]' 30
+	[ "$(param messages)" -eq $((h0 + 3000)) ]
 	[ "$(stat_of msgs_in)" -eq $((in0 + 3000)) ]
+	[ "$(param connects)" -eq $((c0 + 1)) ]
 	wait_for '[ "$(stat_of connections)" = 0 ]'
-	# One message and gone, 20 times: none lost either.
+	# One message and gone, 20 times: none lost either, and each
+	# connection got its connect and its disconnect.
 	for ((i = 0; i < 20; i++)); do
 		"$SENDMSG" --burst 1 "$DEV" >/dev/null
 	done
-	wait_for '[ "$(handled)" -eq $((h0 + 3020)) ]' 10
+	wait_for '[ "$(param disconnects)" -eq $((d0 + 21)) ]' 10
+	[ "$(param messages)" -eq $((h0 + 3020)) ]
+	[ "$(param connects)" -eq $((c0 + 21)) ]
 }
 
 @test "hostile ring values break only their own connection (EPROTO)" {
