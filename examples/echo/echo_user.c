@@ -93,9 +93,10 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	sigwait(&set, &sig);
 	kucomms_unregister(ep);
-	printf("messages=%lld work_runs=%lld timer_runs=%lld dropped=%lld connects=%lld disconnects=%lld\n",
+	printf("messages=%lld work_runs=%lld timer_runs=%lld dropped=%lld",
 	       atomic64_read(&echo_messages), atomic64_read(&echo_work_runs),
-	       atomic64_read(&echo_timer_runs), atomic64_read(&echo_dropped),
+	       atomic64_read(&echo_timer_runs), atomic64_read(&echo_dropped));
+	printf(" connects=%lld disconnects=%lld\n",
 	       atomic64_read(&echo_connects), atomic64_read(&echo_disconnects));
 	return 0;
 }
