@@ -278,7 +278,7 @@ const struct kuc_transport kuc_device_transport = {
 
 /* ---- open ----------------------------------------------------------- */
 
-/* The /dev directory; KUC_DEV_ROOT replaces it for tests (as control.c). */
+/* The /dev directory; KUC_DEV_ROOT replaces it for tests (as sysfs.c). */
 static const char *kuc_dev_root(void)
 {
 	const char *root = secure_getenv("KUC_DEV_ROOT");

@@ -34,7 +34,7 @@ struct kuc_tap {
 	uint32_t snaplen;
 };
 
-/* The monitor node; KUC_DEV_ROOT replaces /dev for tests (as control.c). */
+/* The monitor node; KUC_DEV_ROOT replaces /dev for tests (as sysfs.c). */
 static void kuc_tap_node(char *path, size_t size)
 {
 	const char *root = secure_getenv("KUC_DEV_ROOT");
