@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "channel_internal.h"
+#include "sysfs.h"
 
 /* Naps of a sender whose record does not fit although POLLOUT is ready. */
 #define KUC_NAP_MIN_NS		(50 * 1000LL)
@@ -277,14 +278,6 @@ const struct kuc_transport kuc_device_transport = {
 };
 
 /* ---- open ----------------------------------------------------------- */
-
-/* The /dev directory; KUC_DEV_ROOT replaces it for tests (as control.c). */
-static const char *kuc_dev_root(void)
-{
-	const char *root = secure_getenv("KUC_DEV_ROOT");
-
-	return root && *root ? root : "/dev";
-}
 
 /* Everything the mapping sizes and the ring code rely on, checked once. */
 static bool kuc_info_ok(const struct kucomms_info *info)

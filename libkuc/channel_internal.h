@@ -9,9 +9,10 @@
  *           regions mapped; the kernel is kicked with an ioctl, we sleep
  *           in poll(2) (channel_device.c);
  *   shm     one side of a POSIX shared-memory segment (server or client),
- *           futexes on the ring positions (channel_shm.c);
+ *           futexes on the ring positions (channel_shm.h lists its
+ *           files);
  *   pair    both sides of such a segment in one process, over a memfd
- *           (channel_shm.c too).
+ *           (the same files).
  * Everything else (send, receive, zero-copy, the endpoint thread) is one
  * copy in channel.c. Each side's private state is grouped below, so that
  * one sending and one receiving thread never write the same field.
@@ -235,7 +236,7 @@ static inline bool kuc_tap_on(const struct kuc_channel *ch)
 }
 
 /*
- * channel_shm.c: the sending side copies the message it is about to
+ * channel_shm_tap.c: the sending side copies the message it is about to
  * publish into its tap ring, or counts a drop; never waits. Only after
  * kuc_tap_on() said so.
  */
@@ -249,7 +250,7 @@ KUC_PRIVATE void kuc_channel_free(struct kuc_channel *ch);
 /* The receiving side found the peer producer may wait for room. */
 KUC_PRIVATE bool kuc_rx_producer_waits(struct kuc_channel *ch);
 
-/* channel_device.c and channel_shm.c */
+/* channel_device.c and channel_shm_open.c */
 KUC_PRIVATE int kuc_device_open(const char *name, struct kuc_channel **out);
 KUC_PRIVATE int kuc_shm_open_client(const char *name,
 				    struct kuc_channel **out);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Shared-memory segments (kucomms_shm.h): names, validation and the
- * attach locks, shared by the shm transport (channel_shm.c) and the
+ * attach locks, shared by the shm transport (channel_shm.h) and the
  * management calls of kuc.h (shm_segment.c). Private to libkuc.
  */
 #ifndef KUC_SHM_SEGMENT_H

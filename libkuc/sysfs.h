@@ -1,13 +1,24 @@
 /* SPDX-License-Identifier: MIT */
-/* libkuc private: reading the module's sysfs files (control.c). */
+/*
+ * libkuc private: the module's files under sysfs and /dev, and reading
+ * them (sysfs.c).
+ */
 #ifndef KUC_SYSFS_H
 #define KUC_SYSFS_H
 
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Kept out of libkuc.so's dynamic symbol table (as in mirror.h). */
+#ifndef KUC_PRIVATE
+#define KUC_PRIVATE __attribute__((visibility("hidden")))
+#endif
+
 /* "" for the real /sys, or $KUC_SYSFS_ROOT (tests). */
 const char *kuc_sysfs_root(void);
+
+/* "/dev", or $KUC_DEV_ROOT (tests) when set and not empty. */
+KUC_PRIVATE const char *kuc_dev_root(void);
 
 /* snprintf() into @buf that reports truncation as -ENAMETOOLONG. */
 __attribute__((format(printf, 3, 4)))
@@ -18,5 +29,8 @@ int kuc_path(char *buf, size_t size, const char *fmt, ...);
  * Returns the length, -EFBIG if it does not fit, or a negative errno.
  */
 ssize_t kuc_read_small(const char *path, char *buf, size_t size);
+
+/* Parse a decimal unsigned int at *@s (digits only) and advance *@s. */
+KUC_PRIVATE int kuc_parse_uint(const char **s, unsigned int *out);
 
 #endif

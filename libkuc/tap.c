@@ -19,6 +19,7 @@
 
 #include "kuc.h"
 #include "shm_segment.h"
+#include "sysfs.h"
 
 /* Records read() at once: large enough for a burst, small enough to sit
  * in the cache. Never smaller than one record of the snaplen in force.
@@ -34,12 +35,10 @@ struct kuc_tap {
 	uint32_t snaplen;
 };
 
-/* The monitor node; KUC_DEV_ROOT replaces /dev for tests (as control.c). */
+/* The monitor node, under kuc_dev_root() (KUC_DEV_ROOT for tests). */
 static void kuc_tap_node(char *path, size_t size)
 {
-	const char *root = secure_getenv("KUC_DEV_ROOT");
-
-	snprintf(path, size, "%s%s", root && *root ? root : "/dev",
+	snprintf(path, size, "%s%s", kuc_dev_root(),
 		 KUCOMMS_MONITOR_NODE + strlen("/dev"));
 }
 

@@ -2,7 +2,7 @@
 /*
  * The monitor tap of a shared-memory channel: the reading side (kucdump
  * on "shm:NAME"), behind kuc_tap_open() (tap.c). The protocol and the
- * layout are kucomms_shm.h's; the senders' side is in channel_shm.c.
+ * layout are kucomms_shm.h's; the senders' side is in channel_shm_tap.c.
  *
  * The reader holds the segment's tap lock, owns the tap header and the
  * two tap consumer pages, and reads the two tap rings (one per sending
@@ -55,7 +55,7 @@ struct kuc_shm_tap {
 	uint32_t snaplen;
 	int broken;			/* a sticky -EPROTO */
 	/* A SIGBUS in our mappings: someone shrank the file (as in
-	 * channel_shm.c, the guard maps zero pages there and sets it).
+	 * channel_shm_map.c, the guard maps zero pages there and sets it).
 	 */
 	int truncated;
 	struct kuc_guard *guard[3];	/* pages, rx[0].data, rx[1].data */

@@ -3,7 +3,7 @@
  * The monitor tap's record (struct kucomms_tap_rec in kucomms_abi.h):
  * the one implementation of building it in a tap ring, for both of its
  * producers, the module's tap (module/kucomms_tap.c, under a spinlock with
- * IRQs off) and the shm transport's sending side (libkuc/channel_shm.c).
+ * IRQs off) and the shm transport's sending side (libkuc/channel_shm_tap.c).
  * A reader cannot tell which of the two wrote a record.
  *
  * What differs between the two is passed in, not compiled in: the time
