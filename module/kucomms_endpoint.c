@@ -206,7 +206,7 @@ static struct kucomms_conn *kuc_next_conn(struct kucomms_endpoint *ep,
 static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
 {
 	struct kucomms_conn *conn, *next;
-	bool busy = false, closing, more;
+	bool busy = false, closing, more, over;
 
 	mutex_lock(&ep->lock);
 	conn = kuc_next_conn(ep, NULL);
@@ -221,14 +221,15 @@ static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
 		}
 		more = kuc_conn_deliver(ep, conn);
 		busy |= more;
-		if (closing && !more) {
+		over = closing && !more;	/* closed and drained */
+		if (over) {
 			kuc_conn_state(conn, KUCOMMS_STATE_SHUTDOWN);
 			if (ep->ops->disconnect)
 				ep->ops->disconnect(ep, conn);
 		}
 		mutex_lock(&ep->lock);
 		next = kuc_next_conn(ep, conn);
-		if (closing && !more) {
+		if (over) {
 			list_del_init(&conn->node);
 			kucomms_conn_put(conn);		/* the list's */
 		}
