@@ -34,6 +34,12 @@ bad_input() {
 	bad_input "kucsend: argument 1:1:4: invalid JSON: '[' or '{' expected near 'nope'" echo 'nope'
 }
 
+@test "kucsend input errors: --count with no message to cycle through" {
+	bad_input "kucsend: --count 2000: no message to send (give MESSAGE, --file or JSON on standard input)" echo --count 2000
+	: >"$T/empty"
+	bad_input "kucsend: --count 5: no message to send (give MESSAGE, --file or JSON on standard input)" echo --count 5 --file "$T/empty"
+}
+
 @test "kucsend input errors: wrong types and out-of-range numbers name the field" {
 	bad_input "kucsend: argument 1:1:9: message 1: field \"type\": -1 is out of range (0 to $U64MAX)" echo '{"type":-1}'
 	bad_input "kucsend: argument 1:1:7: message 1: field \"id\": out of range (0 to $U64MAX)" echo '{"id":18446744073709551616}'

@@ -74,6 +74,13 @@ static int run_once(const struct kucsend_opts *o)
 	ret = read_input(o, &batch);
 	if (ret)
 		goto out;
+	/* Cycling through no message would send nothing and wait in vain. */
+	if (o->count > 0 && !batch.n) {
+		kucsend_msg("--count %lld: no message to send (give MESSAGE, --file or JSON on standard input)",
+			    o->count);
+		ret = KUCSEND_EXIT_INPUT;
+		goto out;
+	}
 	ret = kuc_open(o->channel, &ch);
 	if (ret) {
 		ret = kucsend_channel_error("open", o->channel, ret);
