@@ -117,7 +117,7 @@ $(O)/examples/kucomms_echo_user: examples/echo/echo_user.c \
 		$(LIB_A) -lpthread
 
 progs: $(PROGS) $(CXX_PROGS) $(TSAN_PROGS)
-$(O)/progs/%: tests/progs/%.c $(LIB_A) $(LIB_HDRS)
+$(O)/progs/%: tests/progs/%.c tests/progs/prog_step.h $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Iexamples/echo $(CFLAGS) $(WARN) -o $@ $< $(LIB_A) -lpthread
 

@@ -26,19 +26,9 @@
 
 #include <kuc.h>
 
-static int failures;
-static int replies;	/* atomic: the handler counts, main reads */
+#include "prog_step.h"
 
-static void step(int ok, const char *name, const char *why)
-{
-	if (ok) {
-		printf("ok %s\n", name);
-	} else {
-		printf("FAIL %s: %s\n", name, why);
-		failures++;
-	}
-	fflush(stdout);
-}
+static int replies;	/* atomic: the handler counts, main reads */
 
 static double now_ms(void)
 {

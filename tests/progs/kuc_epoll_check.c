@@ -29,21 +29,10 @@
 
 #include <kuc.h>
 
+#include "prog_step.h"
+
 #define MSG_LEN		1000
 #define STEP_WAIT_MS	10000
-
-static int failures;
-
-static void step(int ok, const char *name, const char *why)
-{
-	if (ok) {
-		printf("ok %s\n", name);
-	} else {
-		printf("FAIL %s: %s\n", name, why);
-		failures++;
-	}
-	fflush(stdout);
-}
 
 /* The events epoll reports for the channel within @timeout_ms (0: none). */
 static uint32_t events_of(int ep, int timeout_ms)
