@@ -23,7 +23,8 @@ setup() {
 
 @test "the guest runs CMD as root on the headers' kernel, in the same directory, and returns its status" {
 	cd "$TOP/tests"
-	run "$RUN" -- bash -c '
+	KUC_VM_APPEND=kuc.harness_probe=1 run "$RUN" -- bash -c '
+		grep -qw kuc.harness_probe=1 /proc/cmdline && echo append-ok
 		echo "uid=$(id -u) rel=$(uname -r) pwd=$PWD"
 		echo data >/tmp/t && cat /tmp/t
 		echo shm >/dev/shm/s && cat /dev/shm/s
@@ -34,6 +35,7 @@ setup() {
 	[[ "$output" == *"uid=0 rel=$KREL pwd=$TOP/tests"* ]]
 	[[ "$output" == *data* && "$output" == *shm* ]]
 	[[ "$output" == *overlay-ok* && "$output" == *fs-ok* ]]
+	[[ "$output" == *append-ok* ]]
 	# Writes stay in the guest's tmpfs overlay.
 	[ ! -e "$TOP/tests/overlay-write" ]
 	grep -q 'kucomms-vm: the command exited with status 7' "$TOP/build/vm/last-kernel.log"
