@@ -14,12 +14,14 @@ teardown() {
 	shm_teardown
 }
 
-# Stop the server; prints the number of messages it handled.
-server_messages() {
+# Stop the server; HANDLED is then the number of messages it handled (from
+# the line it prints as it exits). Not for a command substitution: that
+# subshell could not wait for the server and might read the file first.
+server_stop_count() {
 	kill -INT "$SERVER_PID"
 	wait "$SERVER_PID" || true
 	SERVER_PID=
-	sed -n 's/.*messages=\([0-9]*\).*/\1/p' "$BATS_TEST_TMPDIR/server.out"
+	HANDLED=$(sed -n 's/.*messages=\([0-9]*\).*/\1/p' "$BATS_TEST_TMPDIR/server.out")
 }
 
 ks() {
@@ -55,7 +57,8 @@ ks() {
 	[ "$status" -eq 0 ]
 	note "shm load: $output"
 	[[ "$output" == "sent=20000 received=20000 lost=0 "* ]]
-	[ "$(server_messages)" -eq 20000 ]
+	server_stop_count
+	[ "$HANDLED" -eq 20000 ]
 }
 
 # Wait for the paced load run $LOAD_PID: its status in $status, its
@@ -89,9 +92,9 @@ load_wait() {
 	[ "$((received + lost))" -eq "$sent" ]
 	# At most 0.2 s of waiting for replies in flight.
 	[ "$ms" -lt 1000 ]
-	handled=$(server_messages)
-	[ "$handled" -ge "$received" ]
-	[ "$handled" -le "$sent" ]
+	server_stop_count
+	[ "$HANDLED" -ge "$received" ]
+	[ "$HANDLED" -le "$sent" ]
 }
 
 @test "kucsend shm: SIGTERM stops a load run (human summary); an ignored SIGINT stays ignored" {
@@ -120,14 +123,15 @@ load_wait() {
 	big=$(head -c 5000 /dev/zero | tr '\0' a)
 	ks "$CH" '{"id": 1}' "{\"data\": \"$big\"}"
 	[ "$status" -eq 3 ]
-	[ "$(server_messages)" -eq 0 ]
+	server_stop_count
+	[ "$HANDLED" -eq 0 ]
 }
 
 @test "kucsend shm: no server, or no segment, is a channel error (exit 4)" {
 	ks "$CH" '{}'
 	[ "$status" -eq 4 ]
 	start_server
-	server_messages >/dev/null
+	server_stop_count
 	ks "$CH" --wait 1 '{}'
 	[ "$status" -eq 4 ]
 	[ "${#lines[@]}" -eq 1 ]
