@@ -13,16 +13,25 @@ setup() {
 	export HOME=$T/home
 	mkdir -p "$HOME"
 	HIST=$T/history
-	SOCK=kucsend-test-$$
+	SOCKS= NSOCK=0
 }
 
 teardown() {
-	tmux -L "$SOCK" kill-server 2>/dev/null || true
+	local s
+	for s in $SOCKS; do
+		tmux -L "$s" kill-server 2>/dev/null || true
+	done
 	kucsend_channel_down
 }
 
-# Start kucsend in a tmux pane: "EXIT=N" shows when it ends.
+# Start kucsend in a tmux pane: "EXIT=N" shows when it ends. Each start
+# has a tmux server of its own: kill-server returns before the old server
+# is gone, and a new session on its socket could reach the dying server
+# ("server exited unexpectedly", seen on the debug kernel).
 start() {
+	NSOCK=$((NSOCK + 1))
+	SOCK=kucsend-test-$$-$NSOCK
+	SOCKS+=" $SOCK"
 	tmux -L "$SOCK" -f /dev/null new-session -d -x 150 -y 40 -s repl \
 		"env TERM=screen HOME='$HOME' '$KUCSEND' $* ; echo EXIT=\$?; sleep 600"
 	wait_for_screen 'kucsend>'
