@@ -254,7 +254,11 @@ field() {
 		'BEGIN { exit !(w >= 90 * s && w <= 110 * s && t >= int(0.9 * s) && t <= int(1.1 * s) + 1) }'
 }
 
-@test "streaming 100,000 64-byte messages costs fewer than 1000 kicks" {
+# Without the NEED_WAKEUP handshake every message would cost a kick. With
+# it, a kick is needed only when the kernel thread caught up and went to
+# sleep, which depends on scheduling: 63-242 per 100,000 were typical, 1349
+# was seen once on an idle host. The bound checks the suppression itself.
+@test "streaming 100,000 64-byte messages kicks for at most 5% of them" {
 	k0=$(stat_of kicks)
 	run "$CLIENT" --count 100000 --size 64 "$DEV"
 	echo "$output"
@@ -268,8 +272,8 @@ field() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	note "64-byte stream, batched: $output; sysfs kicks +$(($(stat_of kicks) - k0))"
-	[ "$k" -lt 1000 ]
-	[ "$ck" -lt 1000 ]
+	[ "$k" -le 5000 ]
+	[ "$ck" -le 5000 ]
 }
 
 @test "the idle kernel thread uses next to no CPU" {
