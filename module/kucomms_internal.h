@@ -5,7 +5,6 @@
 
 #include <linux/cdev.h>
 #include <linux/device.h>
-#include <linux/jump_label.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -119,10 +118,18 @@ void kuc_endpoint_kick(struct kucomms_endpoint *ep);
 
 /*
  * The monitor tap (kucomms_tap.c). kuc_tap_msg() is called by the data
- * paths for every message; with no reader on any device it costs one
- * static-branch test. @data is the kernel's own copy of the message.
+ * paths for every message; with no reader on the device it costs one
+ * load and a branch. @data is the kernel's own copy of the message.
+ *
+ * Not a static key: readers come and go at the pace of a user's
+ * open()/close(), and every static-key flip patches kernel text and
+ * interrupts every CPU (text_poke_bp). It also crashed the debug kernel
+ * under QEMU's TCG: a vCPU hit the patch's int3 after the patch was done
+ * ("int3: 0000", RIP in the data path) when kucdump attached and
+ * detached in a loop during traffic. The list is walked under RCU; the
+ * peek needs no lock (list_empty() reads with READ_ONCE()), a reader that
+ * is just joining sees the next message.
  */
-DECLARE_STATIC_KEY_FALSE(kuc_tap_key);
 void __kuc_tap_msg(struct kuc_device *kd, u32 dir, u64 conn_id,
 		   const struct kucomms_msg_hdr *hdr, const void *data);
 
@@ -130,7 +137,7 @@ static inline void kuc_tap_msg(struct kuc_device *kd, u32 dir, u64 conn_id,
 			       const struct kucomms_msg_hdr *hdr,
 			       const void *data)
 {
-	if (static_branch_unlikely(&kuc_tap_key))
+	if (unlikely(!list_empty(&kd->taps)))
 		__kuc_tap_msg(kd, dir, conn_id, hdr, data);
 }
 

@@ -24,7 +24,6 @@
 
 #include <linux/capability.h>
 #include <linux/fs.h>
-#include <linux/jump_label.h>
 #include <linux/miscdevice.h>
 #include <linux/poll.h>
 #include <linux/rculist.h>
@@ -34,8 +33,6 @@
 #include <kucomms/kucomms_tap_rec.h>
 
 #include "kucomms_internal.h"
-
-DEFINE_STATIC_KEY_FALSE(kuc_tap_key);
 
 struct kuc_tap {
 	struct list_head node;		/* in kd->taps, under kd->tap_lock */
@@ -137,7 +134,6 @@ static int kuc_mon_release(struct inode *inode, struct file *file)
 		spin_unlock(&kd->tap_lock);
 		/* No data path can still be writing into the buffer. */
 		synchronize_rcu();
-		static_branch_dec(&kuc_tap_key);
 		put_device(&kd->dev);
 	}
 	kuc_ringmem_free(&tap->mem);
@@ -192,7 +188,6 @@ static int kuc_mon_attach(struct kuc_tap *tap, void __user *arg)
 	kd = kuc_device_find_get(a.name);
 	if (!kd)
 		goto out_free;
-	static_branch_inc(&kuc_tap_key);
 	spin_lock(&kd->tap_lock);
 	if (!kd->removed) {
 		list_add_tail_rcu(&tap->node, &kd->taps);
@@ -201,7 +196,6 @@ static int kuc_mon_attach(struct kuc_tap *tap, void __user *arg)
 	}
 	spin_unlock(&kd->tap_lock);
 	if (ret) {
-		static_branch_dec(&kuc_tap_key);
 		put_device(&kd->dev);
 		goto out_free;
 	}
