@@ -76,17 +76,14 @@ kuc_echo_down() {
 	return 0
 }
 
-# Every file ends with the modules unloaded, so the next starts clean. A
-# reference left behind (an open connection, a tap) makes rmmod fail
-# here, and bats reports it.
+# Every file ends with the modules unloaded (which removes every device),
+# so the next starts clean. A reference left behind (an open connection,
+# a tap) keeps rmmod failing here, and bats reports it.
 teardown_file() {
 	local i
-	[ -d /sys/module/kucomms_echo ] && rmmod kucomms_echo
-	kuc_loaded || return 0
-	kuc_remove_all
 	for ((i = 0; i < 50; i++)); do
-		rmmod kucomms 2>/dev/null && return 0
+		kuc_unload 2>/dev/null && return 0
 		sleep 0.1
 	done
-	rmmod kucomms
+	kuc_unload
 }
