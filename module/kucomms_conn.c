@@ -332,5 +332,4 @@ const struct file_operations kuc_conn_fops = {
 	.poll		= kuc_conn_poll,
 	.unlocked_ioctl	= kuc_conn_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
 };

@@ -7,8 +7,8 @@
 
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/version.h>
 
+#include "kucomms_compat.h"
 #include "kucomms_internal.h"
 
 struct class *kuc_class;
@@ -18,11 +18,7 @@ module_param_named(max_devices, kuc_max_devices, uint, 0444);
 MODULE_PARM_DESC(max_devices,
 		 "Most kucomms devices that may exist at once (1-1024, default 64)");
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-static char *kuc_devnode(const struct device *dev, umode_t *mode)
-#else
-static char *kuc_devnode(struct device *dev, umode_t *mode)
-#endif
+static char *kuc_devnode(KUC_DEVNODE_CONST struct device *dev, umode_t *mode)
 {
 	/* Only root may talk to a kernel module until told otherwise. */
 	if (mode)
@@ -41,11 +37,7 @@ static int __init kuc_init(void)
 		return -EINVAL;
 	}
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-	kuc_class = class_create(KUCOMMS_CLASS_NAME);
-#else
-	kuc_class = class_create(THIS_MODULE, KUCOMMS_CLASS_NAME);
-#endif
+	kuc_class = kuc_class_create(KUCOMMS_CLASS_NAME);
 	if (IS_ERR(kuc_class))
 		return PTR_ERR(kuc_class);
 	kuc_class->devnode = kuc_devnode;

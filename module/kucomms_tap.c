@@ -318,7 +318,6 @@ static const struct file_operations kuc_mon_fops = {
 	.poll		= kuc_mon_poll,
 	.unlocked_ioctl	= kuc_mon_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
 };
 
 static struct miscdevice kuc_mon_dev = {

@@ -17,6 +17,7 @@
 
 #include <linux/tracepoint.h>
 #include <kucomms/kucomms_abi.h>
+#include "kucomms_compat.h"
 
 DECLARE_EVENT_CLASS(kucomms_msg,
 	TP_PROTO(const char *dev, u64 conn_id,
@@ -31,7 +32,7 @@ DECLARE_EVENT_CLASS(kucomms_msg,
 		__field(u64, value)
 	),
 	TP_fast_assign(
-		__assign_str(dev, dev);
+		kuc_assign_str(dev, dev);
 		__entry->conn_id = conn_id;
 		__entry->length = hdr->length;
 		__entry->type = hdr->type;
@@ -63,7 +64,7 @@ DECLARE_EVENT_CLASS(kucomms_conn,
 		__field(u64, conn_id)
 	),
 	TP_fast_assign(
-		__assign_str(dev, dev);
+		kuc_assign_str(dev, dev);
 		__entry->conn_id = conn_id;
 	),
 	TP_printk("dev=%s conn=%llu", __get_str(dev), __entry->conn_id)

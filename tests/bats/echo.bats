@@ -57,6 +57,13 @@ field() {
 	[ "$status" -eq 0 ]
 }
 
+@test "connections and the monitor are not seekable (ESPIPE)" {
+	# Kernels since 6.12 have no no_llseek: nonseekable_open() alone must
+	# make lseek fail, on every kernel.
+	[ "$("$KUC_BUILD/progs/kuc_errno" lseek /dev/$DEV)" = ESPIPE ]
+	[ "$("$KUC_BUILD/progs/kuc_errno" lseek /dev/kucomms-monitor)" = ESPIPE ]
+}
+
 @test "open beyond max_connections fails with EBUSY" {
 	echo 2 >"$SYS/max_connections"
 	"$CLIENT" --mode hold --timeout 60000 "$DEV" >"$BATS_TEST_TMPDIR/h1" 3>&- &

@@ -4,6 +4,7 @@
  *
  *   kuc_errno write FILE DATA   open FILE write-only, one write(2) of DATA
  *   kuc_errno open FILE         open FILE read-write
+ *   kuc_errno lseek FILE        open FILE read-write, lseek(2) to offset 0
  *
  * Prints "OK" or the errno name of the call that failed (EINVAL, EEXIST,
  * ENXIO, ...) and exits 0; 2 on bad usage. A compiled program because
@@ -50,6 +51,14 @@ int main(int argc, char **argv)
 		close(fd);
 		return report(0);
 	}
-	fprintf(stderr, "usage: kuc_errno write FILE DATA | open FILE\n");
+	if (argc == 3 && !strcmp(argv[1], "lseek")) {
+		fd = open(argv[2], O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return report(errno);
+		err = lseek(fd, 0, SEEK_SET) < 0 ? errno : 0;
+		close(fd);
+		return report(err);
+	}
+	fprintf(stderr, "usage: kuc_errno write FILE DATA | open FILE | lseek FILE\n");
 	return 2;
 }
