@@ -46,7 +46,8 @@ UNITS      := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
 LIB_SO     := $(O)/libkuc.so.0
 LIB_A      := $(O)/libkuc.a
 
-.PHONY: all module lib tools progs examples unit clean deps check check-debug demo install \
+.PHONY: all module lib tools progs examples unit clean deps check check-debug check-kernel \
+        check-kernels demo install \
         uninstall checkpatch help
 .SUFFIXES:
 .SECONDARY:
@@ -55,7 +56,7 @@ all: module lib tools progs examples
 
 help:
 	@sed -n 's/^#   //p' Makefile | head -n 1
-	@echo "targets: all module lib tools deps demo check check-debug install uninstall clean"
+	@echo "targets: all module lib tools deps demo check check-debug check-kernel check-kernels install uninstall clean"
 
 module:
 	@test -n "$(KDIR)" || { echo "no kernel headers found: run 'make deps'" >&2; exit 1; }
@@ -186,6 +187,16 @@ check: deps
 
 check-debug: deps
 	@bash scripts/check.sh --debug-kernel
+
+# The other kernels (scripts/kernels.sh): KERNEL=LANE for one, else every
+# lane beyond make check's 6.1 and make check-debug's debug kernel.
+KERNEL_LANES := 6.12 6.12-rt newest
+check-kernel: deps
+	@test -n "$(KERNEL)" || { echo "usage: make check-kernel KERNEL=LANE (one of: $$(bash scripts/kernels.sh list | xargs))" >&2; exit 2; }
+	@bash scripts/check.sh --kernel $(KERNEL)
+
+check-kernels: deps
+	@bash scripts/check.sh --kernel $(KERNEL_LANES)
 
 demo: deps
 	@bash scripts/demo.sh

@@ -5,16 +5,31 @@
 #   scripts/check.sh                 unit tests (ASan/UBSan), TSan tests,
 #                                    checkpatch,
 #                                    harness self-tests, bats in the VM
-#   scripts/check.sh --debug-kernel  the bats suite on the debug kernel,
-#                                    plus a kmemleak scan after it
+#   scripts/check.sh --kernel LANE...
+#                                    per lane (scripts/kernels.sh): the
+#                                    modules built warning-free against
+#                                    it; on a booted lane, proof that a
+#                                    kernel WARNING fails the run, then
+#                                    the lane's bats suites in the VM
+#                                    (debug: plus a kmemleak scan)
+#   scripts/check.sh --debug-kernel  the same as --kernel debug
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-. scripts/kernel-env.sh
+. scripts/kernels.sh
 
-debug=0
-[ "${1:-}" = --debug-kernel ] && debug=1
-logs=build/check
+lanes=()
+case "${1:-}" in
+--debug-kernel) lanes=(debug) ;;
+--kernel) shift; lanes=("$@"); [ ${#lanes[@]} -gt 0 ] || { echo "check: --kernel needs a lane ($KUC_LANES)" >&2; exit 2; } ;;
+"") ;;
+*) echo "check: unknown option '$1'" >&2; exit 2 ;;
+esac
+case ${#lanes[@]} in
+0) logs=build/check ;;
+1) logs=build/check-${lanes[0]} ;;
+*) logs=build/check-kernels ;;
+esac
 rm -rf "$logs" && mkdir -p "$logs"
 passed=0 failed=0 skipped=0
 failures=()
@@ -74,7 +89,89 @@ finish() {
 	exit
 }
 
-if [ "$debug" = 0 ]; then
+# The bats files each lane runs: every kernel-facing suite, except on the
+# RT kernel, where the channel, echo (with the hostile-input tests) and
+# kucdump suites are what spinlocks that sleep could break, and on the
+# debug kernel, where DKMS compiling the module under KASAN would take
+# minutes to prove what the 6.1 and 6.12 lanes prove.
+lane_suites() {
+	case "$1" in
+	6.12-rt) echo tests/bats/channel_api.bats tests/bats/echo.bats tests/bats/kucdump.bats ;;
+	debug) ls tests/bats/*.bats | grep -v '/dkms\.bats$' ;;
+	*) echo tests/bats ;;
+	esac
+}
+
+# tap_step NAME LOG CMD...: one numbered TAP line for a step of a lane.
+tap_n=0
+tap_step() {
+	local name=$1 log=$2
+	shift 2
+	tap_n=$((tap_n + 1))
+	if "$@" >>"$log" 2>&1; then
+		echo "ok $tap_n - $name"
+	else
+		echo "not ok $tap_n - $name (see $log)"
+		tail -n 20 "$log" | sed 's/^/# /'
+	fi
+}
+
+# lane_kbuild LANE KDIR M [VAR=VALUE...]: build the external module in M
+# with warnings as errors. A lane that is only compiled against has a
+# prepared source tree but no built kernel, hence no symbol list: modpost
+# may only report symbols it cannot resolve, nothing else.
+lane_kbuild() {
+	local lane=$1 kdir=$2 m=$3 out rc
+	shift 3
+	if kuc_lane_boots "$lane"; then
+		make -C "$kdir" M="$m" KCFLAGS=-Werror "$@" modules
+		return
+	fi
+	out=$(make -C "$kdir" M="$m" KCFLAGS=-Werror KBUILD_MODPOST_WARN=1 "$@" modules 2>&1)
+	rc=$?
+	echo "$out"
+	[ "$rc" = 0 ] || return "$rc"
+	! grep -E 'WARNING: modpost:' <<<"$out" |
+		grep -vE 'undefined!$|suppressed [0-9]+ unresolved symbol warnings'
+}
+
+# lane_build LANE KDIR DIR: the modules of the tree built against KDIR in
+# DIR (a copy: module/ and examples/ keep the default build), as TAP.
+lane_build() {
+	local lane=$1 kdir=$2 dir=$3 krel log="$logs/build-$1.log" m
+	krel=$(kuc_kernel_release "$kdir")
+	rm -rf "$dir" && mkdir -p "$dir/examples"
+	cp -r include module "$dir/" && cp -r examples/echo "$dir/examples/" &&
+		cp -r tests/vm/warnmod tests/vm/leakmod "$dir/" &&
+		find "$dir" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
+			-o -name Module.symvers -o -name modules.order \) -delete
+	: >"$log"
+	tap_step "$lane: kucomms.ko builds warning-free against $krel" "$log" \
+		lane_kbuild "$lane" "$kdir" "$top/$dir/module"
+	tap_step "$lane: kucomms_echo.ko builds warning-free against $krel" "$log" \
+		lane_kbuild "$lane" "$kdir" "$top/$dir/examples/echo" \
+		KBUILD_EXTRA_SYMBOLS="$top/$dir/module/Module.symvers"
+	for m in warnmod leakmod; do
+		tap_step "$lane: the test module $m builds against $krel" "$log" \
+			lane_kbuild "$lane" "$kdir" "$top/$dir/$m"
+	done
+}
+
+# lane_warns LANE DIR: a kernel WARNING fails a run on this lane's kernel
+# (the command itself succeeds), as TAP.
+lane_warns() {
+	local out rc
+	out=$(tests/vm/run --kernel "$1" --timeout 600 -- insmod "$top/$2/warnmod/kuc_warn_test.ko" 2>&1)
+	rc=$?
+	if [ "$rc" = 126 ] && [[ $out == *"WARNING:"*"kuc_warn_test"* ]]; then
+		echo "ok 1 - $1: a kernel WARNING fails the run (exit 126)"
+	else
+		echo "not ok 1 - $1: a kernel WARNING did not fail the run (exit $rc)"
+		echo "$out" | sed 's/^/# /'
+	fi
+}
+
+if [ ${#lanes[@]} -eq 0 ]; then
 	echo "== build (warnings are errors)"
 	if ! make -s all unit tsan WERROR=1 >"$logs/build.log" 2>&1; then
 		cat "$logs/build.log"
@@ -90,34 +187,35 @@ if [ "$debug" = 0 ]; then
 	done
 	run_suite checkpatch scripts/checkpatch.sh
 	run_suite harness bats --tap tests/host
-	vm_suite vm tests/vm/run --timeout 1800 -- tests/vm/suite
-else
-	echo "== build against the debug kernel"
-	tree=$(scripts/build-debug-kernel.sh) || {
-		failed=$((failed + 1))
-		failures+=("debug-kernel: build failed")
-		finish
-	}
-	# A copy of the module sources, so module/ keeps the Debian build.
-	dbg=build/debug-module
-	rm -rf "$dbg" && mkdir -p "$dbg"
-	mkdir -p "$dbg/module" "$dbg/examples/echo" && cp -r include "$dbg/" &&
-		cp module/Kbuild module/*.c module/*.h "$dbg/module/" &&
-		cp examples/echo/Kbuild examples/echo/*.[ch] "$dbg/examples/echo/"
-	if ! make -s all unit WERROR=1 >"$logs/build.log" 2>&1 ||
-		! make -C "$tree" M="$top/$dbg/module" modules >>"$logs/build.log" 2>&1 ||
-		! make -C "$tree" M="$top/$dbg/examples/echo" \
-			KBUILD_EXTRA_SYMBOLS="$top/$dbg/module/Module.symvers" \
-			modules >>"$logs/build.log" 2>&1 ||
-		! make -C "$tree" M="$top/tests/vm/leakmod" modules >>"$logs/build.log" 2>&1; then
-		cat "$logs/build.log"
-		failed=$((failed + 1))
-		failures+=("build: failed (see $logs/build.log)")
-		finish
-	fi
-	KUC_MODULE="$top/$dbg/module/kucomms.ko" \
-		KUC_ECHO_MODULE="$top/$dbg/examples/echo/kucomms_echo.ko" \
-		KUC_LEAK_MODULE="$top/tests/vm/leakmod/kuc_leak_test.ko" \
-		vm_suite vm-debug tests/vm/run --debug-kernel --timeout 3000 -- tests/vm/suite
+	KUC_KDIR=$KDIR vm_suite vm tests/vm/run --timeout 1800 -- tests/vm/suite
+	finish
 fi
+
+echo "== build the programs (warnings are errors)"
+if ! make -s all WERROR=1 >"$logs/build.log" 2>&1; then
+	cat "$logs/build.log"
+	failed=$((failed + 1))
+	failures+=("build: failed (see $logs/build.log)")
+	finish
+fi
+for lane in "${lanes[@]}"; do
+	echo "== kernel $lane"
+	if ! kdir=$(kuc_lane_kdir "$lane"); then
+		failed=$((failed + 1))
+		failures+=("$lane: the kernel could not be fetched or built")
+		continue
+	fi
+	dir=build/kernels/$lane
+	run_suite "build-$lane" lane_build "$lane" "$kdir" "$dir"
+	kuc_lane_boots "$lane" || continue
+	run_suite "warn-$lane" lane_warns "$lane" "$dir"
+	timeout=1800
+	[ "$lane" = debug ] && timeout=3000
+	# shellcheck disable=SC2046
+	KUC_MODULE="$top/$dir/module/kucomms.ko" \
+		KUC_ECHO_MODULE="$top/$dir/examples/echo/kucomms_echo.ko" \
+		KUC_LEAK_MODULE="$top/$dir/leakmod/kuc_leak_test.ko" KUC_KDIR=$kdir \
+		vm_suite "vm-$lane" tests/vm/run --kernel "$lane" --timeout "$timeout" \
+		-- tests/vm/suite $(lane_suites "$lane")
+done
 finish

@@ -15,6 +15,8 @@ pkgs=(
 	tshark
 	# debug-kernel lane (scripts/build-debug-kernel.sh)
 	flex bison bc libelf-dev libssl-dev xz-utils rsync perl
+	# BTF of modules built against 6.12 and newer kernels (the kernels lanes)
+	dwarves
 	# packaging test (tests/host/install.bats)
 	dkms git
 )

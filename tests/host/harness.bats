@@ -21,6 +21,15 @@ setup() {
 	[[ "$output" == *"unknown option '--bogus'"* ]]
 }
 
+@test "vm/run --kernel refuses an unknown lane and a lane that is only compiled against" {
+	run "$RUN" --kernel 2.4 -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"unknown kernel '2.4' (one of: 6.1 debug 6.12 6.12-rt newest)"* ]]
+	run "$RUN" --kernel newest -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"the newest lane is compiled against, not booted"* ]]
+}
+
 @test "the guest runs CMD as root on the headers' kernel, in the same directory, and returns its status" {
 	cd "$TOP/tests"
 	KUC_VM_APPEND=kuc.harness_probe=1 run "$RUN" -- bash -c '
@@ -36,6 +45,7 @@ setup() {
 	[[ "$output" == *data* && "$output" == *shm* ]]
 	[[ "$output" == *overlay-ok* && "$output" == *fs-ok* ]]
 	[[ "$output" == *append-ok* ]]
+	[[ "$output" == *"vm/run: booting kernel $KREL"* ]]
 	# Writes stay in the guest's tmpfs overlay.
 	[ ! -e "$TOP/tests/overlay-write" ]
 	grep -q 'kucomms-vm: the command exited with status 7' "$TOP/build/vm/last-kernel.log"

@@ -1,0 +1,47 @@
+#!/usr/bin/env bats
+# DKMS on the booted kernel: `dkms build` and `dkms install` of kucomms
+# from a copy of this tree, against the headers of the kernel the VM runs
+# (KUC_KDIR, given by scripts/check.sh for each lane), then modprobe loads
+# the module DKMS installed and it works. In the guest, /lib/modules/KREL
+# is the booted kernel's own module tree on a writable overlay, so DKMS's
+# install and depmod run for real without touching the host.
+
+load common
+
+setup_file() {
+	[ -n "${KUC_KDIR:-}" ] || skip "KUC_KDIR (the booted kernel's headers) not given"
+}
+
+setup() {
+	kuc_unload
+	SRC=$BATS_TEST_TMPDIR/src TREE=$BATS_TEST_TMPDIR/dkms
+	mkdir -p "$SRC/kucomms-0.1.0" "$TREE"
+	(cd "$KUC_TOP" && cp -r dkms.conf Makefile include module "$SRC/kucomms-0.1.0/")
+	find "$SRC" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) -delete
+	DKMS=(dkms --sourcetree "$SRC" --dkmstree "$TREE" -k "$(uname -r)"
+		--kernelsourcedir "$KUC_KDIR")
+}
+
+teardown() {
+	kuc_unload
+	rm -f "/lib/modules/$(uname -r)/updates/dkms/kucomms.ko"*
+}
+
+@test "dkms build and install on the running kernel; modprobe loads that module and it works" {
+	"${DKMS[@]}" add kucomms/0.1.0
+	run "${DKMS[@]}" build kucomms/0.1.0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run "${DKMS[@]}" install kucomms/0.1.0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	path=$(modinfo -n kucomms)
+	echo "modprobe would load $path"
+	[[ $path == "/lib/modules/$(uname -r)/updates/dkms/kucomms.ko"* ]]
+	[ "$(modinfo -F vermagic kucomms | cut -d' ' -f1)" = "$(uname -r)" ]
+	modprobe kucomms
+	[ "$(kuc_create kucomms_dkms)" = OK ]
+	[ -c /dev/kucomms_dkms ]
+	run "${DKMS[@]}" status kucomms/0.1.0
+	[[ $output == *installed* ]]
+}
