@@ -1,25 +1,25 @@
 #!/usr/bin/env bats
 # DKMS on the booted kernel: `dkms build` and `dkms install` of kucomms
 # from a copy of this tree, against the headers of the kernel the VM runs
-# (KUC_KDIR, given by scripts/check.sh for each lane), then modprobe loads
+# (KUC_KDIR, given by scripts/check.sh for each lane; else the kernel's
+# /lib/modules/KREL/build, which is Debian's installed headers for the
+# default kernel), then modprobe loads
 # the module DKMS installed and it works. In the guest, /lib/modules/KREL
 # is the booted kernel's own module tree on a writable overlay, so DKMS's
 # install and depmod run for real without touching the host.
 
 load common
 
-setup_file() {
-	[ -n "${KUC_KDIR:-}" ] || skip "KUC_KDIR (the booted kernel's headers) not given"
-}
-
 setup() {
+	KDIR=${KUC_KDIR:-/lib/modules/$(uname -r)/build}
+	[ -f "$KDIR/Makefile" ] || skip "no headers of the running kernel (KUC_KDIR)"
 	kuc_unload
 	SRC=$BATS_TEST_TMPDIR/src TREE=$BATS_TEST_TMPDIR/dkms
 	mkdir -p "$SRC/kucomms-0.1.0" "$TREE"
 	(cd "$KUC_TOP" && cp -r dkms.conf Makefile include module "$SRC/kucomms-0.1.0/")
 	find "$SRC" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) -delete
 	DKMS=(dkms --sourcetree "$SRC" --dkmstree "$TREE" -k "$(uname -r)"
-		--kernelsourcedir "$KUC_KDIR")
+		--kernelsourcedir "$KDIR")
 }
 
 teardown() {
