@@ -79,8 +79,9 @@ $(O)/san/%.o: %.c $(LIB_HDRS) $(wildcard libkuc/*.h)
 LIB_OBJS   := $(patsubst %.c,$(O)/obj/%.o,$(LIB_SRCS))
 LIB_SOBJS  := $(patsubst %.c,$(O)/san/%.o,$(LIB_SRCS))
 
-$(LIB_SO): $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libkuc.so.0 -o $@ $^
+$(LIB_SO): $(LIB_OBJS) libkuc/libkuc.map
+	$(CC) -shared -Wl,-soname,libkuc.so.0 -Wl,--version-script=libkuc/libkuc.map \
+		-o $@ $(LIB_OBJS)
 	ln -sf libkuc.so.0 $(O)/libkuc.so
 
 $(LIB_A): $(LIB_OBJS)

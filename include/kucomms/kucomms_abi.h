@@ -271,14 +271,29 @@ struct kucomms_tap_stats {
 #define KUCOMMS_IOC_TAP_ATTACH	_IOW(KUCOMMS_IOC_MAGIC, 2, struct kucomms_tap_attach)
 #define KUCOMMS_IOC_TAP_STATS	_IOR(KUCOMMS_IOC_MAGIC, 3, struct kucomms_tap_stats)
 
+/*
+ * Compile-time checks that also build as C99, which has no static_assert:
+ * there a false condition declares an array of size -1 and fails the
+ * build (the message is then the compiler's, not ours).
+ */
+#if defined(__KERNEL__) || defined(__cplusplus) || \
+	(defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
+#define KUCOMMS_ASSERT(cond, what) static_assert(cond, what)
+#else
+#define KUCOMMS_CAT_(a, b) a##b
+#define KUCOMMS_CAT(a, b) KUCOMMS_CAT_(a, b)
+#define KUCOMMS_ASSERT(cond, what) \
+	extern char KUCOMMS_CAT(kucomms_assert_, __LINE__)[(cond) ? 1 : -1]
+#endif
+
 /* The layout is the ABI: pin it. */
-static_assert(sizeof(struct kucomms_msg_hdr) == KUCOMMS_HDR_SIZE, "hdr");
-static_assert(sizeof(struct kucomms_ring_prod) == 24, "ring_prod");
-static_assert(sizeof(struct kucomms_ring_cons) == 16, "ring_cons");
-static_assert(sizeof(struct kucomms_info) == 48, "info");
-static_assert(sizeof(struct kucomms_tap_attach) == 80, "tap_attach");
-static_assert(sizeof(struct kucomms_tap_rec) == 64, "tap_rec");
-static_assert(offsetof(struct kucomms_tap_rec, hdr) == 32, "tap_rec.hdr");
-static_assert(sizeof(struct kucomms_tap_stats) == 32, "tap_stats");
+KUCOMMS_ASSERT(sizeof(struct kucomms_msg_hdr) == KUCOMMS_HDR_SIZE, "hdr");
+KUCOMMS_ASSERT(sizeof(struct kucomms_ring_prod) == 24, "ring_prod");
+KUCOMMS_ASSERT(sizeof(struct kucomms_ring_cons) == 16, "ring_cons");
+KUCOMMS_ASSERT(sizeof(struct kucomms_info) == 48, "info");
+KUCOMMS_ASSERT(sizeof(struct kucomms_tap_attach) == 80, "tap_attach");
+KUCOMMS_ASSERT(sizeof(struct kucomms_tap_rec) == 64, "tap_rec");
+KUCOMMS_ASSERT(offsetof(struct kucomms_tap_rec, hdr) == 32, "tap_rec.hdr");
+KUCOMMS_ASSERT(sizeof(struct kucomms_tap_stats) == 32, "tap_stats");
 
 #endif /* KUCOMMS_ABI_H */

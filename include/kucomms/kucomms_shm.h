@@ -160,7 +160,7 @@ struct kucomms_shm_hdr {
 	__u32 client_pid;	/* for kucctl show only: never trusted */
 };
 
-static_assert(sizeof(struct kucomms_shm_hdr) == 64, "shm_hdr");
+KUCOMMS_ASSERT(sizeof(struct kucomms_shm_hdr) == 64, "shm_hdr");
 
 /* Page 0 of the tap area: written by the tap reader only. */
 struct kucomms_shm_tap_hdr {
@@ -179,7 +179,7 @@ struct kucomms_shm_tap_prod {
 	__u64 dropped;		/* records lost: the tap ring was full */
 };
 
-static_assert(sizeof(struct kucomms_shm_tap_hdr) == 16, "shm_tap_hdr");
-static_assert(sizeof(struct kucomms_shm_tap_prod) == 48, "shm_tap_prod");
+KUCOMMS_ASSERT(sizeof(struct kucomms_shm_tap_hdr) == 16, "shm_tap_hdr");
+KUCOMMS_ASSERT(sizeof(struct kucomms_shm_tap_prod) == 48, "shm_tap_prod");
 
 #endif /* KUCOMMS_SHM_H */
