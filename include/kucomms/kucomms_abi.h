@@ -273,7 +273,7 @@ struct kucomms_tap_stats {
 
 /*
  * Compile-time checks that also build as C99, which has no static_assert:
- * there a false condition declares an array of size -1 and fails the
+ * there a false condition declares a bit-field of width -1 and fails the
  * build (the message is then the compiler's, not ours).
  */
 #if defined(__KERNEL__) || defined(__cplusplus) || \
@@ -283,7 +283,7 @@ struct kucomms_tap_stats {
 #define KUCOMMS_CAT_(a, b) a##b
 #define KUCOMMS_CAT(a, b) KUCOMMS_CAT_(a, b)
 #define KUCOMMS_ASSERT(cond, what) \
-	extern char KUCOMMS_CAT(kucomms_assert_, __LINE__)[(cond) ? 1 : -1]
+	struct KUCOMMS_CAT(kucomms_assert_, __LINE__) { int ok : (cond) ? 1 : -1; }
 #endif
 
 /* The layout is the ABI: pin it. */
