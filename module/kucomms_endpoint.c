@@ -2,7 +2,7 @@
 /*
  * Endpoints: what a user kernel module registers under a name, and the
  * one kernel thread per endpoint that calls its handlers serially (the
- * reference manual's scheduler): messages as soon as they arrive, work at
+ * scheduler of docs/design.md): messages as soon as they arrive, work at
  * 100 Hz, timer at 1 Hz; asleep otherwise, woken by a userspace kick
  * only after it announced it would sleep (NEED_WAKEUP).
  */

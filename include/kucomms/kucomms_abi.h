@@ -28,7 +28,7 @@
  */
 #define KUCOMMS_NAME_MAX	63
 
-/* Where the module's control files live (reference manual, "Creating..."). */
+/* Where the module's control files live (docs/design.md, "Creating..."). */
 #define KUCOMMS_CLASS_NAME	"kucomms"
 #define KUCOMMS_SYSFS_CTL	"/sys/devices/virtual/kucomms/kucomms"
 #define KUCOMMS_SYSFS_CLASS	"/sys/class/kucomms"
@@ -63,7 +63,7 @@ static inline bool kucomms_name_valid(const char *name, size_t len)
 }
 
 /* ------------------------------------------------------------------------
- * Messages (reference manual, "Definition of the message").
+ * Messages (docs/design.md, "The message").
  *
  * A message is this 32-byte header followed by @length bytes of data.
  * @length is the only field kucomms interprets; @type, @id and @value

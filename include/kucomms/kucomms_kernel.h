@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * kucomms kernel endpoint API, for kernel modules that talk to userspace
- * through /dev/kucomms_NAME (reference manual, "The kucomms kernel module
- * and user module"). See man/kucomms_kernel.9.
+ * through /dev/kucomms_NAME (docs/design.md, "The kernel module and the
+ * user module"). See man/kucomms_kernel.9.
  *
  * A module registers an endpoint under a name with three handlers. One
  * kernel thread per endpoint calls them, never two at once:

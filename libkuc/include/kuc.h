@@ -474,7 +474,7 @@ int kuc_recv(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr, void *buf,
 	     size_t bufsz, int timeout_ms);
 
 /*
- * The endpoint model (reference manual): one thread per channel calls
+ * The endpoint model (docs/design.md): one thread per channel calls
  *   message     as soon as a message arrives (@data points into the ring
  *               and is valid during the call only),
  *   work        100 times a second,
