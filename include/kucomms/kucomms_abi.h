@@ -218,7 +218,7 @@ struct kucomms_info {
  * The data path never waits for a reader: each reader has its own buffer
  * (2^buf_order bytes), filled under a spinlock; a record that does not fit
  * is dropped and counted (KUCOMMS_IOC_TAP_STATS). With no reader attached
- * to any device, a message costs one static-branch test.
+ * to a device, its messages cost one load and a branch.
  */
 #define KUCOMMS_MONITOR_NODE	"/dev/kucomms-monitor"
 
