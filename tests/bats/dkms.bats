@@ -1,25 +1,20 @@
 #!/usr/bin/env bats
-# DKMS on the booted kernel: `dkms build` and `dkms install` of kucomms
-# from a copy of this tree, against the headers of the kernel the VM runs
-# (KUC_KDIR, given by scripts/check.sh for each lane; else the kernel's
-# /lib/modules/KREL/build, which is Debian's installed headers for the
-# default kernel), then modprobe loads
-# the module DKMS installed and it works. In the guest, /lib/modules/KREL
-# is the booted kernel's own module tree on a writable overlay, so DKMS's
-# install and depmod run for real without touching the host.
+# DKMS on the booted kernel: scripts/check.sh ran `dkms add` and `dkms
+# build` of this tree on the host against the headers of the kernel this
+# VM boots (KUC_DKMS_TREE; compiling under emulation would take minutes).
+# Here `dkms install` puts the module into the running kernel's tree and
+# modprobe loads it. In the guest /lib/modules/KREL is the booted kernel's
+# own module tree on a writable overlay, so the install and its depmod run
+# for real without touching the host.
 
 load common
 
 setup() {
-	KDIR=${KUC_KDIR:-/lib/modules/$(uname -r)/build}
-	[ -f "$KDIR/Makefile" ] || skip "no headers of the running kernel (KUC_KDIR)"
+	[ -n "${KUC_DKMS_TREE:-}" ] ||
+		skip "no DKMS tree built for this kernel (KUC_DKMS_TREE; scripts/check.sh makes one)"
 	kuc_unload
-	SRC=$BATS_TEST_TMPDIR/src TREE=$BATS_TEST_TMPDIR/dkms
-	mkdir -p "$SRC/kucomms-0.1.0" "$TREE"
-	(cd "$KUC_TOP" && cp -r dkms.conf Makefile include module "$SRC/kucomms-0.1.0/")
-	find "$SRC" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) -delete
-	DKMS=(dkms --sourcetree "$SRC" --dkmstree "$TREE" -k "$(uname -r)"
-		--kernelsourcedir "$KDIR")
+	DKMS=(dkms --sourcetree "${KUC_DKMS_TREE%/tree}/src" --dkmstree "$KUC_DKMS_TREE"
+		-k "$(uname -r)")
 }
 
 teardown() {
@@ -27,11 +22,10 @@ teardown() {
 	rm -f "/lib/modules/$(uname -r)/updates/dkms/kucomms.ko"*
 }
 
-@test "dkms build and install on the running kernel; modprobe loads that module and it works" {
-	"${DKMS[@]}" add kucomms/0.1.0
-	run "${DKMS[@]}" build kucomms/0.1.0
+@test "dkms install on the running kernel; modprobe loads that module and it works" {
+	run "${DKMS[@]}" status kucomms/0.1.0
 	echo "$output"
-	[ "$status" -eq 0 ]
+	[[ $output == *"kucomms/0.1.0, $(uname -r), x86_64: built"* ]]
 	run "${DKMS[@]}" install kucomms/0.1.0
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -43,5 +37,5 @@ teardown() {
 	[ "$(kuc_create kucomms_dkms)" = OK ]
 	[ -c /dev/kucomms_dkms ]
 	run "${DKMS[@]}" status kucomms/0.1.0
-	[[ $output == *installed* ]]
+	[[ $output == *"kucomms/0.1.0, $(uname -r), x86_64: installed"* ]]
 }
