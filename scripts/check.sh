@@ -11,6 +11,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . scripts/kernel-env.sh
+. scripts/summary.bash
 
 debug=0
 [ "${1:-}" = --debug-kernel ] && debug=1
@@ -59,18 +60,7 @@ vm_suite() {
 }
 
 finish() {
-	echo
-	if [ ${#failures[@]} -gt 0 ]; then
-		echo "Failures:"
-		printf '  %s\n' "${failures[@]}"
-		echo
-	fi
-	if [ "$skipped" -gt 0 ]; then
-		echo "$passed passed, $failed failed, $skipped skipped"
-	else
-		echo "$passed passed, $failed failed"
-	fi
-	[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+	summary "$passed" "$failed" "$skipped" "${failures[@]}"
 	exit
 }
 
