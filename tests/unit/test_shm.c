@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <kuc.h>
@@ -53,6 +54,29 @@ static unsigned int round_trips(struct kuc_channel *c, unsigned int n)
 	return good;
 }
 
+/*
+ * A server without a client has no room to report: kuc_wait(POLLOUT)
+ * times out. It spun for ever instead (its empty ring had room, so it
+ * looked again without sleeping and without looking at the time):
+ * the alarm kills the test then.
+ */
+static void wait_no_client(struct kuc_channel *s, short events)
+{
+	struct timespec a, b;
+	long long ms;
+	int ret;
+
+	alarm(10);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ret = kuc_wait(s, events, 100);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	alarm(0);
+	ms = (b.tv_sec - a.tv_sec) * 1000LL + (b.tv_nsec - a.tv_nsec) / 1000000;
+	TAP_OK(ret == 0 && ms >= 90 && ms < 5000,
+	       "no client: kuc_wait(%s, 100) times out (%d after %lld ms)",
+	       events & POLLIN ? "POLLIN | POLLOUT" : "POLLOUT", ret, ms);
+}
+
 static void test_serve_and_clients(void)
 {
 	struct kuc_handlers h = { .message = echo };
@@ -75,6 +99,8 @@ static void test_serve_and_clients(void)
 	TAP_OK(kuc_serve(name, &s2) == -EBUSY, "a second server: EBUSY");
 	TAP_OK(kuc_send(s, &r, NULL) == -ENOTCONN,
 	       "the server sends with no client: ENOTCONN");
+	wait_no_client(s, POLLIN | POLLOUT);
+	wait_no_client(s, POLLOUT);
 	TAP_OK(!kuc_endpoint_start(s, &h, NULL), "server endpoint thread");
 
 	ret = kuc_open(spec, &c);
