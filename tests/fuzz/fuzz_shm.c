@@ -6,7 +6,8 @@
  * it the way one of four programs would, and the rest of the input is a
  * script of what the other side does meanwhile (writes any byte of the
  * file, publishes records, truncates the file) and what we do (receive,
- * send, zero-copy, read the tap). Never waits: every call has time-out 0.
+ * send, zero-copy, read the tap, wait, run the endpoint thread). A wait
+ * lasts a millisecond at most.
  *
  * Input: mode byte, the 64-byte header, the file size when the mode says
  * so, then the steps. The mode's low two bits choose the program:
@@ -18,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +48,7 @@ struct seg {
 	struct kuc_tap *tap;
 	unsigned char *buf;	/* receive and send buffer */
 	size_t bufsz;
+	bool endpoint;		/* its thread runs */
 };
 
 /* The hostile side writes, never past the file's end (no growing it). */
@@ -230,9 +233,71 @@ static void we_send(struct seg *s, struct fuzz_in *in, bool zero_copy)
 	kuc_commit(s->ch);
 }
 
+/*
+ * The calls that may sleep, for at most a millisecond: the NEED_WAKEUP
+ * handshake and the futex sleeps run on what the peer wrote.
+ */
+static void we_wait(struct seg *s, struct fuzz_in *in)
+{
+	unsigned int how = (unsigned int)fuzz_take(in, 1);
+	struct kucomms_msg_hdr h = { .length = how >> 4 };
+	struct kuc_tap_record rec;
+	int ret;
+
+	if (s->tap) {
+		ret = kuc_tap_read(s->tap, &rec, 1);
+		FUZZ_ASSERT(ret || rec.caplen <= rec.hdr.length);
+		return;
+	}
+	switch (how & 3) {
+	case 0:
+		kuc_wait(s->ch, POLLIN | POLLOUT, (int)(how >> 2 & 1));
+		break;
+	case 1:
+		kuc_wait(s->ch, POLLIN, (int)(how >> 2 & 1));
+		break;
+	case 2:
+		ret = kuc_recv(s->ch, &h, s->buf, s->bufsz, 1);
+		FUZZ_ASSERT(ret || h.length <= kuc_msg_max(s->ch));
+		break;
+	case 3:
+		kuc_send_wait(s->ch, &h, s->buf, 1);
+		break;
+	}
+}
+
+/* The endpoint thread's handler: a consumer that copies out first. */
+static void on_message(struct kuc_channel *ch,
+		       const struct kucomms_msg_hdr *hdr, const void *data,
+		       void *ctx)
+{
+	unsigned char *copy = malloc(hdr->length + 1);
+
+	(void)ctx;
+	FUZZ_ASSERT(hdr->length <= kuc_msg_max(ch) && copy);
+	memcpy(copy, data, hdr->length);
+	free(copy);
+}
+
+/*
+ * Start the endpoint thread, or stop it: while it runs, the steps that
+ * follow write the file under a consumer that reads it concurrently.
+ */
+static void we_toggle_endpoint(struct seg *s)
+{
+	static const struct kuc_handlers h = { .message = on_message };
+
+	if (s->endpoint) {
+		FUZZ_ASSERT(!kuc_endpoint_stop(s->ch));
+		s->endpoint = false;
+	} else {
+		s->endpoint = !kuc_endpoint_start(s->ch, &h, NULL);
+	}
+}
+
 static void step(struct seg *s, struct fuzz_in *in)
 {
-	unsigned int op = (unsigned int)fuzz_take(in, 1) % 6;
+	unsigned int op = (unsigned int)fuzz_take(in, 1) % 8;
 
 	if (op == 0)
 		peer_patch(s, in);
@@ -242,10 +307,14 @@ static void step(struct seg *s, struct fuzz_in *in)
 		we_receive(s);
 	else if (op == 5)	/* the peer shrinks the file under us */
 		(void)!ftruncate(s->fd, (off_t)(fuzz_take(in, 2) * PAGE));
+	else if (op == 6)
+		we_wait(s, in);
 	else if (s->ch && op == 3)
 		we_peek(s);
-	else if (s->ch)
+	else if (s->ch && op == 4)
 		we_send(s, in, fuzz_take(in, 1) & 1);
+	else if (s->ch)
+		we_toggle_endpoint(s);
 }
 
 /* Write the segment file: the header, then a file of the size asked. */
