@@ -132,6 +132,10 @@ shm = {
     'tap': u8(3) + hdr + publish(2, 64 + 5, 0, 0, tap_rec(5, 5)) + recv +
            publish(3, 64, 0, 0, tap_rec(0, 9)) + recv,
     'server-tap-on': u8(1) + hdr + patch(3, 0, struct.pack('<IIII', 5, 5, 16, 1)) + send(20) + publish(0, 1, 1) + recv,
+    # the endpoint thread consumes while the peer publishes
+    'server-endpoint': u8(1) + hdr + u8(7) + publish(0, 5, 1) + publish(0, 9, 2) + send(3) + u8(7),
+    # kuc_wait(POLLIN | POLLOUT, 1), kuc_recv(1 ms), kuc_send_wait(1 ms)
+    'client-waits': u8(2) + hdr + u8(6) + u8(4) + publish(0, 2, 1) + u8(6) + u8(2) + u8(6) + u8(0x33),
 }
 for k, v in shm.items():
     open(out + '/shm/' + k, 'wb').write(v)
