@@ -65,6 +65,8 @@ printf '%s\n' '[{"type": 1}, {"id": 2, "data": "x"}]' \
 	>"$out/kucsend_json/array.json"
 printf '%s\n' '{"type": 1, "data": {"hex": "de ad be ef"}, "length": 4}' \
 	'{"type": 18446744073709551616}' >"$out/kucsend_json/lines.json"
+# The harness's stdin is /dev/null: the file read is empty.
+printf '%s\n' '{"id": 1, "data": {"file": "-"}}' >"$out/kucsend_json/file.json"
 
 i=0
 for f in 'k2u and conn 3' 'type == 7 or id >= 0x100' \
