@@ -55,8 +55,8 @@ for name in "${names[@]}"; do
 	mkdir -p "$work" "$art"
 	dirs=("$work" "tests/fuzz/corpus/$name")
 	[ -d "tests/fuzz/crashes/$name" ] && dirs+=("tests/fuzz/crashes/$name")
-	# -timeout: a run that hangs is a finding too (every call the
-	# harnesses make has a time-out of 0). Leaks are findings.
+	# -timeout: a run that hangs is a finding too (no call the harnesses
+	# make waits longer than a millisecond). Leaks are findings.
 	"build/fuzz/$name" -max_total_time="$secs" -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$art/" "${dirs[@]}" >"$log" 2>&1 </dev/null

@@ -22,6 +22,7 @@ FUZZ_SRCS_pcap         := $(addprefix tools/kucdump/,pcap.c filter.c \
                           print_text.c print_json.c)
 FUZZ_SRCS_filter       := tools/kucdump/filter.c
 FUZZ_LIBS_kucsend_json := -ljansson
+FUZZ_HDRS    := tests/fuzz/fuzz.h $(LIB_HDRS) $(wildcard tools/*/*.h common/*.h)
 FUZZ_CPPFLAGS = -Icommon -Itests/fuzz $(addprefix -I,$(sort $(dir $(filter tools/%,$(FUZZ_SRCS_$(1))))))
 
 .PHONY: fuzz fuzz-build
@@ -31,7 +32,7 @@ fuzz-build: $(addprefix $(O)/fuzz/,$(FUZZ_NAMES))
 unit: $(addprefix $(O)/unit/fuzz_,$(FUZZ_NAMES))
 
 # The code under test, instrumented for libFuzzer's coverage.
-$(O)/fuzz-obj/%.o: %.c $(LIB_HDRS) $(wildcard libkuc/*.h tools/*/*.h common/*.h)
+$(O)/fuzz-obj/%.o: %.c $(FUZZ_HDRS) $(wildcard libkuc/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) -Icommon $(WARN) $(FUZZ_SAN) \
 		-fsanitize=fuzzer-no-link -c -o $@ $<
@@ -39,17 +40,17 @@ $(O)/fuzz-obj/%.o: %.c $(LIB_HDRS) $(wildcard libkuc/*.h tools/*/*.h common/*.h)
 FUZZ_TOOL_SOBJS := $(patsubst %.c,$(O)/san/%.o,$(sort $(filter tools/%,\
                    $(foreach n,$(FUZZ_NAMES),$(FUZZ_SRCS_$(n))))))
 $(FUZZ_TOOL_SOBJS): CPPFLAGS += -Icommon
-$(FUZZ_TOOL_SOBJS): $(wildcard tools/*/*.h common/*.h)
+$(FUZZ_TOOL_SOBJS): $(FUZZ_HDRS)
 
 define fuzz_rule
-$$(O)/fuzz/$(1): tests/fuzz/fuzz_$(1).c tests/fuzz/fuzz.h \
+$$(O)/fuzz/$(1): tests/fuzz/fuzz_$(1).c $$(FUZZ_HDRS) \
 		$$(patsubst %.c,$$(O)/fuzz-obj/%.o,$$(FUZZ_SRCS_$(1)))
 	@mkdir -p $$(dir $$@)
 	$$(FUZZ_CC) $$(CPPFLAGS) $$(call FUZZ_CPPFLAGS,$(1)) $$(WARN) \
 		$$(FUZZ_SAN) -fsanitize=fuzzer -o $$@ $$(filter %.c %.o,$$^) \
 		$$(FUZZ_LIBS_$(1)) -lpthread
 $$(O)/unit/fuzz_$(1): tests/fuzz/fuzz_$(1).c tests/fuzz/replay.c \
-		tests/fuzz/fuzz.h $$(patsubst %.c,$$(O)/san/%.o,$$(FUZZ_SRCS_$(1)))
+		$$(FUZZ_HDRS) $$(patsubst %.c,$$(O)/san/%.o,$$(FUZZ_SRCS_$(1)))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CPPFLAGS) $$(call FUZZ_CPPFLAGS,$(1)) $$(CFLAGS) $$(WARN) \
 		$$(SANFLAGS) -DFUZZ_NAME=\"$(1)\" -o $$@ \
