@@ -17,9 +17,11 @@
  *   3  kucdump            kuc_tap_open("shm:...")
  * bit 2: the file's size comes from the input, not from the header.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -397,6 +399,35 @@ static void attach(struct seg *s)
 			   KUCOMMS_MSG_MAX(KUCOMMS_SHM_TAP_RING);
 }
 
+/*
+ * A run that crashed (a finding, or libFuzzer's -minimize_crash, whose
+ * every child crashes) left its segment behind: remove those of the
+ * processes that are gone, once per process.
+ */
+static void remove_stale(void)
+{
+	static bool done;
+	char path[sizeof(KUCOMMS_SHM_DIR) + 256];
+	struct dirent *de;
+	DIR *dir;
+	int pid;
+
+	if (done)
+		return;
+	done = true;
+	dir = opendir(KUCOMMS_SHM_DIR);
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (sscanf(de->d_name, "kucomms_fuzz_%d", &pid) != 1 ||
+		    pid <= 0 || !kill(pid, 0) || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), KUCOMMS_SHM_DIR "%s", de->d_name);
+		unlink(path);
+	}
+	closedir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
@@ -404,6 +435,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t mode = (uint8_t)fuzz_take(&in, 1);
 	int i;
 
+	remove_stale();
 	snprintf(s.name, sizeof(s.name), "kucomms_fuzz_%d", (int)getpid());
 	snprintf(s.path, sizeof(s.path), KUCOMMS_SHM_DIR "%s", s.name);
 	s.mode = mode & 3;
