@@ -56,7 +56,7 @@ all: module lib tools progs examples
 
 help:
 	@sed -n 's/^#   //p' Makefile | head -n 1
-	@echo "targets: all module lib tools deps demo check check-debug check-kernel check-kernels install uninstall clean"
+	@echo "targets: all module lib tools deps demo check check-debug check-kernel check-kernels fuzz install uninstall clean"
 
 module:
 	@test -n "$(KDIR)" || { echo "no kernel headers found: run 'make deps'" >&2; exit 1; }
@@ -179,6 +179,9 @@ $(O)/tsan-progs/%: tests/progs/%.c $(LIB_TOBJS) $(LIB_HDRS) $(LIB_PRIV_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Iexamples/echo $(CFLAGS) $(WARN) $(TSANFLAGS) \
 		-o $@ $< $(LIB_TOBJS) -lpthread
+
+# make fuzz, and the replays of its inputs that make unit builds.
+include tests/fuzz/fuzz.mk
 
 deps:
 	@bash scripts/deps.sh

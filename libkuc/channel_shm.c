@@ -162,6 +162,31 @@ static int kuc_shm_wait_room(struct kuc_channel *ch, uint64_t need,
 			     &ch->tx_st.waits);
 }
 
+/*
+ * For kuc_wait(POLLOUT): 1 when there is room to report (look again), 0
+ * with the word to sleep on in *@w and its value in *@e: the consumer's
+ * position, or for a server without a client server_ack, which the
+ * receiving side's accept moves (until then no room counts, as
+ * kuc_shm_ready() says). Loaded before the state: an accept in between
+ * still changes it.
+ */
+static int kuc_shm_tx_word(struct kuc_channel *ch, const uint32_t **w,
+			   uint32_t *e)
+{
+	struct kuc_shm *s = ch->shm;
+	uint32_t ack = kuc_ld(&s->hdr->server_ack);
+
+	if (kuc_shm_state(ch) == -ENOTCONN) {
+		*w = &s->hdr->server_ack;
+		*e = ack;
+		return 0;
+	}
+	/* Announce, as a failed send does (see above). */
+	kuc_count((uint64_t *)&ch->tx.prod->full, 1);
+	*w = kuc_pos_word(&ch->tx.cons->pos);
+	return kuc_shm_tx_prepare(ch, ch->tx.size / 2, e);
+}
+
 /* What kuc_wait() reports now, without sleeping. */
 static int kuc_shm_ready(struct kuc_channel *ch, short events)
 {
@@ -207,10 +232,7 @@ static int kuc_shm_wait(struct kuc_channel *ch, short events,
 			continue;	/* something came: report it */
 		}
 		if (events & POLLOUT) {
-			/* Announce, as a failed send does (see above). */
-			kuc_count((uint64_t *)&ch->tx.prod->full, 1);
-			w[n] = kuc_pos_word(&ch->tx.cons->pos);
-			if (kuc_shm_tx_prepare(ch, ch->tx.size / 2, &e[n])) {
+			if (kuc_shm_tx_word(ch, &w[n], &e[n])) {
 				kucomms_ring_awake(&ch->rx);
 				continue;
 			}

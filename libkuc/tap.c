@@ -39,7 +39,7 @@ struct kuc_tap {
 static void kuc_tap_node(char *path, size_t size)
 {
 	snprintf(path, size, "%s%s", kuc_dev_root(),
-		 KUCOMMS_MONITOR_NODE + strlen("/dev"));
+		 &KUCOMMS_MONITOR_NODE[strlen("/dev")]);
 }
 
 /* A shm segment's tap; opts->buf_order does not apply (fixed rings). */

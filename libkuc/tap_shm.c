@@ -72,11 +72,15 @@ void kuc_shm_tap_close(struct kuc_shm_tap *t)
 
 	if (!t)
 		return;
-	for (i = 0; i < 3; i++)
-		kuc_guard_remove(t->guard[i]);
+	/*
+	 * Still guarded: a sender may have shrunk the file, and this access
+	 * must then fault into zero pages, not kill us.
+	 */
 	if (t->hdr && t->gen &&
 	    __atomic_load_n(&t->hdr->gen, __ATOMIC_RELAXED) == t->gen)
 		__atomic_store_n(&t->hdr->gen, 0, __ATOMIC_RELEASE);
+	for (i = 0; i < 3; i++)
+		kuc_guard_remove(t->guard[i]);
 	if (t->pages)
 		munmap(t->pages, KUCOMMS_SHM_TAP_PAGES * KUCOMMS_PAGE_SIZE);
 	for (i = 0; i < 2; i++)

@@ -17,6 +17,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . scripts/kernels.sh
+. scripts/summary.bash
 
 lanes=()
 case "${1:-}" in
@@ -74,30 +75,16 @@ vm_suite() {
 }
 
 finish() {
-	echo
-	if [ ${#failures[@]} -gt 0 ]; then
-		echo "Failures:"
-		printf '  %s\n' "${failures[@]}"
-		echo
-	fi
-	if [ "$skipped" -gt 0 ]; then
-		echo "$passed passed, $failed failed, $skipped skipped"
-	else
-		echo "$passed passed, $failed failed"
-	fi
-	[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+	summary "$passed" "$failed" "$skipped" "${failures[@]}"
 	exit
 }
 
 # The bats files each lane runs: every kernel-facing suite, except on the
 # RT kernel, where the channel, echo (with the hostile-input tests) and
-# kucdump suites are what spinlocks that sleep could break, and on the
-# debug kernel, where DKMS compiling the module under KASAN would take
-# minutes to prove what the 6.1 and 6.12 lanes prove.
+# kucdump suites are what spinlocks that sleep could break.
 lane_suites() {
 	case "$1" in
 	6.12-rt) echo tests/bats/channel_api.bats tests/bats/echo.bats tests/bats/kucdump.bats ;;
-	debug) ls tests/bats/*.bats | grep -v '/dkms\.bats$' ;;
 	*) echo tests/bats ;;
 	esac
 }

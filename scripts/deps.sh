@@ -11,6 +11,8 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio kmod gzip util-linux
 	# tests
 	bats jq python3 tmux procps bash-completion
+	# make fuzz: clang and its libFuzzer (libclang_rt.fuzzer)
+	clang-14 libclang-rt-14-dev
 	# kucdump's capture files and Lua dissector (tests/bats/kucdump.bats)
 	tshark
 	# debug-kernel lane (scripts/build-debug-kernel.sh)

@@ -104,6 +104,45 @@ static void test_filters(void)
 	refused("not", "ends too soon");
 }
 
+/*
+ * @levels of "!" (or of "(", with as many ")") before u2k: parses and
+ * matches a u2k record, or is refused as too deep.
+ */
+static void nested(size_t levels, bool parens, bool ok)
+{
+	struct kuc_tap_record r = rec(KUCOMMS_TAP_U2K, 1, 1, 1, 1);
+	char *expr = malloc(2 * levels + 4), err[128] = "";
+	struct kucdump_filter *f;
+	int ret;
+
+	memset(expr, parens ? '(' : '!', levels);
+	memcpy(expr + levels, "u2k", 3);
+	memset(expr + levels + 3, ')', parens ? levels : 0);
+	expr[levels + 3 + (parens ? levels : 0)] = '\0';
+	ret = kucdump_filter_parse(expr, &f, err, sizeof(err));
+	if (ok)
+		TAP_OK(!ret && kucdump_filter_match(f, &r) == (parens || levels % 2 == 0),
+		       "%zu levels of '%c' parse (ret %d %s)", levels,
+		       parens ? '(' : '!', ret, err);
+	else
+		TAP_OK(ret == -EINVAL && !f && strstr(err, "nested more than 256 deep"),
+		       "%zu levels of '%c' refused: '%s'", levels,
+		       parens ? '(' : '!', err);
+	kucdump_filter_free(f);
+	free(expr);
+}
+
+/* An argument of 128 KiB of "!" overflowed the parser's stack. */
+static void test_filter_depth(void)
+{
+	nested(256, false, true);
+	nested(256, true, true);
+	nested(257, false, false);
+	nested(257, true, false);
+	nested(131072, false, false);
+	nested(65536, true, false);
+}
+
 static void test_json(void)
 {
 	struct kuc_tap_record r = rec(KUCOMMS_TAP_K2U, 7, 1, 2, 5);
@@ -201,6 +240,7 @@ static void test_pcap(void)
 int main(void)
 {
 	test_filters();
+	test_filter_depth();
 	test_json();
 	test_pcap();
 	return tap_done();

@@ -2,7 +2,8 @@
 /*
  * Shm channels inside one process, under ASan/UBSan: a server (with the
  * endpoint thread echoing) and successive clients on one segment, the
- * attach rules (ENXIO, EBUSY, conn ids), a clean server shutdown, and the
+ * attach rules (ENXIO, EBUSY, conn ids), kuc_wait(POLLOUT) on a server
+ * before its first client, a clean server shutdown, and the
  * checks on a damaged segment, a segment truncated under both sides
  * (the SIGBUS guard), that every other SIGBUS still reaches the handler
  * the program had before, and the monitor tap (kuc_tap_open() on
@@ -12,12 +13,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <kuc.h>
@@ -53,12 +57,58 @@ static unsigned int round_trips(struct kuc_channel *c, unsigned int n)
 	return good;
 }
 
+/*
+ * A server without a client has no room to report: kuc_wait(POLLOUT)
+ * times out. It spun for ever instead (its empty ring had room, so it
+ * looked again without sleeping and without looking at the time):
+ * the alarm kills the test then.
+ */
+static void wait_no_client(struct kuc_channel *s, short events)
+{
+	struct timespec a, b;
+	long long ms;
+	int ret;
+
+	alarm(10);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ret = kuc_wait(s, events, 100);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	alarm(0);
+	ms = (b.tv_sec - a.tv_sec) * 1000LL + (b.tv_nsec - a.tv_nsec) / 1000000;
+	TAP_OK(ret == 0 && ms >= 90 && ms < 5000,
+	       "no client: kuc_wait(%s, 100) times out (%d after %lld ms)",
+	       events & POLLIN ? "POLLIN | POLLOUT" : "POLLOUT", ret, ms);
+}
+
+/* kuc_wait(POLLOUT) from a sending thread of the server, in ms. */
+struct out_wait {
+	struct kuc_channel *s;
+	int ret;
+	long long ms;
+};
+
+static void *wait_out(void *arg)
+{
+	struct out_wait *w = arg;
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	w->ret = kuc_wait(w->s, POLLOUT, 5000);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	w->ms = (b.tv_sec - a.tv_sec) * 1000LL +
+		(b.tv_nsec - a.tv_nsec) / 1000000;
+	return NULL;
+}
+
 static void test_serve_and_clients(void)
 {
 	struct kuc_handlers h = { .message = echo };
 	struct kuc_channel *s, *s2, *c, *c2;
 	struct kuc_shm_info si;
 	struct kucomms_msg_hdr r = { 0 };	/* no data: length 0 */
+	struct out_wait ow = { 0 };
+	pthread_t waiter;
+	bool waiting;
 	int ret;
 
 	ret = kuc_open(spec, &c);
@@ -75,10 +125,25 @@ static void test_serve_and_clients(void)
 	TAP_OK(kuc_serve(name, &s2) == -EBUSY, "a second server: EBUSY");
 	TAP_OK(kuc_send(s, &r, NULL) == -ENOTCONN,
 	       "the server sends with no client: ENOTCONN");
+	wait_no_client(s, POLLIN | POLLOUT);
+	wait_no_client(s, POLLOUT);
 	TAP_OK(!kuc_endpoint_start(s, &h, NULL), "server endpoint thread");
 
+	/*
+	 * Room comes with the client the endpoint thread accepts: at once,
+	 * not at the end of a KUC_SHM_PROBE_MS (500 ms) slice of a sleep on
+	 * a word nobody wakes.
+	 */
+	ow.s = s;
+	waiting = !pthread_create(&waiter, NULL, wait_out, &ow);
+	usleep(100 * 1000);
 	ret = kuc_open(spec, &c);
 	TAP_OK(!ret, "a client opens (%d)", ret);
+	if (waiting)
+		pthread_join(waiter, NULL);
+	TAP_OK(waiting && ow.ret == POLLOUT && ow.ms < 450,
+	       "a sender waiting for room wakes when it is accepted (%d after %lld ms)",
+	       ow.ret, ow.ms);
 	if (ret)
 		goto out;
 	TAP_OK(kuc_conn_id(c) == 1, "first connection: id 1");

@@ -13,6 +13,9 @@
  *
  * Words are separated by blanks; "(", ")" and "!" need none. The
  * expression is parsed once into a tree and evaluated per record.
+ * "not" and "(" nest at most KUCDUMP_FILTER_NEST_MAX deep: the parser
+ * recurses once per level, and an argument of 128 KiB of "!" was enough
+ * to overflow the stack.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -41,6 +44,7 @@ struct parser {
 	char *err;
 	size_t errsz;
 	int failed;
+	int depth;	/* "not" and "(" open around the current word */
 };
 
 static const char *const field_names[] = {
@@ -54,6 +58,8 @@ static const char *const op_names[] = {
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+#define KUCDUMP_FILTER_NEST_MAX	256
 
 __attribute__((format(printf, 2, 3)))
 static void fail(struct parser *p, const char *fmt, ...)
@@ -203,7 +209,25 @@ static struct kucdump_filter *parse_prim(struct parser *p)
 	return n;
 }
 
+static struct kucdump_filter *parse_nested(struct parser *p);
+
 static struct kucdump_filter *parse_unary(struct parser *p)
+{
+	struct kucdump_filter *n;
+
+	if (p->depth >= KUCDUMP_FILTER_NEST_MAX &&
+	    (accept(p, "not", "!") || accept(p, "(", NULL))) {
+		fail(p, "nested more than %d deep", KUCDUMP_FILTER_NEST_MAX);
+		return NULL;
+	}
+	p->depth++;
+	n = parse_nested(p);
+	p->depth--;
+	return n;
+}
+
+/* parse_unary() within its depth. */
+static struct kucdump_filter *parse_nested(struct parser *p)
 {
 	struct kucdump_filter *n;
 
