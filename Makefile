@@ -45,6 +45,10 @@ UNITS      := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
 
 LIB_SO     := $(O)/libkuc.so.0
 LIB_A      := $(O)/libkuc.a
+# What the tools share (common/*.c): the error reporter, the exit
+# statuses, the print layer. Not installed.
+TLIB_SRCS  := $(wildcard common/*.c)
+TLIB_A     := $(O)/libkuctools.a
 
 .PHONY: all module lib tools progs examples unit clean deps check check-debug demo install \
         uninstall checkpatch help
@@ -89,13 +93,21 @@ $(LIB_A): $(LIB_OBJS)
 $(O)/kucomms.pc: libkuc/kucomms.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
 
-# Tools link the static library: they run from the build tree and in the
-# VM without LD_LIBRARY_PATH. common/ holds the headers they share.
+# Tools link the static libraries: they run from the build tree and in
+# the VM without LD_LIBRARY_PATH. common/ holds the code they share.
+TLIB_OBJS  := $(patsubst %.c,$(O)/obj/%.o,$(TLIB_SRCS))
+TLIB_SOBJS := $(patsubst %.c,$(O)/san/%.o,$(TLIB_SRCS))
+$(TLIB_OBJS) $(TLIB_SOBJS): CPPFLAGS += -Icommon
+$(TLIB_OBJS) $(TLIB_SOBJS): $(wildcard common/*.h)
+$(TLIB_A): $(TLIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
 define tool_rule
 $(1)_OBJS := $$(patsubst %.c,$$(O)/obj/%.o,$$(wildcard tools/$(1)/*.c))
 $$($(1)_OBJS): CPPFLAGS += -Icommon
 $$($(1)_OBJS): $$(wildcard tools/$(1)/*.h common/*.h)
-$$(O)/$(1): $$($(1)_OBJS) $$(LIB_A)
+$$(O)/$(1): $$($(1)_OBJS) $$(TLIB_A) $$(LIB_A)
 	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(TOOL_LIBS_$(1)) -lpthread
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
@@ -135,14 +147,18 @@ $(O)/progs/%: tests/progs/%.cpp $(LIB_A) $(LIB_HDRS)
 	$(CXX) -std=c++17 -D_GNU_SOURCE -Iinclude -Ilibkuc/include $(CFLAGS) \
 		$(CXXWARN) -o $@ $< $(LIB_A) -lpthread
 
-# Unit tests build with ASan/UBSan against the sanitized library objects.
+# Unit tests build with ASan/UBSan against the sanitized library objects
+# (libkuc's and common/'s, which the tests of the tools' code need).
 unit: $(addprefix $(O)/unit/,$(UNITS))
-$(O)/unit/%: tests/unit/%.c $(LIB_SOBJS) $(LIB_HDRS)
+$(O)/unit/%: tests/unit/%.c $(LIB_SOBJS) $(TLIB_SOBJS) $(LIB_HDRS) \
+		$(wildcard common/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -o $@ $< $(LIB_SOBJS) -lpthread
+	$(CC) $(CPPFLAGS) -Icommon $(CFLAGS) $(WARN) $(SANFLAGS) -o $@ $< \
+		$(LIB_SOBJS) $(TLIB_SOBJS) -lpthread
 
-# test_kucdump compiles kucdump's sources in.
+# test_kucdump and test_tools compile the tools' sources in.
 $(O)/unit/test_kucdump: $(wildcard tools/kucdump/*.[ch])
+$(O)/unit/test_tools: $(wildcard tools/*/*.[ch])
 
 # Thread tests build with TSan, which cannot share objects with ASan: the
 # library is compiled once more into $(O)/tsan-obj/. -O1 keeps the reports'

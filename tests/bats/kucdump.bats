@@ -172,10 +172,10 @@ EOF
 	[ "$(jq -r '[.dir, .conn, .id] | @tsv' "$BATS_TEST_TMPDIR/conn.out" | tr '\t\n' ', ')" = \
 	  "u2k,2,2 k2u,2,2 u2k,2,3 k2u,2,3 " ]
 	run "$KUCDUMP" -f 'type ==' "$DEV"
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 3 ]
 	[[ "$output" == *"--filter: 'type' wants a number, not 'the end'"* ]]
 	run "$KUCDUMP" -f 'dir sideways' "$DEV"
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 3 ]
 }
 
 @test "-w capture read back by kucdump -r and by tshark with the Lua dissector" {
@@ -216,7 +216,7 @@ EOF
 	# A file that is not a kucdump capture is refused in one line.
 	head -c 100 /dev/urandom >"$BATS_TEST_TMPDIR/junk"
 	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/junk"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 3 ]
 	[[ "$output" == "kucdump: $BATS_TEST_TMPDIR/junk: not a pcap file"* ]]
 }
 
@@ -225,19 +225,19 @@ EOF
 	chmod 755 /tmp/kucdump-unpriv
 	run setpriv --reuid=65534 --regid=65534 --clear-groups /tmp/kucdump-unpriv "$DEV"
 	echo "$output"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 5 ]
 	[[ "$output" == *"$DEV: permission denied (watching a device needs CAP_SYS_ADMIN)"* ]]
 	# Even with the node opened up, attaching needs the capability.
 	chmod 0666 $MON
 	run setpriv --reuid=65534 --regid=65534 --clear-groups /tmp/kucdump-unpriv "$DEV"
 	chmod 0600 $MON
 	echo "$output"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 5 ]
 	[[ "$output" == *"$DEV: operation not permitted (watching a device needs CAP_SYS_ADMIN)"* ]]
 	# Root without CAP_SYS_ADMIN too.
 	run setpriv --inh-caps=-all --bounding-set=-sys_admin "$KUCDUMP" "$DEV"
 	echo "$output"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 5 ]
 	[[ "$output" == *"operation not permitted"* ]]
 }
 
@@ -270,11 +270,11 @@ EOF
 
 @test "taps that cannot be had: no such device, no such shm segment, bad options" {
 	run "$KUCDUMP" nosuchdev
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 4 ]
 	[ "$output" = "kucdump: nosuchdev: no such device" ]
 	# shm channels have their own tap (tests/host/kucdump_shm.bats).
 	run "$KUCDUMP" shm:demo
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 4 ]
 	[ "$output" = "kucdump: shm:demo: no such shm segment" ]
 	run "$KUCDUMP" -B 100 "$DEV"
 	[ "$status" -eq 2 ]

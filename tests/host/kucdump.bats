@@ -39,10 +39,20 @@ PY
 
 @test "usage errors exit 2 with one line" {
 	for args in "" "--bogus x" "-c -1 x" "-s -5 x" "-B 63 x" "-B 100 x" \
-		"a b" "-r f x" "--json -w f x" "-f ( x"; do
+		"-r f -f k2u u2k" "-f k2u x u2k" "--json -w f x"; do
 		run "$KUCDUMP" $args
 		echo "kucdump $args: $status $output"
 		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+	done
+}
+
+@test "bad input exits 3 with one line: a filter that does not parse, a bad name" {
+	for args in "-f ( x" "-f type==x x" "Bad-Name" "a b" "-r f x" \
+		"x type = = 3" "x conn & 3"; do
+		run "$KUCDUMP" $args
+		echo "kucdump $args: $status $output"
+		[ "$status" -eq 3 ]
 		[ "${#lines[@]}" -eq 1 ]
 	done
 }
@@ -84,16 +94,39 @@ PY
 @test "a file that is not a kucdump capture is refused in one line" {
 	printf 'hello, this is not pcap at all.' >"$BATS_TEST_TMPDIR/junk"
 	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/junk"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 3 ]
 	[ "$output" = "kucdump: $BATS_TEST_TMPDIR/junk: not a pcap file (magic 0x6c6c6568)" ]
 	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/nonexistent"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 4 ]
 	[ "$output" = "kucdump: $BATS_TEST_TMPDIR/nonexistent: No such file or directory" ]
 }
 
-@test "kucdump: no module is one line with a hint, exit 1" {
+@test "kucdump: no module is one line with a hint, exit 6" {
 	[ -d /sys/module/kucomms ] && skip "kucomms is loaded on this host"
 	run "$KUCDUMP" echo
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 6 ]
 	[ "$output" = "kucdump: echo: kucomms module not loaded (try 'modprobe kucomms')" ]
+}
+
+@test "filters: operators need no blanks; the filter may follow the channel or -r FILE" {
+	make_capture "$BATS_TEST_TMPDIR/c.pcap"
+	# Record 1: u2k type 1 id 2; record 2: k2u type 2^64-1 id 5.
+	for f in 'type==1' 'type=1' 'id>2' '!(u2k)' 'conn==3&&id<=2' 'k2u||id!=5'; do
+		run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/c.pcap" -f "$f"
+		echo "$f: $status $output"
+		[ "$status" -eq 0 ]
+	done
+	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/c.pcap" -f 'type==1'
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == *" u2k type 1 id 2 "* ]]
+	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/c.pcap" -f 'id>2'
+	[[ "${lines[0]}" == *" k2u type 18446744073709551615 id 5 "* ]]
+	[ "${lines[1]}" = "1 captured, 0 dropped" ]
+	# As trailing words, as tcpdump takes them: the same result.
+	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/c.pcap" not u2k and id '>=' 5
+	[[ "${lines[0]}" == *" k2u type 18446744073709551615 id 5 "* ]]
+	[ "${lines[1]}" = "1 captured, 0 dropped" ]
+	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/c.pcap" 'conn 3' and type==1
+	[[ "${lines[0]}" == *" u2k type 1 id 2 "* ]]
+	[ "${lines[1]}" = "1 captured, 0 dropped" ]
 }

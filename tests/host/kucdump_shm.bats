@@ -157,7 +157,7 @@ EOF
 	start_server
 	dump_start all --json "$CH"
 	run "$KUCDUMP" --json "$CH"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 10 ]
 	[ "$output" = "kucdump: $CH: another reader is watching this segment (one at a time)" ]
 	run "$SENDMSG" "$CH" 1:1:0: 0x10:2:0: 1:3:0: 2:4:0:
 	[ "$status" -eq 0 ]
@@ -189,7 +189,7 @@ EOF
 	[ "$(jq -r '[.dir, .conn, .id] | @tsv' "$BATS_TEST_TMPDIR/conn.out" | tr '\t\n' ', ')" = \
 	  "u2k,8,2 k2u,8,2 u2k,8,3 k2u,8,3 " ]
 	run "$KUCDUMP" -f 'type ==' "$CH"
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 3 ]
 	[[ "$output" == *"--filter: 'type' wants a number, not 'the end'"* ]]
 }
 
@@ -243,13 +243,13 @@ EOF
 	run setpriv --reuid=65534 --regid=65534 --clear-groups \
 		/tmp/kucdump-unpriv-$BATS_ROOT_PID "$CH"
 	echo "$output"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 5 ]
 	[ "$output" = "kucdump: $CH: permission denied (watching a shm channel needs read and write access to its segment)" ]
 	# Read access alone is not enough either.
 	chmod 0644 "$SEG"
 	run setpriv --reuid=65534 --regid=65534 --clear-groups \
 		/tmp/kucdump-unpriv-$BATS_ROOT_PID "$CH"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 5 ]
 	[[ "$output" == *"permission denied"* ]]
 	# The segment's access is the privilege: given it, nobody may watch.
 	chmod 0666 "$SEG"
@@ -307,7 +307,22 @@ EOF
 	  "u2k,1,1 k2u,1,1 u2k,2,2 k2u,2,2 u2k,3,3 k2u,3,3 " ]
 }
 
-@test "kucdump shm: removing the segment ends kucdump once its server and client are gone" {
+@test "kucdump shm: removing the segment under a server alone ends kucdump" {
+	start_server
+	dump_start a --json "$CH"
+	run "$SENDMSG" "$CH" 1:2:3:
+	[ "$status" -eq 0 ]
+	"$KUCCTL" remove --shm "$NAME"
+	# The server stays attached; kucdump ends within its liveness checks.
+	wait_for "! kill -0 $DUMP_a 2>/dev/null" 5
+	dump_wait a
+	[ "$dump_status" -eq 0 ]
+	kill -0 "$SERVER_PID"
+	grep -q "$CH: the segment was removed" "$BATS_TEST_TMPDIR/a.err"
+	grep -qx "2 captured, 0 dropped" "$BATS_TEST_TMPDIR/a.err"
+}
+
+@test "kucdump shm: removing the segment ends kucdump once its client is gone" {
 	start_server
 	dump_start a --json "$CH"
 	run "$SENDMSG" "$CH" 1:2:3:
@@ -324,9 +339,8 @@ EOF
 	kill -0 "$DUMP_a"
 	kill "$cpid"
 	wait "$cpid" || true
-	kill -INT "$SERVER_PID"
-	wait "$SERVER_PID"
-	# Then it ends by itself, within its liveness checks.
+	# Then it ends by itself, within its liveness checks, though the
+	# server is still there.
 	dump_wait a
 	[ "$dump_status" -eq 0 ]
 	grep -q "$CH: the segment was removed" "$BATS_TEST_TMPDIR/a.err"
@@ -338,7 +352,7 @@ EOF
 
 @test "kucdump shm: taps that cannot be had: no segment, a layout-1 segment, a bad name" {
 	run "$KUCDUMP" "$CH"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 4 ]
 	[ "$output" = "kucdump: $CH: no such shm segment" ]
 	# A segment of the first layout (no tap area) is refused with why.
 	"$KUCCTL" create --shm "$NAME" --size 4096
@@ -348,7 +362,7 @@ EOF
 	[ "$status" -eq 1 ]
 	[ "$output" = "kucdump: $CH: not a usable segment: layout version 1, expected 2" ]
 	run "$KUCDUMP" "shm:Bad-Name"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 3 ]
 	[ "${#lines[@]}" -eq 1 ]
 }
 

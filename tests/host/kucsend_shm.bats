@@ -4,6 +4,8 @@
 # module's own handler source) serves /dev/shm/NAME and kucsend talks to
 # it as it talks to kucomms_echo.ko in tests/bats/kucsend.bats.
 
+bats_require_minimum_version 1.5.0
+
 load shm_common
 
 setup() {
@@ -127,13 +129,13 @@ load_wait() {
 	[ "$HANDLED" -eq 0 ]
 }
 
-@test "kucsend shm: no server, or no segment, is a channel error (exit 4)" {
+@test "kucsend shm: no segment (exit 4), no server (exit 7)" {
 	ks "$CH" '{}'
 	[ "$status" -eq 4 ]
 	start_server
 	server_stop_count
 	ks "$CH" --wait 1 '{}'
-	[ "$status" -eq 4 ]
+	[ "$status" -eq 7 ]
 	[ "${#lines[@]}" -eq 1 ]
 }
 
@@ -169,4 +171,52 @@ load_wait() {
 	[ "$ok" = 1 ]
 	in_history=$(grep -c '{"id": 41' "$HOME/h")
 	[ "$in_history" -eq 1 ]
+}
+
+@test "kucsend shm: commands piped into -i: plain lines, no prompt or escapes" {
+	start_server
+	run --separate-stderr bash -c "printf '%s\n' '{\"id\": 1, \"data\": \"a\"}' 'wait 1' \
+		'send {\"id\": 2}' 'wait' 'stats' | '$KUCSEND' -i '$CH'"
+	echo "$output" | cat -A
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '{"type":0,"id":1,"value":0,"length":1,"data":"a"}' ]
+	[ "${lines[1]}" = '{"type":0,"id":2,"value":0,"length":0,"data":""}' ]
+	[[ "${lines[2]}" == "sent=2 "* ]]
+	[ "${#lines[@]}" -eq 3 ]
+	# No prompt, no terminal escapes, no banner.
+	! grep -q $'\e\|kucsend>\|type .help' <<<"$output"
+}
+
+@test "kucsend shm: piped into -i, the first error is the exit status" {
+	start_server
+	# A bad message (3) first, then an unknown command: 3.
+	run bash -c "printf '%s\n' '{\"tpye\": 1}' 'bogus' '{\"id\": 1}' 'wait' | '$KUCSEND' -i '$CH'"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "${lines[0]}" == 'error: input:1:2: message 1: unknown key "tpye"'* ]]
+	# The commands after an error still run.
+	[ "${lines[2]}" = '{"type":0,"id":1,"value":0,"length":0,"data":""}' ]
+	# A wait that times out: 8; the last line counts too without '\n'.
+	run bash -c "printf 'wait 1 0.1' | '$KUCSEND' -i '$CH'"
+	[ "$status" -eq 8 ]
+	[ "$output" = "wait: timed out (0 of 1)" ]
+}
+
+@test "kucsend shm: -i notices a server that died and says the channel closed" {
+	start_server
+	fifo=$BATS_TEST_TMPDIR/in
+	mkfifo "$fifo"
+	"$KUCSEND" -i "$CH" <"$fifo" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$!
+	PIDS+=" $pid"
+	exec 7>"$fifo"
+	echo '{"id": 1}' >&7
+	wait_for "grep -q '\"id\":1' '$BATS_TEST_TMPDIR/out'"
+	kill -KILL "$SERVER_PID"
+	# The REPL is idle: only its own look at the server can see this.
+	wait_for "grep -q 'channel closed: the peer died' '$BATS_TEST_TMPDIR/out'"
+	exec 7>&-
+	wait "$pid" && status=0 || status=$?
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 7 ]
 }

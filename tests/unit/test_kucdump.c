@@ -90,7 +90,18 @@ static void test_filters(void)
 	match("(u2k or k2u) and conn 9", a, false);
 	match("not u2k and conn 4", b, true);		/* not binds tightest */
 	match("k2u || conn 3", a, true);
+	/* Operators need no blanks around them (tcpdump, C). */
+	match("type==16", a, true);
+	match("type=16", a, true);
+	match("type!=16", a, false);
+	match("id>=100&&conn<4", a, true);
+	match("id>100||length<=5", a, true);
+	match("!(u2k)&&type==0xffffffffffffffff", b, true);
+	match("conn>3", b, true);
 	refused("", "empty");
+	refused("type===1", "wants a number, not '='");
+	refused("type==1 & id 2", "unexpected '&'");
+	refused("type<>1", "wants a number, not '>'");
 	refused("type", "wants a number");
 	refused("type ==", "wants a number, not 'the end'");
 	refused("type x", "wants a number, not 'x'");

@@ -63,8 +63,8 @@ static int list_text(const struct kuc_device_info *devs, size_t n)
 
 	rows = calloc(n ? n : 1, sizeof(*rows));
 	if (!rows) {
-		kucctl_msg("list: out of memory");
-		return KUCCTL_EXIT_FAILURE;
+		tool_msg("list: out of memory");
+		return TOOL_EXIT_FAILURE;
 	}
 	for (i = 0; i < n; i++) {
 		list_fill_row(&devs[i], &rows[i]);
@@ -83,7 +83,7 @@ static int list_text(const struct kuc_device_info *devs, size_t n)
 		       wmode, rows[i].mode, wowner, rows[i].owner,
 		       wgroup, rows[i].group, rows[i].kind);
 	free(rows);
-	return KUCCTL_EXIT_OK;
+	return TOOL_EXIT_OK;
 }
 
 /* One device as a JSON object; the node's fields are null without it. */
@@ -111,7 +111,7 @@ static int list_json(const struct kuc_device_info *devs, size_t n)
 {
 	json_t *root, *arr, *dev;
 	size_t i;
-	int ret = KUCCTL_EXIT_FAILURE;
+	int ret = TOOL_EXIT_FAILURE;
 
 	arr = json_array();
 	root = json_pack("{s:o}", "devices", arr);
@@ -125,10 +125,10 @@ static int list_json(const struct kuc_device_info *devs, size_t n)
 	/* Write errors surface when main() flushes stdout. */
 	json_dumpf(root, stdout, JSON_INDENT(2));
 	putchar('\n');
-	ret = KUCCTL_EXIT_OK;
+	ret = TOOL_EXIT_OK;
 	goto out;
 nomem:
-	kucctl_msg("list: out of memory");
+	tool_msg("list: out of memory");
 out:
 	json_decref(root);
 	return ret;
@@ -197,9 +197,10 @@ static int list_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 	if (ret != KUCCTL_CONTINUE)
 		goto out;
 	/*
-	 * Without the module the segments are still listed (if there are
-	 * any: otherwise nothing is printed), but the exit status (3) says
-	 * that the devices could not be.
+	 * Without the module no device can exist: the list of what exists
+	 * is complete and the status is 0, so that "kucctl list --json | jq"
+	 * under pipefail works on a host with segments only. A note on
+	 * stderr tells a person why no device shows.
 	 */
 	if (!shm_only) {
 		derr = kuc_device_list(&devs, &n);
@@ -213,13 +214,9 @@ static int list_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 		ret = kucctl_fail(cmd->name, NULL, err);
 		goto out;
 	}
-	if (derr && !n) {
-		ret = kucctl_fail(cmd->name, NULL, derr);
-		goto out;
-	}
 	ret = json ? list_json(devs, n) : list_text(devs, n);
-	if (!ret && derr)
-		ret = kucctl_fail(cmd->name, NULL, derr);
+	if (derr)
+		tool_note("kucomms module not loaded: no devices (try 'modprobe kucomms')");
 out:
 	kuc_device_list_free(devs);
 	poptFreeContext(ctx);
@@ -236,8 +233,8 @@ const struct kucctl_cmd kucctl_cmd_list = {
 "line (only the header when there are none), or with --json a JSON\n"
 "document, whose format kucctl(8) describes. A device whose node is\n"
 "missing shows - (or null) for mode, owner and group; a segment has no\n"
-"MAJ:MIN (null in JSON). Without the kucomms module the segments are\n"
-"still listed, and the exit status is 3.\n"
+"MAJ:MIN (null in JSON). Without the kucomms module there are no\n"
+"devices: the segments are listed, a note on stderr says so, exit 0.\n"
 "\n"
 "Options:\n"
 "  --json      print JSON instead of a table\n"

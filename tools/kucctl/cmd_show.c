@@ -28,7 +28,7 @@ static int show_text(const char *name, const struct kuc_device_stats *st)
 #define X(f) printf("%-16s %" PRIu64 "\n", #f ":", st->f);
 	SHOW_FIELDS(X)
 #undef X
-	return KUCCTL_EXIT_OK;
+	return TOOL_EXIT_OK;
 }
 
 static int show_json(const char *name, const struct kuc_device_stats *st)
@@ -43,71 +43,109 @@ static int show_json(const char *name, const struct kuc_device_stats *st)
 #undef X
 	if (bad) {
 		json_decref(root);
-		kucctl_msg("show: out of memory");
-		return KUCCTL_EXIT_FAILURE;
+		tool_msg("show: out of memory");
+		return TOOL_EXIT_FAILURE;
 	}
 	json_dumpf(root, stdout, JSON_INDENT(2));
 	putchar('\n');
 	json_decref(root);
-	return KUCCTL_EXIT_OK;
+	return TOOL_EXIT_OK;
+}
+
+/*
+ * What only the segment's header tells (ring size, who is attached, the
+ * connections) is unknown when it cannot be read or makes no sense: then
+ * @problem says why, and these show "unknown" (JSON null), not zeros.
+ */
+static bool shm_known(const struct kuc_shm_info *si)
+{
+	return !si->problem[0];
 }
 
 /* A side of a segment: "pid N" while its attach lock is held, or "none". */
-static void show_side(bool attached, pid_t pid, char *buf, size_t size)
+static const char *show_side(const struct kuc_shm_info *si, bool attached,
+			     pid_t pid, char *buf, size_t size)
 {
+	if (!shm_known(si))
+		return "unknown";
 	if (attached)
 		snprintf(buf, size, "pid %ld", (long)pid);
 	else
 		snprintf(buf, size, "none");
+	return buf;
+}
+
+/* In JSON: the pid as a number, or null for none (or unknown). */
+static json_t *side_json(const struct kuc_shm_info *si, bool attached,
+			 pid_t pid)
+{
+	return shm_known(si) && attached ? json_integer(pid) : NULL;
+}
+
+static json_t *u64_json(const struct kuc_shm_info *si, uint64_t v)
+{
+	return shm_known(si) ? json_integer((json_int_t)v) : NULL;
+}
+
+static void show_shm_text(const struct kuc_shm_info *si, const char *mode,
+			  const char *owner, const char *group)
+{
+	char server[32], client[32], ring[24], conns[24];
+
+	snprintf(ring, sizeof(ring), "%" PRIu64, si->ring_size);
+	snprintf(conns, sizeof(conns), "%" PRIu32, si->connections);
+	printf("%-16s %s\n", "name:", si->name);
+	printf("%-16s %s\n", "kind:", "shm");
+	printf("%-16s %s\n", "path:", si->path);
+	printf("%-16s %s\n", "mode:", mode);
+	printf("%-16s %s\n", "owner:", owner);
+	printf("%-16s %s\n", "group:", group);
+	printf("%-16s %" PRIu64 "\n", "size:", si->size);
+	printf("%-16s %s\n", "ring_size:", shm_known(si) ? ring : "unknown");
+	printf("%-16s %s\n", "server:", show_side(si, si->server_attached,
+		si->server_pid, server, sizeof(server)));
+	printf("%-16s %s\n", "client:", show_side(si, si->client_attached,
+		si->client_pid, client, sizeof(client)));
+	printf("%-16s %s\n", "connections:", shm_known(si) ? conns : "unknown");
+	printf("%-16s %s\n", "problem:", si->problem[0] ? si->problem : "none");
 }
 
 static int show_shm(const char *name, bool json)
 {
-	char server[32], client[32], owner[256], group[256], mode[8];
+	char owner[256], group[256], mode[8];
 	struct kuc_shm_info si;
 	json_t *root;
 	int err = kuc_shm_info(name, &si);
 
 	if (err)
 		return kucctl_fail_shm("show", name, err);
-	show_side(si.server_attached, si.server_pid, server, sizeof(server));
-	show_side(si.client_attached, si.client_pid, client, sizeof(client));
 	kucctl_user_name(si.uid, owner, sizeof(owner));
 	kucctl_group_name(si.gid, group, sizeof(group));
 	snprintf(mode, sizeof(mode), "%04o", (unsigned int)si.mode);
 	if (!json) {
-		printf("%-16s %s\n", "name:", si.name);
-		printf("%-16s %s\n", "kind:", "shm");
-		printf("%-16s %s\n", "path:", si.path);
-		printf("%-16s %s\n", "mode:", mode);
-		printf("%-16s %s\n", "owner:", owner);
-		printf("%-16s %s\n", "group:", group);
-		printf("%-16s %" PRIu64 "\n", "size:", si.size);
-		printf("%-16s %" PRIu64 "\n", "ring_size:", si.ring_size);
-		printf("%-16s %s\n", "server:", server);
-		printf("%-16s %s\n", "client:", client);
-		printf("%-16s %" PRIu32 "\n", "connections:", si.connections);
-		printf("%-16s %s\n", "problem:",
-		       si.problem[0] ? si.problem : "none");
-		return KUCCTL_EXIT_OK;
+		show_shm_text(&si, mode, owner, group);
+		return TOOL_EXIT_OK;
 	}
-	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s,"
-			 " s:I, s:s?}",
+	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o?, s:o?, s:o?,"
+			 " s:o?, s:s?}",
 			 "name", si.name, "kind", "shm", "path", si.path,
 			 "mode", mode, "owner", owner, "group", group,
 			 "size", (json_int_t)si.size,
-			 "ring_size", (json_int_t)si.ring_size,
-			 "server", server, "client", client,
-			 "connections", (json_int_t)si.connections,
+			 "ring_size", u64_json(&si, si.ring_size),
+			 "server", side_json(&si, si.server_attached,
+					     si.server_pid),
+			 "client", side_json(&si, si.client_attached,
+					     si.client_pid),
+			 "connections", u64_json(&si, si.connections),
 			 "problem", si.problem[0] ? si.problem : NULL);
 	if (!root) {
-		kucctl_msg("show: out of memory");
-		return KUCCTL_EXIT_FAILURE;
+		tool_msg("show: out of memory");
+		return TOOL_EXIT_FAILURE;
 	}
 	json_dumpf(root, stdout, JSON_INDENT(2));
 	putchar('\n');
 	json_decref(root);
-	return KUCCTL_EXIT_OK;
+	return TOOL_EXIT_OK;
 }
 
 static int show_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
@@ -162,7 +200,9 @@ const struct kucctl_cmd kucctl_cmd_show = {
 "With --shm (or shm:NAME), show the segment /dev/shm/kucomms_NAME: its\n"
 "file's mode, owner, group and size, its ring size, the server and the\n"
 "client attached now (by pid) or none, the connections made so far, and\n"
-"the problem that makes a stale or corrupted segment unusable (or none).\n"
+"the problem that makes a stale or corrupted segment unusable (or none);\n"
+"what the problem hides (an unreadable segment's ring size, server,\n"
+"client, connections) is shown as unknown (null in JSON).\n"
 "\n"
 "Options:\n"
 "  --json      print JSON instead of key: value lines\n"

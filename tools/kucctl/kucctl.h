@@ -8,8 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "printable.h"	/* common/ */
-#include "exit_codes.h"
+#include "tool_report.h"	/* common/: tool_msg(), exit statuses */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -45,12 +44,9 @@ int kucctl_target_arg(const struct kucctl_cmd *cmd, poptContext ctx,
 		      char *name, size_t size, bool *shm);
 int kucctl_no_args(const struct kucctl_cmd *cmd, poptContext ctx);
 
-/* report.c: every message kucctl prints on stderr goes through here. */
-__attribute__((format(printf, 1, 2)))
-void kucctl_msg(const char *fmt, ...);
+/* report.c: kucctl's messages (through common/tool_report.h). */
 __attribute__((format(printf, 2, 3)))
 int kucctl_usage_error(const struct kucctl_cmd *cmd, const char *fmt, ...);
-int kucctl_exit_code(int err);
 const char *kucctl_cause(int err, char *buf, size_t size);
 int kucctl_fail(const char *op, const char *name, int err);
 int kucctl_fail_shm(const char *op, const char *name, int err);

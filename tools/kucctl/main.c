@@ -62,7 +62,12 @@ static void kucctl_help(void)
 	       "\n"
 	       "NAME may be given with or without the kucomms_ prefix. Run\n"
 	       "'kucctl COMMAND --help' for a command's options; kucctl(8) has\n"
-	       "the details, including the exit statuses.\n");
+	       "the details.\n"
+	       "\n"
+	       "Exit status: 0 ok, 1 other error, 2 usage error, 3 invalid name,\n"
+	       "4 no such device or segment, 5 permission denied, 6 module not\n"
+	       "loaded, 9 already exists, 10 device limit reached; the same for\n"
+	       "all kucomms tools, see kucomms-tools(7).\n");
 }
 
 void kucctl_cmd_help(const struct kucctl_cmd *cmd)
@@ -89,7 +94,7 @@ static int help_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 	args = poptGetArgs(ctx);
 	if (!args || !args[0]) {
 		kucctl_help();
-		ret = KUCCTL_EXIT_OK;
+		ret = TOOL_EXIT_OK;
 	} else if (args[1]) {
 		ret = kucctl_usage_error(cmd, "unexpected argument '%s'",
 			tool_printable(args[1], buf, sizeof(buf)));
@@ -97,7 +102,7 @@ static int help_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 		topic = kucctl_find_cmd(args[0]);
 		if (topic) {
 			kucctl_cmd_help(topic);
-			ret = KUCCTL_EXIT_OK;
+			ret = TOOL_EXIT_OK;
 		} else {
 			ret = kucctl_usage_error(cmd, "unknown command '%s'",
 				tool_printable(args[0], buf, sizeof(buf)));
@@ -112,9 +117,9 @@ out:
 static int kucctl_flush(int status)
 {
 	if (fflush(stdout) || ferror(stdout)) {
-		kucctl_msg("write error: %s", strerror(errno));
+		tool_msg("write error: %s", strerror(errno));
 		if (!status)
-			status = KUCCTL_EXIT_FAILURE;
+			status = TOOL_EXIT_FAILURE;
 	}
 	return status;
 }
@@ -132,18 +137,19 @@ int main(int argc, const char **argv)
 	char buf[128];
 	int rc, n, status;
 
+	tool_set_name("kucctl");
 	/* Stop at the first non-option: the rest belongs to the command. */
 	ctx = poptGetContext("kucctl", argc, argv, opts,
 			     POPT_CONTEXT_POSIXMEHARDER);
 	while ((rc = poptGetNextOpt(ctx)) > 0) {
 		if (rc == KUCCTL_OPT_HELP) {
 			kucctl_help();
-			status = KUCCTL_EXIT_OK;
+			status = TOOL_EXIT_OK;
 			goto out;
 		}
 		if (rc == 'V') {
 			printf("kucctl %s\n", KUC_VERSION);
-			status = KUCCTL_EXIT_OK;
+			status = TOOL_EXIT_OK;
 			goto out;
 		}
 	}

@@ -22,7 +22,7 @@ int kucctl_parse_opts(const struct kucctl_cmd *cmd, poptContext ctx)
 	while ((rc = poptGetNextOpt(ctx)) > 0) {
 		if (rc == KUCCTL_OPT_HELP) {
 			kucctl_cmd_help(cmd);
-			return KUCCTL_EXIT_OK;
+			return TOOL_EXIT_OK;
 		}
 	}
 	if (rc < -1)

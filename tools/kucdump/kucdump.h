@@ -9,13 +9,7 @@
 
 #include <kuc.h>
 
-/* Exit statuses (kucdump(8)). */
-#define KUCDUMP_EXIT_OK		0
-#define KUCDUMP_EXIT_FAILURE	1
-#define KUCDUMP_EXIT_USAGE	2
-
-/* Print "kucdump: MSG" on stderr. */
-void kucdump_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#include "tool_report.h"	/* common/: tool_msg(), exit statuses */
 
 /* "u2k" or "k2u". */
 const char *kucdump_dir_name(unsigned int dir);

@@ -33,17 +33,6 @@ static struct {
 
 static volatile sig_atomic_t stop;
 
-void kucdump_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("kucdump: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -63,8 +52,8 @@ static void catch_signals(void)
 static void help(void)
 {
 	printf(
-"Usage: kucdump [OPTIONS] CHANNEL\n"
-"       kucdump [OPTIONS] -r FILE\n"
+"Usage: kucdump [OPTIONS] CHANNEL [EXPR...]\n"
+"       kucdump [OPTIONS] -r FILE [EXPR...]\n"
 "\n"
 "Show every message of a kucomms channel, both directions, every\n"
 "connection, as it happens, or read a capture. CHANNEL is a device name\n"
@@ -82,28 +71,21 @@ static void help(void)
 "  -x, --hex            add a hex dump of the data to each line\n"
 "      --json           one JSON object per line instead of text\n"
 "  -f, --filter EXPR    only messages matching EXPR, e.g.\n"
-"                       'k2u and conn 3', 'type == 7 or id >= 0x100',\n"
-"                       'not (u2k or length > 64)'\n"
+"                       'k2u and conn 3', 'type==7 or id >= 0x100',\n"
+"                       'not (u2k or length > 64)'; or EXPR as words\n"
+"                       after CHANNEL (or -r FILE), as tcpdump takes it\n"
 "  -w, --write FILE     write a pcap capture to FILE ('-': stdout)\n"
 "  -r, --read FILE      read a capture written by -w ('-': stdin)\n"
 "  -h, --help           show this help\n"
 "  -V, --version        show the version\n"
 "\n"
 "Ends on -c, Ctrl-C, SIGTERM or when the device (segment) is removed,\n"
-"printing \"N captured, M dropped\" on stderr. Exit status: 0 success, 1 error,\n"
-"2 usage error. See kucdump(8).\n", KUCDUMP_DEFAULT_SNAPLEN);
-}
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("kucdump: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see kucdump --help)\n", stderr);
-	return KUCDUMP_EXIT_USAGE;
+"printing \"N captured, M dropped\" on stderr.\n"
+"\n"
+"Exit status: 0 success, 1 other error, 2 usage error, 3 bad input (name,\n"
+"filter, capture file), 4 no such device, segment or file, 5 permission\n"
+"denied, 6 module not loaded, 10 another reader on the segment; the same\n"
+"for all kucomms tools, see kucomms-tools(7).\n", KUCDUMP_DEFAULT_SNAPLEN);
 }
 
 /* Where the matching records go. */
@@ -150,45 +132,43 @@ static bool is_shm(const char *spec)
 	return !strncmp(spec, "shm:", 4);
 }
 
-/* Why kuc_tap_open() failed, in one line. */
-static void open_error(const char *spec, int err)
+/* Why kuc_tap_open() failed, in one line; returns the exit status. */
+static int open_error(const char *spec, int err)
 {
 	struct kuc_shm_info si;
 
 	if (!is_shm(spec)) {
 		if (err == -EPERM || err == -EACCES)
-			kucdump_msg("%s: %s (watching a device needs CAP_SYS_ADMIN)",
-				    spec, kuc_strerror(err));
-		else if (err == -ENODEV)
-			kucdump_msg("%s: %s (try 'modprobe kucomms')", spec,
-				    kuc_strerror(err));
+			tool_msg("%s: %s (watching a device needs CAP_SYS_ADMIN)",
+				 spec, kuc_strerror(err));
 		else
-			kucdump_msg("%s: %s", spec, kuc_strerror(err));
-		return;
+			tool_error(err, "%s", spec);
+		return tool_exit_for(err);
 	}
 	switch (err) {
 	case -EACCES:
 	case -EPERM:
-		kucdump_msg("%s: permission denied (watching a shm channel needs read and write access to its segment)",
+		tool_msg("%s: permission denied (watching a shm channel needs read and write access to its segment)",
 			    spec);
 		break;
 	case -ENOENT:
-		kucdump_msg("%s: no such shm segment", spec);
+		tool_msg("%s: no such shm segment", spec);
 		break;
 	case -EBUSY:
-		kucdump_msg("%s: another reader is watching this segment (one at a time)",
+		tool_msg("%s: another reader is watching this segment (one at a time)",
 			    spec);
 		break;
 	case -EPROTO:
 		if (!kuc_shm_info(spec + 4, &si) && si.problem[0]) {
-			kucdump_msg("%s: not a usable segment: %s", spec,
+			tool_msg("%s: not a usable segment: %s", spec,
 				    si.problem);
 			break;
 		}
 		/* fall through */
 	default:
-		kucdump_msg("%s: %s", spec, kuc_strerror(err));
+		tool_error(err, "%s", spec);
 	}
+	return tool_exit_for(err);
 }
 
 static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
@@ -203,18 +183,16 @@ static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
 	if (opt.buffer_kib)
 		to.buf_order = (uint32_t)__builtin_ctzl(opt.buffer_kib) + 10;
 	ret = kuc_tap_open(spec, &to, &tap);
-	if (ret) {
-		open_error(spec, ret);
-		return KUCDUMP_EXIT_FAILURE;
-	}
+	if (ret)
+		return open_error(spec, ret);
 	ret = kuc_tap_stats(tap, &st);
 	if (ret) {
-		kucdump_msg("%s: %s", spec, kuc_strerror(ret));
+		tool_error(ret, "%s", spec);
 		kuc_tap_close(tap);
-		return KUCDUMP_EXIT_FAILURE;
+		return tool_exit_for(ret);
 	}
 	s->started = true;
-	kucdump_msg("listening on %s, snaplen %u, buffer %llu KiB", spec,
+	tool_msg("listening on %s, snaplen %u, buffer %llu KiB", spec,
 		    st.snaplen, (1ULL << st.buf_order) / 1024);
 	/*
 	 * After a signal, what the tap already buffered is still shown
@@ -238,13 +216,13 @@ static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
 			continue;
 		}
 		if (ret == -ESHUTDOWN) {
-			kucdump_msg("%s: the %s was removed", spec,
+			tool_msg("%s: the %s was removed", spec,
 				    is_shm(spec) ? "segment" : "device");
 			ret = 0;
 			break;
 		}
 		if (ret) {
-			kucdump_msg("%s: read: %s", spec, kuc_strerror(ret));
+			tool_error(ret, "%s: read", spec);
 			break;
 		}
 		sink_put(s, &rec);
@@ -252,7 +230,20 @@ static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
 	if (kuc_tap_stats(tap, &st) == 0)
 		*dropped = st.dropped;
 	kuc_tap_close(tap);
-	return ret ? KUCDUMP_EXIT_FAILURE : KUCDUMP_EXIT_OK;
+	return tool_exit_for(ret);
+}
+
+/*
+ * A capture that cannot be read: a file that is not one (or is cut
+ * short) is bad input, a missing file is "no such file", and so on.
+ */
+static int file_error(const char *path, int ret, const char *err)
+{
+	char buf[128];
+
+	tool_msg("%s: %s", tool_printable(path, buf, sizeof(buf)),
+		 err[0] ? err : strerror(-ret));
+	return ret == -EPROTO ? TOOL_EXIT_INPUT : tool_exit_for(ret);
 }
 
 static int run_file(const char *path, struct sink *s)
@@ -263,10 +254,8 @@ static int run_file(const char *path, struct sink *s)
 	int ret;
 
 	ret = kucdump_pcap_open(path, &p, err, sizeof(err));
-	if (ret) {
-		kucdump_msg("%s: %s", path, err[0] ? err : strerror(-ret));
-		return KUCDUMP_EXIT_FAILURE;
-	}
+	if (ret)
+		return file_error(path, ret, err);
 	s->started = true;
 	while (!done(s)) {
 		ret = kucdump_pcap_read(p, &rec, err, sizeof(err));
@@ -274,14 +263,32 @@ static int run_file(const char *path, struct sink *s)
 			ret = 0;
 			break;
 		}
-		if (ret) {
-			kucdump_msg("%s: %s", path, err[0] ? err : strerror(-ret));
+		if (ret)
 			break;
-		}
 		sink_put(s, &rec);
 	}
 	kucdump_pcap_close(p);
-	return ret ? KUCDUMP_EXIT_FAILURE : KUCDUMP_EXIT_OK;
+	return ret ? file_error(path, ret, err) : TOOL_EXIT_OK;
+}
+
+/* The trailing filter words as one expression, joined with blanks. */
+static char *join_words(const char **words)
+{
+	size_t i, len = 1;
+	char *s;
+
+	for (i = 0; words[i]; i++)
+		len += strlen(words[i]) + 1;
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (i = 0; words[i]; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, words[i]);
+	}
+	return s;
 }
 
 static int parse_args(int argc, const char **argv, const char **spec)
@@ -300,47 +307,53 @@ static int parse_args(int argc, const char **argv, const char **spec)
 		{ "version", 'V', POPT_ARG_NONE, &version, 0, NULL, NULL },
 		POPT_TABLEEND
 	};
-	const char **args;
+	const char **args, **words;
 	poptContext ctx;
 	int rc, ret = -1;
 
 	ctx = poptGetContext("kucdump", argc, argv, opts, 0);
 	rc = poptGetNextOpt(ctx);
 	if (rc < -1) {
-		ret = usage_error("%s: %s", poptBadOption(ctx, 0),
+		ret = tool_usage("%s: %s", poptBadOption(ctx, 0),
 				  poptStrerror(rc));
 		goto out;
 	}
 	if (helped) {
 		help();
-		ret = KUCDUMP_EXIT_OK;
+		ret = TOOL_EXIT_OK;
 		goto out;
 	}
 	if (version) {
 		printf("kucdump %s\n", kuc_version());
-		ret = KUCDUMP_EXIT_OK;
+		ret = TOOL_EXIT_OK;
 		goto out;
 	}
 	args = poptGetArgs(ctx);
+	/* With -r, every argument is filter; else all after CHANNEL. */
+	words = args ? (opt.rfile ? args : args + 1) : NULL;
+	if (words && !words[0])
+		words = NULL;
 	if (opt.count < 0)
-		ret = usage_error("--count wants a number >= 0");
+		ret = tool_usage("--count wants a number >= 0");
 	else if (opt.snaplen < 0 || opt.snaplen > (long)KUCOMMS_TAP_SNAPLEN_MAX)
-		ret = usage_error("--snaplen wants 0 to %llu",
+		ret = tool_usage("--snaplen wants 0 to %llu",
 				  (unsigned long long)KUCOMMS_TAP_SNAPLEN_MAX);
 	else if (opt.buffer_kib && (opt.buffer_kib < 64 ||
 		 opt.buffer_kib > 16384 ||
 		 (opt.buffer_kib & (opt.buffer_kib - 1))))
-		ret = usage_error("--buffer wants a power of two from 64 to 16384 (KiB)");
-	else if (opt.rfile && args && args[0])
-		ret = usage_error("-r reads a file: no CHANNEL");
+		ret = tool_usage("--buffer wants a power of two from 64 to 16384 (KiB)");
 	else if (!opt.rfile && (!args || !args[0]))
-		ret = usage_error("missing CHANNEL");
-	else if (args && args[0] && args[1])
-		ret = usage_error("unexpected argument '%s'", args[1]);
+		ret = tool_usage("missing CHANNEL");
+	else if (opt.filter && words)
+		ret = tool_usage("the filter is given twice: -f and after the %s",
+				 opt.rfile ? "file" : "channel");
 	else if (opt.json && opt.wfile)
-		ret = usage_error("--json and -w exclude each other");
-	else
-		*spec = args ? strdup(args[0]) : NULL;
+		ret = tool_usage("--json and -w exclude each other");
+	else if (words && !(opt.filter = join_words(words))) {
+		tool_msg("out of memory");
+		ret = TOOL_EXIT_FAILURE;
+	} else
+		*spec = args && !opt.rfile ? strdup(args[0]) : NULL;
 out:
 	/* popt owns the strings of args; the options' strings are ours. */
 	poptFreeContext(ctx);
@@ -355,13 +368,14 @@ int main(int argc, const char **argv)
 	char err[160];
 	int ret;
 
+	tool_set_name("kucdump");
 	ret = parse_args(argc, argv, &spec);
 	if (ret >= 0)
 		return ret;
 	if (opt.filter && kucdump_filter_parse(opt.filter, &s.filter, err,
 					       sizeof(err))) {
-		kucdump_msg("--filter: %s", err);
-		return KUCDUMP_EXIT_USAGE;
+		tool_msg("--filter: %s", err);
+		return TOOL_EXIT_INPUT;
 	}
 	if (opt.wfile) {
 		ret = kucdump_pcap_create(opt.wfile, opt.snaplen ?
@@ -369,8 +383,8 @@ int main(int argc, const char **argv)
 					  (uint32_t)KUCOMMS_TAP_SNAPLEN_MAX,
 					  &s.wfile);
 		if (ret) {
-			kucdump_msg("%s: %s", opt.wfile, strerror(-ret));
-			return KUCDUMP_EXIT_FAILURE;
+			tool_msg("%s: %s", opt.wfile, strerror(-ret));
+			return tool_exit_for(ret);
 		}
 	}
 	catch_signals();
@@ -386,13 +400,13 @@ int main(int argc, const char **argv)
 			s.err = cret;
 	}
 	if (fflush(stdout) || ferror(stdout)) {
-		kucdump_msg("write error: %s", strerror(errno));
-		ret = KUCDUMP_EXIT_FAILURE;
+		tool_msg("write error: %s", strerror(errno));
+		ret = TOOL_EXIT_FAILURE;
 	}
 	if (s.err) {
-		kucdump_msg("%s: write: %s", opt.wfile ? opt.wfile : "stdout",
+		tool_msg("%s: write: %s", opt.wfile ? opt.wfile : "stdout",
 			    strerror(-s.err));
-		ret = KUCDUMP_EXIT_FAILURE;
+		ret = TOOL_EXIT_FAILURE;
 	}
 	if (s.started)
 		fprintf(stderr, "%llu captured, %llu dropped\n", s.shown,

@@ -170,9 +170,9 @@ static int drain(struct kucsend_run *r, struct id_table *ids, void **buf,
 }
 
 /*
- * Run the exchange. Returns KUCSEND_EXIT_OK, KUCSEND_EXIT_TIMEOUT (replies
- * missing), KUCSEND_EXIT_CHANNEL (r->err says why) or KUCSEND_EXIT_FAILURE
- * (out of memory).
+ * Run the exchange. Returns TOOL_EXIT_OK, TOOL_EXIT_TIMEOUT (replies
+ * missing), the status of the channel error that ended it (r->err says
+ * which) or TOOL_EXIT_FAILURE (out of memory, r->err 0).
  */
 int kucsend_exchange(struct kucsend_run *r)
 {
@@ -193,7 +193,7 @@ int kucsend_exchange(struct kucsend_run *r)
 	if (!buf || (r->match_id && id_table_init(&ids, b))) {
 		free(buf);
 		id_table_free(&ids);
-		return KUCSEND_EXIT_FAILURE;
+		return TOOL_EXIT_FAILURE;
 	}
 	t0 = kucsend_now();
 	for (;;) {
@@ -262,11 +262,11 @@ out:
 	free(buf);
 	id_table_free(&ids);
 	if (ret == -ENOMEM)
-		return KUCSEND_EXIT_FAILURE;
+		return TOOL_EXIT_FAILURE;
 	if (ret) {
 		/* Replies that came before a shutdown still count. */
 		r->err = ret;
-		return KUCSEND_EXIT_CHANNEL;
+		return tool_exit_for(ret);
 	}
-	return done_receiving(r) ? KUCSEND_EXIT_OK : KUCSEND_EXIT_TIMEOUT;
+	return done_receiving(r) ? TOOL_EXIT_OK : TOOL_EXIT_TIMEOUT;
 }

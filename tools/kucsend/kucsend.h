@@ -10,8 +10,7 @@
 
 #include <kuc.h>
 
-#include "printable.h"	/* common/ */
-#include "exit_codes.h"
+#include "tool_report.h"	/* common/: tool_msg(), exit statuses */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -66,11 +65,7 @@ struct kucsend_opts {
 int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o);
 void kucsend_free_opts(void);
 
-/* report.c: every error is one line on stderr, "kucsend: ...". */
-__attribute__((format(printf, 1, 2)))
-void kucsend_msg(const char *fmt, ...);
-__attribute__((format(printf, 1, 2)))
-int kucsend_usage_error(const char *fmt, ...);
+/* report.c: a channel error, with kucsend's hints; returns its status. */
 int kucsend_channel_error(const char *op, const char *channel, int err);
 
 /* codec.c: data encodings. Decoders return the byte count or -1. */

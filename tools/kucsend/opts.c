@@ -51,8 +51,10 @@ static void help(void)
 "kucsend dies of that signal.\n"
 "\n"
 "Exit status: 0 ok, 1 other error, 2 bad usage, 3 bad input (nothing was\n"
-"sent), 4 channel error, 5 time-out (replies missing), 130/143 load run\n"
-"stopped by SIGINT/SIGTERM (128 + signal). See kucsend(1).\n");
+"sent), 4 no such device or segment, 5 permission denied, 6 module not\n"
+"loaded, 7 no endpoint or server (or it went away), 8 time-out (replies\n"
+"missing), 10 connection limit, 130/143 load run stopped by SIGINT/SIGTERM\n"
+"(128 + signal); the same for all kucomms tools, see kucomms-tools(7).\n");
 }
 
 /* A whole number from 0 to LLONG_MAX. */
@@ -63,7 +65,7 @@ static int parse_count(const char *opt, const char *s, long long *out)
 	errno = 0;
 	*out = strtoll(s, &end, 10);
 	if (errno || end == s || *end || *out < 0 || s[0] == '-')
-		return kucsend_usage_error("%s: expected a whole number, got '%s'",
+		return tool_usage("%s: expected a whole number, got '%s'",
 					   opt, s);
 	return KUCSEND_CONTINUE;
 }
@@ -77,7 +79,7 @@ static int parse_real(const char *opt, const char *s, double max, double *out)
 	*out = strtod(s, &end);
 	if (errno || end == s || *end || !isfinite(*out) || *out < 0 ||
 	    *out > max)
-		return kucsend_usage_error("%s: expected a number from 0 to %.0f, got '%s'",
+		return tool_usage("%s: expected a number from 0 to %.0f, got '%s'",
 					   opt, max, s);
 	return KUCSEND_CONTINUE;
 }
@@ -113,15 +115,15 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 	while ((rc = poptGetNextOpt(ctx)) > 0) {
 		if (rc == 'h') {
 			help();
-			return KUCSEND_EXIT_OK;
+			return TOOL_EXIT_OK;
 		}
 		if (rc == 'V') {
 			printf("kucsend %s\n", KUC_VERSION);
-			return KUCSEND_EXIT_OK;
+			return TOOL_EXIT_OK;
 		}
 	}
 	if (rc < -1)
-		return kucsend_usage_error("%s: %s",
+		return tool_usage("%s: %s",
 			tool_printable(poptBadOption(ctx,
 					  POPT_BADOPTION_NOALIAS),
 					  buf, sizeof(buf)),
@@ -138,28 +140,28 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 	if (ret != KUCSEND_CONTINUE)
 		return ret;
 	if (data && kucsend_parse_data_mode(data, &o->data_mode))
-		return kucsend_usage_error("--data: expected auto, text, hex or base64, got '%s'",
+		return tool_usage("--data: expected auto, text, hex or base64, got '%s'",
 			tool_printable(data, buf, sizeof(buf)));
 	if (format && !strcmp(format, "human"))
 		o->format = KUCSEND_FORMAT_HUMAN;
 	else if (format && strcmp(format, "json"))
-		return kucsend_usage_error("--format: expected json or human, got '%s'",
+		return tool_usage("--format: expected json or human, got '%s'",
 			tool_printable(format, buf, sizeof(buf)));
 	if (rate && o->rate == 0)
-		return kucsend_usage_error("--rate: must be more than 0");
+		return tool_usage("--rate: must be more than 0");
 	o->file = file;
 	o->history = history;
 	o->interactive = interactive;
 	o->match_id = match_id;
 	if (o->match_id && o->wait >= 0)
-		return kucsend_usage_error("--match-id and --wait cannot be combined");
+		return tool_usage("--match-id and --wait cannot be combined");
 	args = poptGetArgs(ctx);
 	if (!args || !args[0])
-		return kucsend_usage_error("missing CHANNEL");
+		return tool_usage("missing CHANNEL");
 	o->channel = args[0];
 	o->messages = args + 1;
 	if (o->interactive && (o->messages[0] || o->file))
-		return kucsend_usage_error("--interactive takes no MESSAGE or --file");
+		return tool_usage("--interactive takes no MESSAGE or --file");
 	if (!o->messages[0] && !o->file && !o->interactive &&
 	    isatty(STDIN_FILENO) && o->count < 0 && o->wait < 0)
 		o->interactive = true;
