@@ -220,3 +220,39 @@ load_wait() {
 	cat "$BATS_TEST_TMPDIR/out"
 	[ "$status" -eq 7 ]
 }
+
+@test "kucsend shm: SIGUSR1 prints a status line on stderr and the run carries on" {
+	start_server
+	"$KUCSEND" "$CH" --count 1500 --rate 1000 --format human '{"id": 1}' \
+		>"$BATS_TEST_TMPDIR/load" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	LOAD_PID=$!
+	sleep 0.5
+	kill -USR1 "$LOAD_PID"
+	sleep 0.5
+	kill -USR1 "$LOAD_PID"
+	load_wait
+	cat "$BATS_TEST_TMPDIR/err"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "sent=1500 received=1500 lost=0 "* ]]
+	# Two lines, nothing else (not a terminal: no live line).
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/err")" -eq 2 ]
+	while read -r line; do
+		[[ "$line" =~ ^kucsend:\ sent=([0-9]+)\ received=[0-9]+\ in_flight=[0-9]+\ seconds=[0-9.]+\ msgs_per_sec=[0-9]+$ ]]
+		[ "${BASH_REMATCH[1]}" -gt 100 ]
+		[ "${BASH_REMATCH[1]}" -lt 1500 ]
+	done <"$BATS_TEST_TMPDIR/err"
+}
+
+@test "kucsend shm: a long load run on a terminal shows a live status line on stderr" {
+	command -v script >/dev/null || skip "script(1) not installed"
+	start_server
+	# script(1) gives kucsend a terminal; its stdout goes to a file.
+	script -qec "'$KUCSEND' '$CH' --count 2500 --rate 1000 --format human '{\"id\": 1}' >'$BATS_TEST_TMPDIR/load'" \
+		/dev/null >"$BATS_TEST_TMPDIR/tty" 3>&-
+	cat -A "$BATS_TEST_TMPDIR/tty"
+	[[ "$(cat "$BATS_TEST_TMPDIR/load")" == "sent=2500 received=2500 lost=0 "* ]]
+	# Redrawn in place about once a second, then cleared.
+	[ "$(grep -o $'\r''kucsend: sent=[0-9]* received=[0-9]* in_flight=[0-9]* seconds=[0-9.]* msgs_per_sec=[0-9]*'$'\e''\[K' \
+		"$BATS_TEST_TMPDIR/tty" | wc -l)" -ge 1 ]
+	[[ "$(cat "$BATS_TEST_TMPDIR/tty")" == *$'\r\e[K' ]]
+}

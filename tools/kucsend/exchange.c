@@ -178,7 +178,7 @@ int kucsend_exchange(struct kucsend_run *r)
 {
 	const struct kucsend_batch *b = r->batch;
 	struct id_table ids = { 0 };
-	double t0, now, deadline = 0, next;
+	double t0, now, deadline = 0, next, tick;
 	size_t bufsz = kuc_msg_max(r->ch);
 	int ret = 0, wait_ms, since_flush = 0;
 	bool blocked;
@@ -195,10 +195,13 @@ int kucsend_exchange(struct kucsend_run *r)
 		id_table_free(&ids);
 		return TOOL_EXIT_FAILURE;
 	}
-	t0 = kucsend_now();
+	t0 = r->t0 = kucsend_now();
+	if (r->progress)
+		kucsend_progress_start(t0);
 	for (;;) {
 		blocked = false;
 		now = kucsend_now();
+		tick = r->progress ? kucsend_progress(r, now) : 0;
 		if (kucsend_stop_signal() && !r->interrupted)
 			stop(r, now, &deadline);
 		else if (r->interrupted && kucsend_stopped_twice())
@@ -241,8 +244,13 @@ int kucsend_exchange(struct kucsend_run *r)
 			if (now >= deadline)
 				break;
 		}
-		/* Sleep until a reply, room, the next paced send or the end. */
+		/*
+		 * Sleep until a reply, room, the next paced send, the next
+		 * progress line or the end.
+		 */
 		next = deadline ? deadline : now + 1;
+		if (tick && tick < next)
+			next = tick;
 		if (r->sent < r->count && r->rate > 0 && !blocked) {
 			double t = t0 + (double)r->sent / r->rate;
 
@@ -259,6 +267,8 @@ int kucsend_exchange(struct kucsend_run *r)
 	ret = 0;
 out:
 	r->seconds = kucsend_now() - t0;
+	if (r->progress)
+		kucsend_progress_end();
 	free(buf);
 	id_table_free(&ids);
 	if (ret == -ENOMEM)

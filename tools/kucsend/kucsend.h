@@ -101,10 +101,12 @@ struct kucsend_run {
 	bool match_id;		/* wait for one reply per message sent, by id */
 	int timeout_ms;		/* longest wait after the last send */
 	bool print;		/* print each reply counted */
+	bool progress;		/* report progress (progress.c): load runs */
 	enum kucsend_format format;
 	enum kucsend_data_mode data_mode;
 	/* Results. */
 	uint64_t sent, received, counted;
+	double t0;		/* when the first send was made */
 	double seconds;
 	int err;		/* the channel error that ended the run, or 0 */
 	int interrupted;	/* the stop signal that ended the run, or 0 */
@@ -118,6 +120,14 @@ int kucsend_stop_signal(void);
 bool kucsend_stopped_twice(void);
 const char *kucsend_signal_name(int sig);
 void kucsend_die_of(int sig);
+
+/*
+ * progress.c: SIGUSR1's status line and a live one on a terminal.
+ * kucsend_progress() returns when it wants to be called next, or 0.
+ */
+void kucsend_progress_start(double t0);
+double kucsend_progress(const struct kucsend_run *r, double now);
+void kucsend_progress_end(void);
 
 /* load.c: --count/--rate summary. */
 void kucsend_print_summary(FILE *f, const struct kucsend_run *r,

@@ -99,6 +99,7 @@ static int run_once(const struct kucsend_opts *o)
 	r.want = o->wait >= 0 ? (uint64_t)o->wait : load ? r.count : 0;
 	r.timeout_ms = (int)(o->timeout * 1000);
 	r.print = !load;
+	r.progress = load;
 	r.format = o->format;
 	r.data_mode = o->data_mode;
 	/* Only a load run has figures worth a summary when stopped. */
