@@ -233,6 +233,16 @@ EOF
 EOF
 	tshark -X lua_script:"$LUA" -r "$BATS_TEST_TMPDIR/cap.pcap" 2>/dev/null |
 		grep -q "kucomms .*conn $conn k2u type 16 id 32 value 18446744073709551615 length 3"
+	# The sides of a segment are its client and server, not user and
+	# kernel; -r then -w keeps that.
+	"$KUCDUMP" -r "$BATS_TEST_TMPDIR/cap.pcap" -w "$BATS_TEST_TMPDIR/cap2.pcap" 2>/dev/null
+	for f in cap cap2; do
+		tshark -X lua_script:"$LUA" -r "$BATS_TEST_TMPDIR/$f.pcap" \
+			-T fields -E separator=, -e kucomms.kind -e _ws.col.Source \
+			-e _ws.col.Destination 2>/dev/null >"$BATS_TEST_TMPDIR/k.csv"
+		cat "$BATS_TEST_TMPDIR/k.csv"
+		[ "$(sort -u "$BATS_TEST_TMPDIR/k.csv" | tr '\n' ' ')" = "1,client,server 1,server,client " ]
+	done
 }
 
 @test "kucdump shm: users without read and write access to the segment are refused" {

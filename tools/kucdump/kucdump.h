@@ -43,6 +43,16 @@ int kucdump_pcap_write(struct kucdump_pcap *p,
 /* Flush and close; returns 0 or a negative errno (a failed write). */
 int kucdump_pcap_close(struct kucdump_pcap *p);
 
+/*
+ * The kind of channel a capture is of (pseudo-header byte 4), so that a
+ * dissector can name the sides: a device's user and kernel, a segment's
+ * client and server. Set before writing; after a read, the record's.
+ */
+#define KUCDUMP_KIND_DEVICE	0
+#define KUCDUMP_KIND_SHM	1
+void kucdump_pcap_set_kind(struct kucdump_pcap *p, unsigned int kind);
+unsigned int kucdump_pcap_kind(const struct kucdump_pcap *p);
+
 /* Read: "-" = stdin. Errors are -errno or -EPROTO (not such a file). */
 int kucdump_pcap_open(const char *path, struct kucdump_pcap **out,
 		      char *err, size_t errsz);

@@ -265,6 +265,9 @@ static int run_file(const char *path, struct sink *s)
 		}
 		if (ret)
 			break;
+		/* -r then -w: each record keeps the kind of its channel. */
+		if (s->wfile)
+			kucdump_pcap_set_kind(s->wfile, kucdump_pcap_kind(p));
 		sink_put(s, &rec);
 	}
 	kucdump_pcap_close(p);
@@ -386,6 +389,8 @@ int main(int argc, const char **argv)
 			tool_msg("%s: %s", opt.wfile, strerror(-ret));
 			return tool_exit_for(ret);
 		}
+		if (spec && is_shm(spec))
+			kucdump_pcap_set_kind(s.wfile, KUCDUMP_KIND_SHM);
 	}
 	catch_signals();
 	if (opt.rfile)

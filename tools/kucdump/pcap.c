@@ -8,7 +8,8 @@
  *   0  u8   version (1)
  *   1  u8   direction: 0 u2k (userspace to kernel), 1 k2u
  *   2  u16  pseudo-header length (48)
- *   4  u32  reserved (0)
+ *   4  u8   channel kind: 0 device (or not said), 1 shm segment
+ *   5  u8   reserved (0), and 6 u16 reserved (0)
  *   8  u64  connection id
  *   16 u64  length (the message's original data length)
  *   24 u64  type
@@ -50,8 +51,19 @@ struct kucdump_pcap {
 	bool writing;
 	bool swapped;		/* reading a file of the other byte order */
 	bool nanosecs;
+	uint8_t kind;		/* KUCDUMP_KIND_*: written, or last read */
 	unsigned char *buf;	/* reading: one packet */
 };
+
+void kucdump_pcap_set_kind(struct kucdump_pcap *p, unsigned int kind)
+{
+	p->kind = (uint8_t)kind;
+}
+
+unsigned int kucdump_pcap_kind(const struct kucdump_pcap *p)
+{
+	return p->kind;
+}
 
 static void put_be(unsigned char *p, uint64_t v, int n)
 {
@@ -118,6 +130,7 @@ int kucdump_pcap_write(struct kucdump_pcap *p,
 	ph[0] = KUC_PSEUDO_VERSION;
 	ph[1] = (unsigned char)rec->dir;
 	put_be(ph + 2, KUC_PSEUDO_LEN, 2);
+	ph[4] = p->kind;
 	put_be(ph + 8, rec->conn_id, 8);
 	put_be(ph + 16, rec->hdr.length, 8);
 	put_be(ph + 24, rec->hdr.type, 8);
@@ -237,6 +250,7 @@ int kucdump_pcap_read(struct kucdump_pcap *p, struct kuc_tap_record *rec,
 	rec->ts_ns = (uint64_t)u32_of(p, rh.ts_sec) * 1000000000ULL +
 		     (p->nanosecs ? frac : frac * 1000ULL);
 	rec->dir = p->buf[1];
+	p->kind = p->buf[4];
 	rec->conn_id = get_be(p->buf + 8, 8);
 	rec->hdr.length = get_be(p->buf + 16, 8);
 	rec->hdr.type = get_be(p->buf + 24, 8);
