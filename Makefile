@@ -36,9 +36,9 @@ LIB_HDRS   := $(wildcard libkuc/include/*.h) $(wildcard include/kucomms/*.h)
 # TOOL_LIBS_NAME lists the libraries it links besides libkuc.
 TOOLS      := $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c))))
 TOOLS      := $(sort $(TOOLS))
-TOOL_LIBS_kucctl  := -lpopt -ljansson
+TOOL_LIBS_kucctl  := -lpopt
 TOOL_LIBS_kucsend := -lpopt -ljansson -lreadline
-TOOL_LIBS_kucdump := -lpopt -ljansson
+TOOL_LIBS_kucdump := -lpopt
 # Test programs (tests/progs/*.c) run by the bats suites, in the VM too.
 PROG_SRCS  := $(wildcard tests/progs/*.c)
 PROGS      := $(patsubst tests/progs/%.c,$(O)/progs/%,$(PROG_SRCS))

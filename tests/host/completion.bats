@@ -55,7 +55,7 @@ complete_line() {
 	run complete_line kucctl create foo --m
 	[ "$output" = "--mode" ]
 	run complete_line kucctl list --
-	[ "$(echo $output)" = "--help --json --shm" ]
+	[ "$(echo $output)" = "--help --json --pretty --shm" ]
 	run complete_line kucctl create foo --s
 	[ "$(echo $output)" = "--shm --size" ]
 	run complete_line kucctl show shm:zc

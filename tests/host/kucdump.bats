@@ -64,7 +64,8 @@ PY
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = '{"ts":"1700000000.000000000","dir":"u2k","conn":3,"type":1,"id":2,"value":3,"length":5,"caplen":5,"data":"hello"}' ]
 	[ "${lines[1]}" = '{"ts":"1700000000.000250000","dir":"k2u","conn":3,"type":18446744073709551615,"id":5,"value":6,"length":9,"caplen":2,"data":{"hex":"00ff"}}' ]
-	[ "${lines[2]}" = "2 captured, 0 dropped" ]
+	# With --json the summary on stderr is JSON too.
+	[ "${lines[2]}" = '{"captured":2,"dropped":0}' ]
 	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/c.pcap" -x -c 1 -f 'k2u'
 	echo "$output"
 	[[ "${lines[0]}" == *" conn 3 k2u type 18446744073709551615 id 5 value 6 length 9 (captured 2)" ]]

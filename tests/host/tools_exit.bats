@@ -1,14 +1,17 @@
 #!/usr/bin/env bats
 # The tools as one family: the same condition gives the same exit status
 # and the same shape of message from kucctl, kucsend and kucdump
-# (common/tool_exit.h, man/kucomms-tools.7), on the host without a VM.
+# (common/tool_exit.h, man/kucomms-tools.7), and the same JSON options;
+# on the host without a VM.
 
 bats_require_minimum_version 1.5.0
 
 load shm_common
+load ../bats/kucdump_common
 
 setup() {
 	shm_setup x
+	KUC_DUMP_PIDS=""
 }
 
 teardown() {
@@ -97,4 +100,35 @@ same_status() {
 		awk '/^\.SH EXIT STATUS/ { p = 1; next } /^\.SH/ { p = 0 } p' \
 			"$TOP/man/$page" | grep -q 'kucomms-tools (7)'
 	done
+}
+
+@test "-j/--json and -p/--pretty in every tool: one line, or indented; the same values" {
+	"$KUCCTL" create --shm "$NAME" --size 4096
+	one=$("$KUCCTL" -j show "$CH")
+	[ "$(wc -l <<<"$one")" -eq 1 ]
+	[ "$("$KUCCTL" show --json "$CH")" = "$one" ]
+	pretty=$("$KUCCTL" show -p "$CH")
+	[ "$(wc -l <<<"$pretty")" -gt 10 ]
+	[[ "$pretty" == *$'\n  "ring_size": 4096,\n'* ]]
+	[ "$(jq -c . <<<"$pretty")" = "$(jq -c . <<<"$one")" ]
+	[ "$(wc -l < <("$KUCCTL" -p list --shm))" -gt 3 ]
+	[ "$("$KUCCTL" list -j --shm | wc -l)" -eq 1 ]
+	start_server 4096
+	run "$KUCSEND" -p --wait 1 "$CH" '{"id": 5, "data": "x"}'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "{" ]
+	[ "$(jq -c . <<<"$output")" = '{"type":0,"id":5,"value":0,"length":1,"data":"x"}' ]
+	run "$KUCSEND" -j --count 3 "$CH" '{}'
+	[[ "$output" == '{"sent":3,"received":3,"lost":0,'* ]]
+	run "$KUCSEND" -p --format human "$CH" '{}'
+	[ "$status" -eq 2 ]
+	# kucdump: records and, on stderr, the summary.
+	dump_start d -p -c 2 "$CH"
+	"$KUCSEND" --wait 1 "$CH" '{"id": 9}' >/dev/null
+	dump_wait d
+	[ "$dump_status" -eq 0 ]
+	[ "$(jq -c '[.dir, .id]' "$BATS_TEST_TMPDIR/d.out" | tr '\n' ' ')" = '["u2k",9] ["k2u",9] ' ]
+	grep -q '^  "conn": ' "$BATS_TEST_TMPDIR/d.out"
+	[ "$(dump_counts d)" = "2 0" ]
+	grep -qx '{"captured":2,"dropped":0}' "$BATS_TEST_TMPDIR/d.err"
 }

@@ -62,7 +62,7 @@ static const char *json(struct kuc_tap_record r, const void *data)
 
 	r.data = data;
 	r.caplen = (uint32_t)r.hdr.length;
-	kucdump_print_json(f, &r);
+	kucdump_print_json(f, &r, false);
 	fclose(f);
 	return buf;
 }

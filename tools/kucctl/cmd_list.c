@@ -2,11 +2,10 @@
 /*
  * kucctl list: the devices and the shared-memory segments as a table for
  * people or as JSON for programs (the JSON schema is documented in
- * kucctl(8); keep the two in step). Both kinds go through struct
+ * kucctl(8)). Both kinds go through struct
  * kuc_device_info; a segment has no device number (major/minor).
  */
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,51 +86,40 @@ static int list_text(const struct kuc_device_info *devs, size_t n)
 }
 
 /* One device as a JSON object; the node's fields are null without it. */
-static json_t *list_json_device(const struct kuc_device_info *d)
+static void list_json_device(struct tool_json *j,
+			     const struct kuc_device_info *d)
 {
-	struct list_row r;
 	bool node = d->node_present, dev = d->kind == KUC_KIND_DEVICE;
+	struct list_row r;
 
 	list_fill_row(d, &r);
-	return json_pack("{s:s, s:s, s:s, s:o?, s:o?,"
-			 " s:s?, s:s?, s:s?, s:o?, s:o?}",
-			 "name", d->name,
-			 "kind", r.kind,
-			 "path", d->path,
-			 "major", dev ? json_integer(d->major) : NULL,
-			 "minor", dev ? json_integer(d->minor) : NULL,
-			 "mode", node ? r.mode : NULL,
-			 "owner", node ? r.owner : NULL,
-			 "group", node ? r.group : NULL,
-			 "uid", node ? json_integer(d->uid) : NULL,
-			 "gid", node ? json_integer(d->gid) : NULL);
+	tj_open_object(j, NULL);
+	tj_string(j, "name", d->name);
+	tj_string(j, "kind", r.kind);
+	tj_string(j, "path", d->path);
+	tj_u64_or_null(j, "major", dev, d->major);
+	tj_u64_or_null(j, "minor", dev, d->minor);
+	tj_string(j, "mode", node ? r.mode : NULL);
+	tj_string(j, "owner", node ? r.owner : NULL);
+	tj_string(j, "group", node ? r.group : NULL);
+	tj_u64_or_null(j, "uid", node, d->uid);
+	tj_u64_or_null(j, "gid", node, d->gid);
+	tj_close_object(j);
 }
 
-static int list_json(const struct kuc_device_info *devs, size_t n)
+/* Write errors surface when main() flushes stdout. */
+static int list_json(struct tool_out *o, const struct kuc_device_info *devs,
+		     size_t n)
 {
-	json_t *root, *arr, *dev;
 	size_t i;
-	int ret = TOOL_EXIT_FAILURE;
 
-	arr = json_array();
-	root = json_pack("{s:o}", "devices", arr);
-	if (!root)
-		goto nomem;
-	for (i = 0; i < n; i++) {
-		dev = list_json_device(&devs[i]);
-		if (!dev || json_array_append_new(arr, dev))
-			goto nomem;
-	}
-	/* Write errors surface when main() flushes stdout. */
-	json_dumpf(root, stdout, JSON_INDENT(2));
-	putchar('\n');
-	ret = TOOL_EXIT_OK;
-	goto out;
-nomem:
-	tool_msg("list: out of memory");
-out:
-	json_decref(root);
-	return ret;
+	tool_out_open(o, NULL);
+	tj_open_array(&o->j, "devices");
+	for (i = 0; i < n; i++)
+		list_json_device(&o->j, &devs[i]);
+	tj_close_array(&o->j);
+	tool_out_close(o);
+	return TOOL_EXIT_OK;
 }
 
 static int list_cmp(const void *a, const void *b)
@@ -178,14 +166,15 @@ static int list_add_shm(struct kuc_device_info **all, size_t *n)
 
 static int list_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 {
-	int json = 0, shm_only = 0;
+	int json = 0, pretty = 0, shm_only = 0;
 	struct poptOption opts[] = {
-		{ "json", '\0', POPT_ARG_NONE, &json, 0, NULL, NULL },
+		KUCCTL_JSON_OPTIONS(json, pretty),
 		{ "shm", '\0', POPT_ARG_NONE, &shm_only, 0, NULL, NULL },
 		KUCCTL_HELP_OPTION,
 		POPT_TABLEEND
 	};
 	struct kuc_device_info *devs = NULL;
+	struct tool_out o;
 	poptContext ctx;
 	size_t n = 0;
 	int ret, err = 0, derr = 0;
@@ -214,7 +203,8 @@ static int list_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 		ret = kucctl_fail(cmd->name, NULL, err);
 		goto out;
 	}
-	ret = json ? list_json(devs, n) : list_text(devs, n);
+	kucctl_out_init(&o, json, pretty);
+	ret = o.json ? list_json(&o, devs, n) : list_text(devs, n);
 	if (derr)
 		tool_note("kucomms module not loaded: no devices (try 'modprobe kucomms')");
 out:
@@ -225,7 +215,7 @@ out:
 
 const struct kucctl_cmd kucctl_cmd_list = {
 	.name = "list",
-	.args = "[--json] [--shm]",
+	.args = "[-j] [-p] [--shm]",
 	.summary = "list the devices and shared-memory segments",
 	.help =
 "List the devices and the shared-memory segments (/dev/shm/kucomms_*),\n"
@@ -237,8 +227,9 @@ const struct kucctl_cmd kucctl_cmd_list = {
 "devices: the segments are listed, a note on stderr says so, exit 0.\n"
 "\n"
 "Options:\n"
-"  --json      print JSON instead of a table\n"
-"  --shm       list the segments only (needs no module)\n"
-"  -h, --help  show this help\n",
+"  -j, --json    print JSON instead of a table\n"
+"  -p, --pretty  JSON, indented over several lines (implies -j)\n"
+"      --shm     list the segments only (needs no module)\n"
+"  -h, --help    show this help\n",
 	.run = list_run,
 };

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "tool_json.h"		/* common/: the print layer */
 #include "tool_report.h"	/* common/: tool_msg(), exit statuses */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -29,6 +30,17 @@ extern const struct kucctl_cmd kucctl_cmd_show;
 
 /* main.c */
 void kucctl_cmd_help(const struct kucctl_cmd *cmd);
+/* -j/--json and -p/--pretty given before the command (-p implies -j). */
+extern int kucctl_json, kucctl_pretty;
+
+/*
+ * opts.c: the -j/-p options of list and show, which add to the global
+ * ones; KUCCTL_OUT_INIT sets up @o from both.
+ */
+#define KUCCTL_JSON_OPTIONS(json, pretty)				\
+	{ "json", 'j', POPT_ARG_NONE, &(json), 0, NULL, NULL },		\
+	{ "pretty", 'p', POPT_ARG_NONE, &(pretty), 0, NULL, NULL }
+void kucctl_out_init(struct tool_out *o, int json, int pretty);
 
 /* opts.c: the option handling common to all subcommands. */
 #define KUCCTL_OPT_HELP 'h'

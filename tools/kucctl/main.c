@@ -14,6 +14,8 @@
 
 static int help_run(const struct kucctl_cmd *cmd, int argc, const char **argv);
 
+int kucctl_json, kucctl_pretty;
+
 static const struct kucctl_cmd kucctl_cmd_helpcmd = {
 	.name = "help",
 	.args = "[COMMAND]",
@@ -47,7 +49,7 @@ static void kucctl_help(void)
 {
 	size_t i;
 
-	printf("Usage: kucctl [--help] [--version] COMMAND [ARGS]\n"
+	printf("Usage: kucctl [-j] [-p] [--help] [--version] COMMAND [ARGS]\n"
 	       "\n"
 	       "Create, remove and list kucomms devices (/dev/kucomms_NAME).\n"
 	       "\n"
@@ -57,6 +59,8 @@ static void kucctl_help(void)
 		       kucctl_cmds[i]->summary);
 	printf("\n"
 	       "Options:\n"
+	       "  -j, --json     JSON output (list, show)\n"
+	       "  -p, --pretty   JSON, indented over several lines\n"
 	       "  -h, --help     show this help\n"
 	       "  -V, --version  show the version\n"
 	       "\n"
@@ -128,6 +132,7 @@ int main(int argc, const char **argv)
 {
 	struct poptOption opts[] = {
 		KUCCTL_HELP_OPTION,
+		KUCCTL_JSON_OPTIONS(kucctl_json, kucctl_pretty),
 		{ "version", 'V', POPT_ARG_NONE, NULL, 'V', NULL, NULL },
 		POPT_TABLEEND
 	};

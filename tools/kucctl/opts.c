@@ -99,3 +99,9 @@ int kucctl_target_arg(const struct kucctl_cmd *cmd, poptContext ctx,
 	err = kuc_name_normalize(arg, name, size);
 	return err ? kucctl_name_error(cmd->name, arg, err) : KUCCTL_CONTINUE;
 }
+
+void kucctl_out_init(struct tool_out *o, int json, int pretty)
+{
+	pretty |= kucctl_pretty;
+	tool_out_init(o, stdout, json || kucctl_json || pretty, pretty);
+}

@@ -9,6 +9,7 @@
 
 #include <kuc.h>
 
+#include "tool_data.h"		/* common/: the message JSON */
 #include "tool_report.h"	/* common/: tool_msg(), exit statuses */
 
 /* "u2k" or "k2u". */
@@ -30,7 +31,8 @@ void kucdump_filter_free(struct kucdump_filter *f);
 /* ---- print_text.c, print_json.c ------------------------------------ */
 void kucdump_print_text(FILE *out, const struct kuc_tap_record *rec,
 			bool hex);
-void kucdump_print_json(FILE *out, const struct kuc_tap_record *rec);
+void kucdump_print_json(FILE *out, const struct kuc_tap_record *rec,
+			bool pretty);
 
 /* ---- pcap.c: capture files ------------------------------------------ */
 struct kucdump_pcap;

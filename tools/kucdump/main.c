@@ -8,6 +8,7 @@
  * stderr.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <popt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@ static struct {
 	long buffer_kib;
 	int hex;
 	int json;
+	int pretty;
 	char *filter;
 	char *wfile;
 	char *rfile;
@@ -69,7 +71,9 @@ static void help(void)
 "                       from 64 to 16384 KiB (default 1024; devices only:\n"
 "                       a shm segment has two tap rings of 1024 KiB)\n"
 "  -x, --hex            add a hex dump of the data to each line\n"
-"      --json           one JSON object per line instead of text\n"
+"  -j, --json           one JSON object per line instead of text, and\n"
+"                       the summary as {\"captured\":N,\"dropped\":M}\n"
+"  -p, --pretty         JSON, indented over several lines (implies -j)\n"
 "  -f, --filter EXPR    only messages matching EXPR, e.g.\n"
 "                       'k2u and conn 3', 'type==7 or id >= 0x100',\n"
 "                       'not (u2k or length > 64)'; or EXPR as words\n"
@@ -92,7 +96,7 @@ static void help(void)
 struct sink {
 	struct kucdump_filter *filter;
 	struct kucdump_pcap *wfile;
-	unsigned long long shown;
+	uint64_t shown;
 	bool started;			/* the tap or file was opened */
 	int err;			/* a failed write, -errno */
 };
@@ -110,7 +114,7 @@ static bool sink_put(struct sink *s, const struct kuc_tap_record *rec)
 		if (ret && !s->err)
 			s->err = ret;
 	} else if (opt.json) {
-		kucdump_print_json(stdout, rec);
+		kucdump_print_json(stdout, rec, opt.pretty);
 	} else {
 		kucdump_print_text(stdout, rec, opt.hex);
 	}
@@ -294,6 +298,18 @@ static char *join_words(const char **words)
 	return s;
 }
 
+/* On stderr, one line: text for people, JSON with -j. */
+static void print_summary(const struct sink *s, uint64_t dropped)
+{
+	struct tool_out o;
+
+	tool_out_init(&o, stderr, opt.json, false);
+	tool_out_open(&o, NULL);
+	tool_out_u64(&o, "captured", "%" PRIu64 " captured, ", s->shown);
+	tool_out_u64(&o, "dropped", "%" PRIu64 " dropped\n", dropped);
+	tool_out_close(&o);
+}
+
 static int parse_args(int argc, const char **argv, const char **spec)
 {
 	int version = 0, helped = 0;
@@ -302,7 +318,8 @@ static int parse_args(int argc, const char **argv, const char **spec)
 		{ "snaplen", 's', POPT_ARG_LONG, &opt.snaplen, 0, NULL, NULL },
 		{ "buffer", 'B', POPT_ARG_LONG, &opt.buffer_kib, 0, NULL, NULL },
 		{ "hex", 'x', POPT_ARG_NONE, &opt.hex, 0, NULL, NULL },
-		{ "json", 0, POPT_ARG_NONE, &opt.json, 0, NULL, NULL },
+		{ "json", 'j', POPT_ARG_NONE, &opt.json, 0, NULL, NULL },
+		{ "pretty", 'p', POPT_ARG_NONE, &opt.pretty, 0, NULL, NULL },
 		{ "filter", 'f', POPT_ARG_STRING, &opt.filter, 0, NULL, NULL },
 		{ "write", 'w', POPT_ARG_STRING, &opt.wfile, 0, NULL, NULL },
 		{ "read", 'r', POPT_ARG_STRING, &opt.rfile, 0, NULL, NULL },
@@ -332,6 +349,9 @@ static int parse_args(int argc, const char **argv, const char **spec)
 		goto out;
 	}
 	args = poptGetArgs(ctx);
+	/* -p is JSON, laid out for people. */
+	if (opt.pretty)
+		opt.json = 1;
 	/* With -r, every argument is filter; else all after CHANNEL. */
 	words = args ? (opt.rfile ? args : args + 1) : NULL;
 	if (words && !words[0])
@@ -414,8 +434,7 @@ int main(int argc, const char **argv)
 		ret = TOOL_EXIT_FAILURE;
 	}
 	if (s.started)
-		fprintf(stderr, "%llu captured, %llu dropped\n", s.shown,
-			(unsigned long long)dropped);
+		print_summary(&s, dropped);
 	kucdump_filter_free(s.filter);
 	free((void *)spec);
 	free(opt.filter);

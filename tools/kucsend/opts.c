@@ -37,6 +37,8 @@ static void help(void)
 "  -d, --data MODE        show data as auto (a string when printable UTF-8,\n"
 "                         else hex; the default), text, hex or base64\n"
 "  -F, --format FORMAT    json (one object per line, the default) or human\n"
+"  -j, --json             the same as --format json\n"
+"  -p, --pretty           JSON, indented over several lines\n"
 "  -c, --count N          load mode: send N messages, cycling through the\n"
 "                         given ones, expect one reply each (unless --wait)\n"
 "                         and print a summary instead of the replies\n"
@@ -89,7 +91,8 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 {
 	char *wait = NULL, *timeout = NULL, *data = NULL, *format = NULL;
 	char *count = NULL, *rate = NULL, *file = NULL, *history = NULL;
-	int interactive = 0, match_id = 0, rc, ret = KUCSEND_CONTINUE;
+	int interactive = 0, match_id = 0, json = 0, pretty = 0, rc;
+	int ret = KUCSEND_CONTINUE;
 	struct poptOption table[] = {
 		{ "file", 'f', POPT_ARG_STRING, &file, 0, NULL, NULL },
 		{ "wait", 'w', POPT_ARG_STRING, &wait, 0, NULL, NULL },
@@ -97,6 +100,8 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 		{ "timeout", 't', POPT_ARG_STRING, &timeout, 0, NULL, NULL },
 		{ "data", 'd', POPT_ARG_STRING, &data, 0, NULL, NULL },
 		{ "format", 'F', POPT_ARG_STRING, &format, 0, NULL, NULL },
+		{ "json", 'j', POPT_ARG_NONE, &json, 0, NULL, NULL },
+		{ "pretty", 'p', POPT_ARG_NONE, &pretty, 0, NULL, NULL },
 		{ "count", 'c', POPT_ARG_STRING, &count, 0, NULL, NULL },
 		{ "rate", 'r', POPT_ARG_STRING, &rate, 0, NULL, NULL },
 		{ "interactive", 'i', POPT_ARG_NONE, &interactive, 0, NULL, NULL },
@@ -140,7 +145,7 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 		ret = parse_real("--rate", rate, 1e9, &o->rate);
 	if (ret != KUCSEND_CONTINUE)
 		return ret;
-	if (data && kucsend_parse_data_mode(data, &o->data_mode))
+	if (data && tool_data_mode_parse(data, &o->data_mode))
 		return tool_usage("--data: expected auto, text, hex or base64, got '%s'",
 			tool_printable(data, buf, sizeof(buf)));
 	if (format && !strcmp(format, "human"))
@@ -148,6 +153,13 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 	else if (format && strcmp(format, "json"))
 		return tool_usage("--format: expected json or human, got '%s'",
 			tool_printable(format, buf, sizeof(buf)));
+	if (json && format && strcmp(format, "json"))
+		return tool_usage("--json and --format %s cannot be combined",
+			tool_printable(format, buf, sizeof(buf)));
+	if (pretty && o->format == KUCSEND_FORMAT_HUMAN)
+		return tool_usage("--pretty is JSON: not with --format human");
+	if (pretty)
+		o->format = KUCSEND_FORMAT_PRETTY;
 	if (rate && o->rate == 0)
 		return tool_usage("--rate: must be more than 0");
 	o->file = file;

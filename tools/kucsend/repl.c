@@ -31,7 +31,7 @@ static struct repl {
 	const struct kucsend_opts *o;
 	struct kuc_channel *ch;
 	enum kucsend_format format;
-	enum kucsend_data_mode data_mode;
+	enum tool_data_mode data_mode;
 	char *history;		/* file, or NULL for none */
 	bool tty;		/* standard input is a terminal: readline */
 	int status;		/* the first error's exit status, or 0 */
@@ -305,9 +305,9 @@ static void cmd_stats(void)
 
 static const char *display_name(void)
 {
-	if (R.format == KUCSEND_FORMAT_JSON)
+	if (R.format != KUCSEND_FORMAT_HUMAN)
 		return "json";
-	return R.data_mode == KUCSEND_DATA_HEX ? "hex" : "text";
+	return R.data_mode == TOOL_DATA_HEX ? "hex" : "text";
 }
 
 static void cmd_display(char *arg)
@@ -320,10 +320,10 @@ static void cmd_display(char *arg)
 		R.data_mode = R.o->data_mode;
 	} else if (!strcmp(arg, "text")) {
 		R.format = KUCSEND_FORMAT_HUMAN;
-		R.data_mode = KUCSEND_DATA_TEXT;
+		R.data_mode = TOOL_DATA_TEXT;
 	} else if (!strcmp(arg, "hex")) {
 		R.format = KUCSEND_FORMAT_HUMAN;
-		R.data_mode = KUCSEND_DATA_HEX;
+		R.data_mode = TOOL_DATA_HEX;
 	} else {
 		fail(TOOL_EXIT_USAGE, "display: expected json, text or hex, got '%s'",
 		     arg);
@@ -571,8 +571,8 @@ int kucsend_repl(const struct kucsend_opts *o)
 	R.tty = isatty(STDIN_FILENO);
 	R.format = o->format;
 	R.data_mode = o->data_mode;
-	if (R.format == KUCSEND_FORMAT_HUMAN && R.data_mode != KUCSEND_DATA_HEX)
-		R.data_mode = KUCSEND_DATA_TEXT;
+	if (R.format == KUCSEND_FORMAT_HUMAN && R.data_mode != TOOL_DATA_HEX)
+		R.data_mode = TOOL_DATA_TEXT;
 	ret = connect_channel();
 	if (ret)
 		return kucsend_channel_error("open", o->channel, ret);
