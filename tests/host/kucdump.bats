@@ -131,3 +131,17 @@ PY
 	[[ "${lines[0]}" == *" u2k type 1 id 2 "* ]]
 	[ "${lines[1]}" = "1 captured, 0 dropped" ]
 }
+
+@test "-t, -tt, -ttt, -tttt, -ttttt: tcpdump's time styles; -q: shorter lines" {
+	make_capture "$BATS_TEST_TMPDIR/c.pcap"
+	first() { TZ=UTC "$KUCDUMP" -r "$BATS_TEST_TMPDIR/c.pcap" "$@" 2>/dev/null | sed -n "${N:-1}p"; }
+	[ "$(first)" = "22:13:20.000000000 conn 3 u2k type 1 id 2 value 3 length 5" ]
+	[ "$(first -t)" = "conn 3 u2k type 1 id 2 value 3 length 5" ]
+	[ "$(first -tt)" = "1700000000.000000000 conn 3 u2k type 1 id 2 value 3 length 5" ]
+	[ "$(N=2 first -ttt)" = "0.000250000 conn 3 k2u type 18446744073709551615 id 5 value 6 length 9 (captured 2)" ]
+	[ "$(first -tttt)" = "2023-11-14 22:13:20.000000000 conn 3 u2k type 1 id 2 value 3 length 5" ]
+	[ "$(N=2 first -t -t -t -t -t)" = "0.000250000 conn 3 k2u type 18446744073709551615 id 5 value 6 length 9 (captured 2)" ]
+	[ "$(first -q -t)" = "conn 3 u2k type 1 length 5" ]
+	run "$KUCDUMP" -r "$BATS_TEST_DIRNAME" -tttttt
+	[ "$status" -eq 2 ]
+}

@@ -29,8 +29,26 @@ bool kucdump_filter_match(const struct kucdump_filter *f,
 void kucdump_filter_free(struct kucdump_filter *f);
 
 /* ---- print_text.c, print_json.c ------------------------------------ */
+/* How text lines look (-t..., -q, -x) and what the time styles track. */
+enum kucdump_tstamp {
+	KUCDUMP_TS_TIME,	/* default: local time of day, ns */
+	KUCDUMP_TS_NONE,	/* -t */
+	KUCDUMP_TS_EPOCH,	/* -tt: seconds since 1970 */
+	KUCDUMP_TS_DELTA,	/* -ttt: since the previous line */
+	KUCDUMP_TS_DATE,	/* -tttt: local date and time */
+	KUCDUMP_TS_FIRST,	/* -ttttt: since the first line */
+};
+
+struct kucdump_text {
+	enum kucdump_tstamp tstamp;
+	bool quiet;		/* -q: no id and value */
+	bool hex;		/* -x */
+	bool seen;
+	uint64_t first_ns, prev_ns;
+};
+
 void kucdump_print_text(FILE *out, const struct kuc_tap_record *rec,
-			bool hex);
+			struct kucdump_text *t);
 void kucdump_print_json(FILE *out, const struct kuc_tap_record *rec,
 			bool pretty);
 

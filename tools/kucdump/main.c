@@ -26,6 +26,8 @@ static struct {
 	long snaplen;
 	long buffer_kib;
 	int hex;
+	int quiet;
+	int tees;		/* how many -t */
 	int json;
 	int pretty;
 	char *filter;
@@ -71,6 +73,10 @@ static void help(void)
 "                       from 64 to 16384 KiB (default 1024; devices only:\n"
 "                       a shm segment has two tap rings of 1024 KiB)\n"
 "  -x, --hex            add a hex dump of the data to each line\n"
+"  -t                   no time; -tt seconds since 1970; -ttt since the\n"
+"                       previous line; -tttt date and time; -ttttt since\n"
+"                       the first line (default: the time of day)\n"
+"  -q, --quiet          shorter lines: no id and value\n"
 "  -j, --json           one JSON object per line instead of text, and\n"
 "                       the summary as {\"captured\":N,\"dropped\":M}\n"
 "  -p, --pretty         JSON, indented over several lines (implies -j)\n"
@@ -95,6 +101,7 @@ static void help(void)
 /* Where the matching records go. */
 struct sink {
 	struct kucdump_filter *filter;
+	struct kucdump_text text;
 	struct kucdump_pcap *wfile;
 	uint64_t shown;
 	bool started;			/* the tap or file was opened */
@@ -116,7 +123,7 @@ static bool sink_put(struct sink *s, const struct kuc_tap_record *rec)
 	} else if (opt.json) {
 		kucdump_print_json(stdout, rec, opt.pretty);
 	} else {
-		kucdump_print_text(stdout, rec, opt.hex);
+		kucdump_print_text(stdout, rec, &s->text);
 	}
 	return true;
 }
@@ -318,6 +325,8 @@ static int parse_args(int argc, const char **argv, const char **spec)
 		{ "snaplen", 's', POPT_ARG_LONG, &opt.snaplen, 0, NULL, NULL },
 		{ "buffer", 'B', POPT_ARG_LONG, &opt.buffer_kib, 0, NULL, NULL },
 		{ "hex", 'x', POPT_ARG_NONE, &opt.hex, 0, NULL, NULL },
+		{ NULL, 't', POPT_ARG_NONE, NULL, 't', NULL, NULL },
+		{ "quiet", 'q', POPT_ARG_NONE, &opt.quiet, 0, NULL, NULL },
 		{ "json", 'j', POPT_ARG_NONE, &opt.json, 0, NULL, NULL },
 		{ "pretty", 'p', POPT_ARG_NONE, &opt.pretty, 0, NULL, NULL },
 		{ "filter", 'f', POPT_ARG_STRING, &opt.filter, 0, NULL, NULL },
@@ -332,7 +341,9 @@ static int parse_args(int argc, const char **argv, const char **spec)
 	int rc, ret = -1;
 
 	ctx = poptGetContext("kucdump", argc, argv, opts, 0);
-	rc = poptGetNextOpt(ctx);
+	/* -t counts: -tt, -ttt, ... as in tcpdump. */
+	while ((rc = poptGetNextOpt(ctx)) == 't')
+		opt.tees++;
 	if (rc < -1) {
 		ret = tool_usage("%s: %s", poptBadOption(ctx, 0),
 				  poptStrerror(rc));
@@ -372,6 +383,8 @@ static int parse_args(int argc, const char **argv, const char **spec)
 				 opt.rfile ? "file" : "channel");
 	else if (opt.json && opt.wfile)
 		ret = tool_usage("--json and -w exclude each other");
+	else if (opt.tees > 5)
+		ret = tool_usage("-t: at most five (-ttttt)");
 	else if (words && !(opt.filter = join_words(words))) {
 		tool_msg("out of memory");
 		ret = TOOL_EXIT_FAILURE;
@@ -395,6 +408,9 @@ int main(int argc, const char **argv)
 	ret = parse_args(argc, argv, &spec);
 	if (ret >= 0)
 		return ret;
+	s.text.tstamp = (enum kucdump_tstamp)opt.tees;
+	s.text.quiet = opt.quiet;
+	s.text.hex = opt.hex;
 	if (opt.filter && kucdump_filter_parse(opt.filter, &s.filter, err,
 					       sizeof(err))) {
 		tool_msg("--filter: %s", err);
