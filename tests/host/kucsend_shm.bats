@@ -187,19 +187,22 @@ load_wait() {
 	! grep -q $'\e\|kucsend>\|type .help' <<<"$output"
 }
 
-@test "kucsend shm: piped into -i, the first error is the exit status" {
+@test "kucsend shm: piped into -i, errors go to stderr and the first is the exit status" {
 	start_server
 	# A bad message (3) first, then an unknown command: 3.
-	run bash -c "printf '%s\n' '{\"tpye\": 1}' 'bogus' '{\"id\": 1}' 'wait' | '$KUCSEND' -i '$CH'"
+	run --separate-stderr bash -c "printf '%s\n' '{\"tpye\": 1}' 'bogus' '{\"id\": 1}' 'wait' | '$KUCSEND' -i '$CH'"
 	echo "$output"
+	echo "$stderr"
 	[ "$status" -eq 3 ]
-	[[ "${lines[0]}" == 'error: input:1:2: message 1: unknown key "tpye"'* ]]
-	# The commands after an error still run.
-	[ "${lines[2]}" = '{"type":0,"id":1,"value":0,"length":0,"data":""}' ]
+	[[ "${stderr_lines[0]}" == 'kucsend: input:1:2: message 1: unknown key "tpye"'* ]]
+	[ "${stderr_lines[1]}" = "kucsend: unknown command 'bogus' (type 'help')" ]
+	# The commands after an error still run; stdout has the messages alone.
+	[ "$output" = '{"type":0,"id":1,"value":0,"length":0,"data":""}' ]
 	# A wait that times out: 8; the last line counts too without '\n'.
-	run bash -c "printf 'wait 1 0.1' | '$KUCSEND' -i '$CH'"
+	run --separate-stderr bash -c "printf 'wait 1 0.1' | '$KUCSEND' -i '$CH'"
 	[ "$status" -eq 8 ]
-	[ "$output" = "wait: timed out (0 of 1)" ]
+	[ -z "$output" ]
+	[ "$stderr" = "kucsend: wait: timed out (0 of 1)" ]
 }
 
 @test "kucsend shm: -i notices a server that died and says the channel closed" {
@@ -214,7 +217,7 @@ load_wait() {
 	wait_for "grep -q '\"id\":1' '$BATS_TEST_TMPDIR/out'"
 	kill -KILL "$SERVER_PID"
 	# The REPL is idle: only its own look at the server can see this.
-	wait_for "grep -q 'channel closed: the peer died' '$BATS_TEST_TMPDIR/out'"
+	wait_for "grep -qx 'kucsend: channel closed: the peer died or restarted (type .reconnect.)' '$BATS_TEST_TMPDIR/out'"
 	exec 7>&-
 	wait "$pid" && status=0 || status=$?
 	cat "$BATS_TEST_TMPDIR/out"

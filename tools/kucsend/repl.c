@@ -103,11 +103,13 @@ static void out(const char *fmt, ...)
 }
 
 /*
- * An error of a command: shown as "error: ..." where the output goes,
- * and remembered as the exit status for input that is not a terminal.
+ * What happened to the channel or a command (@prefix "error: " for an
+ * error): on a terminal a line among the messages, for the one typing;
+ * from a pipe or file a "kucsend: ..." line on stderr, so that stdout
+ * holds the messages alone, as in a one-shot run.
  */
 __attribute__((format(printf, 2, 3)))
-static void fail(int status, const char *fmt, ...)
+static void notice(const char *prefix, const char *fmt, ...)
 {
 	char buf[KUCSEND_ERR_MAX];
 	va_list ap;
@@ -115,10 +117,18 @@ static void fail(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (!R.status)
-		R.status = status;
-	out("error: %s\n", buf);
+	if (R.tty)
+		out("%s%s\n", prefix, buf);
+	else
+		tool_msg("%s", buf);
 }
+
+/* An error, remembered as the exit status for input from a pipe. */
+#define fail(st, ...) do {						\
+	if (!R.status)							\
+		R.status = (st);					\
+	notice("error: ", __VA_ARGS__);					\
+} while (0)
 
 static void show_msg(const struct kucomms_msg_hdr *h, const void *data)
 {
@@ -139,8 +149,8 @@ static void disconnect(int err)
 		return;
 	if (!R.status)
 		R.status = tool_exit_for(err);
-	out("channel closed: %s (type 'reconnect')\n",
-	    err == -ESHUTDOWN ? "the endpoint went away" : kuc_strerror(err));
+	notice("", "channel closed: %s (type 'reconnect')",
+	       err == -ESHUTDOWN ? "the endpoint went away" : kuc_strerror(err));
 }
 
 static int connect_channel(void)
@@ -523,8 +533,8 @@ static void step(void)
 		got_sigint = 0;
 		if (R.waiting) {
 			R.waiting = false;
-			out("wait: interrupted (%" PRIu64 " of %" PRIu64 ")\n",
-			    R.wait_want - R.wait_left, R.wait_want);
+			notice("", "wait: interrupted (%" PRIu64 " of %" PRIu64 ")",
+			       R.wait_want - R.wait_left, R.wait_want);
 		} else if (R.prompt_shown) {
 			/* Drop the line being typed, as a shell does. */
 			rl_replace_line("", 0);
@@ -548,8 +558,8 @@ static void step(void)
 		R.waiting = false;
 		if (!R.status)
 			R.status = TOOL_EXIT_TIMEOUT;
-		out("wait: timed out (%" PRIu64 " of %" PRIu64 ")\n",
-		    R.wait_want - R.wait_left, R.wait_want);
+		notice("", "wait: timed out (%" PRIu64 " of %" PRIu64 ")",
+		       R.wait_want - R.wait_left, R.wait_want);
 	}
 	if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 		if (R.tty)
