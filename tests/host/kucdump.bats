@@ -145,3 +145,53 @@ PY
 	run "$KUCDUMP" -r "$BATS_TEST_DIRNAME" -tttttt
 	[ "$status" -eq 2 ]
 }
+
+# make_pcapng FILE ENDIAN TSRESOL: the two records of make_capture as
+# pcapng (Wireshark's format), with an extra block to skip, in byte
+# order ENDIAN (< or >) and time unit 10^-TSRESOL s (empty: the default,
+# microseconds).
+make_pcapng() {
+	python3 - "$@" <<'PY'
+import struct, sys
+path, e, res = sys.argv[1], sys.argv[2], sys.argv[3]
+def block(t, body):
+    body += b"\0" * (-len(body) % 4)
+    n = 12 + len(body)
+    return struct.pack(e + "II", t, n) + body + struct.pack(e + "I", n)
+opts = b""
+if res:
+    opts = struct.pack(e + "HH", 9, 1) + bytes([int(res)]) + b"\0\0\0" + struct.pack(e + "HH", 0, 0)
+out = block(0x0A0D0D0A, struct.pack(e + "IHHq", 0x1A2B3C4D, 1, 0, -1))
+out += block(1, struct.pack(e + "HHI", 147, 0, 65535) + opts)
+out += block(5, b"stats, skipped")
+unit = 10 ** int(res) if res else 10 ** 6
+pkts = [(0, 3, 1, 2, 3, b"hello", 5), (1, 3, 2**64 - 1, 5, 6, b"\x00\xff", 9)]
+for i, (d, conn, t, id_, v, data, length) in enumerate(pkts):
+    ts = 1700000000 * unit + 250 * i * unit // 10**6
+    pkt = struct.pack(">BBHIQQQQQ", 1, d, 48, 0, conn, length, t, id_, v) + data
+    out += block(6, struct.pack(e + "IIIII", 0, ts >> 32, ts & 0xffffffff, len(pkt), 48 + length) + pkt)
+open(path, "wb").write(out)
+PY
+}
+
+@test "-r reads pcapng too: either byte order, any decimal time unit, and what editcap makes" {
+	make_capture "$BATS_TEST_TMPDIR/c.pcap"
+	want=$("$KUCDUMP" -r "$BATS_TEST_TMPDIR/c.pcap" --json 2>&1)
+	for f in "< 9" "> 9" "< " "> 6"; do
+		read -r e res <<<"$f"
+		make_pcapng "$BATS_TEST_TMPDIR/c.pcapng" "$e" "$res"
+		run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/c.pcapng" --json
+		echo "$f: $output"
+		[ "$status" -eq 0 ]
+		[ "$output" = "$want" ]
+	done
+	if command -v editcap >/dev/null; then
+		editcap -F pcapng "$BATS_TEST_TMPDIR/c.pcap" "$BATS_TEST_TMPDIR/e.pcapng"
+		[ "$("$KUCDUMP" -r "$BATS_TEST_TMPDIR/e.pcapng" --json 2>&1)" = "$want" ]
+	fi
+	# A cut file and a foreign link type are refused in one line (3).
+	head -c 100 "$BATS_TEST_TMPDIR/c.pcapng" >"$BATS_TEST_TMPDIR/cut.pcapng"
+	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/cut.pcapng"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"truncated pcapng block"* ]]
+}
