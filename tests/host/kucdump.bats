@@ -68,7 +68,7 @@ PY
 	[ "${lines[2]}" = '{"captured":2,"dropped":0}' ]
 	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/c.pcap" -x -c 1 -f 'k2u'
 	echo "$output"
-	[[ "${lines[0]}" == *" conn 3 k2u type 18446744073709551615 id 5 value 6 length 9 (captured 2)" ]]
+	[[ "${lines[0]}" == *" conn=3 k2u type=18446744073709551615 id=5 value=6 length=9 (captured 2)" ]]
 	[[ "${lines[1]}" == "	0x0000:  00ff "*" .." ]]
 	[ "${lines[2]}" = "1 captured, 0 dropped" ]
 }
@@ -119,29 +119,29 @@ PY
 	done
 	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/c.pcap" -f 'type==1'
 	[ "${#lines[@]}" -eq 2 ]
-	[[ "${lines[0]}" == *" u2k type 1 id 2 "* ]]
+	[[ "${lines[0]}" == *" u2k type=1 id=2 "* ]]
 	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/c.pcap" -f 'id>2'
-	[[ "${lines[0]}" == *" k2u type 18446744073709551615 id 5 "* ]]
+	[[ "${lines[0]}" == *" k2u type=18446744073709551615 id=5 "* ]]
 	[ "${lines[1]}" = "1 captured, 0 dropped" ]
 	# As trailing words, as tcpdump takes them: the same result.
 	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/c.pcap" not u2k and id '>=' 5
-	[[ "${lines[0]}" == *" k2u type 18446744073709551615 id 5 "* ]]
+	[[ "${lines[0]}" == *" k2u type=18446744073709551615 id=5 "* ]]
 	[ "${lines[1]}" = "1 captured, 0 dropped" ]
 	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/c.pcap" 'conn 3' and type==1
-	[[ "${lines[0]}" == *" u2k type 1 id 2 "* ]]
+	[[ "${lines[0]}" == *" u2k type=1 id=2 "* ]]
 	[ "${lines[1]}" = "1 captured, 0 dropped" ]
 }
 
 @test "-t, -tt, -ttt, -tttt, -ttttt: tcpdump's time styles; -q: shorter lines" {
 	make_capture "$BATS_TEST_TMPDIR/c.pcap"
 	first() { TZ=UTC "$KUCDUMP" -r "$BATS_TEST_TMPDIR/c.pcap" "$@" 2>/dev/null | sed -n "${N:-1}p"; }
-	[ "$(first)" = "22:13:20.000000000 conn 3 u2k type 1 id 2 value 3 length 5" ]
-	[ "$(first -t)" = "conn 3 u2k type 1 id 2 value 3 length 5" ]
-	[ "$(first -tt)" = "1700000000.000000000 conn 3 u2k type 1 id 2 value 3 length 5" ]
-	[ "$(N=2 first -ttt)" = "0.000250000 conn 3 k2u type 18446744073709551615 id 5 value 6 length 9 (captured 2)" ]
-	[ "$(first -tttt)" = "2023-11-14 22:13:20.000000000 conn 3 u2k type 1 id 2 value 3 length 5" ]
-	[ "$(N=2 first -t -t -t -t -t)" = "0.000250000 conn 3 k2u type 18446744073709551615 id 5 value 6 length 9 (captured 2)" ]
-	[ "$(first -q -t)" = "conn 3 u2k type 1 length 5" ]
+	[ "$(first)" = "22:13:20.000000000 conn=3 u2k type=1 id=2 value=3 length=5" ]
+	[ "$(first -t)" = "conn=3 u2k type=1 id=2 value=3 length=5" ]
+	[ "$(first -tt)" = "1700000000.000000000 conn=3 u2k type=1 id=2 value=3 length=5" ]
+	[ "$(N=2 first -ttt)" = "0.000250000 conn=3 k2u type=18446744073709551615 id=5 value=6 length=9 (captured 2)" ]
+	[ "$(first -tttt)" = "2023-11-14 22:13:20.000000000 conn=3 u2k type=1 id=2 value=3 length=5" ]
+	[ "$(N=2 first -t -t -t -t -t)" = "0.000250000 conn=3 k2u type=18446744073709551615 id=5 value=6 length=9 (captured 2)" ]
+	[ "$(first -q -t)" = "conn=3 u2k type=1 length=5" ]
 	run "$KUCDUMP" -r "$BATS_TEST_DIRNAME" -tttttt
 	[ "$status" -eq 2 ]
 }

@@ -95,11 +95,11 @@ EOF
 	[ "$dump_status" -eq 0 ]
 	out=$BATS_TEST_TMPDIR/a.out
 	cat "$out"
-	[ "$(grep -c ' conn ' "$out")" = 3 ]
-	sed -n 1p "$out" | grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9} conn $conn u2k type 1 id 2 value 3 length 6 \(captured 4\)$"
+	[ "$(grep -c ' conn=' "$out")" = 3 ]
+	sed -n 1p "$out" | grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9} conn=$conn u2k type=1 id=2 value=3 length=6 \(captured 4\)$"
 	sed -n 2p "$out" | grep -q "^	0x0000:  6865 6c6c  *hell$"
-	sed -n 3p "$out" | grep -q " conn $conn k2u type 1 id 2 value 3 length 6 (captured 4)$"
-	sed -n 5p "$out" | grep -q " conn $conn u2k type 4 id 5 value 6 length 1$"
+	sed -n 3p "$out" | grep -q " conn=$conn k2u type=1 id=2 value=3 length=6 (captured 4)$"
+	sed -n 5p "$out" | grep -q " conn=$conn u2k type=4 id=5 value=6 length=1$"
 	sed -n 6p "$out" | grep -q "^	0x0000:  41  *A$"
 	[ "$(dump_counts a)" = "3 0" ]
 }
@@ -232,7 +232,7 @@ EOF
 1,$conn,7,8,9,0,0,
 EOF
 	tshark -X lua_script:"$LUA" -r "$BATS_TEST_TMPDIR/cap.pcap" 2>/dev/null |
-		grep -q "kucomms .*conn $conn k2u type 16 id 32 value 18446744073709551615 length 3"
+		grep -q "kucomms .*conn=$conn k2u type=16 id=32 value=18446744073709551615 length=3"
 	# The sides of a segment are its client and server, not user and
 	# kernel; -r then -w keeps that.
 	"$KUCDUMP" -r "$BATS_TEST_TMPDIR/cap.pcap" -w "$BATS_TEST_TMPDIR/cap2.pcap" 2>/dev/null

@@ -60,7 +60,7 @@ function kuc.dissector(buf, pinfo, tree)
 	end
 	pinfo.cols.src = dir == "u2k" and user or kernel
 	pinfo.cols.dst = dir == "u2k" and kernel or user
-	pinfo.cols.info = string.format("conn %s %s type %s id %s value %s length %s",
+	pinfo.cols.info = string.format("conn=%s %s type=%s id=%s value=%s length=%s",
 		tostring(buf(8, 8):uint64()), dir,
 		tostring(buf(24, 8):uint64()), tostring(buf(32, 8):uint64()),
 		tostring(buf(40, 8):uint64()), tostring(buf(16, 8):uint64()))

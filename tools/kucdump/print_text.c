@@ -2,13 +2,14 @@
 /*
  * kucdump's human output, one line per message like tcpdump's:
  *
- *   18:49:10.123456789 conn 3 u2k type 1 id 0 value 42 length 13
+ *   18:49:10.123456789 conn=3 u2k type=1 id=0 value=42 length=13
  *
  * the time (local time of day with nanoseconds; -t/-tt/-ttt/-tttt/-ttttt
  * choose another style, as in tcpdump), the connection, the direction
- * (u2k: userspace to kernel, k2u: kernel to userspace), the header (-q:
- * without id and value), and "(captured N)" when the snap length cut the
- * data. With -x the captured data follows as a hex dump with an ASCII
+ * (u2k: userspace to kernel, k2u: kernel to userspace), the header as
+ * kucsend and the kernel's tracepoints write it (key=value, which is also
+ * filter syntax; -q: without id and value), and "(captured N)" when the
+ * snap length cut the data. With -x the captured data follows as a hex dump with an ASCII
  * column, 16 bytes a line.
  */
 #include <time.h>
@@ -86,15 +87,20 @@ static void print_time(FILE *out, struct kucdump_text *t, uint64_t ns)
 void kucdump_print_text(FILE *out, const struct kuc_tap_record *rec,
 			struct kucdump_text *t)
 {
+	struct tool_out o;
+
 	print_time(out, t, rec->ts_ns);
-	fprintf(out, "conn %llu %s type %llu",
-		(unsigned long long)rec->conn_id, kucdump_dir_name(rec->dir),
-		(unsigned long long)rec->hdr.type);
-	if (!t->quiet)
-		fprintf(out, " id %llu value %llu",
-			(unsigned long long)rec->hdr.id,
-			(unsigned long long)rec->hdr.value);
-	fprintf(out, " length %llu", (unsigned long long)rec->hdr.length);
+	fprintf(out, "conn=%llu %s ", (unsigned long long)rec->conn_id,
+		kucdump_dir_name(rec->dir));
+	if (t->quiet) {
+		fprintf(out, "type=%llu length=%llu",
+			(unsigned long long)rec->hdr.type,
+			(unsigned long long)rec->hdr.length);
+	} else {
+		/* The header as kucsend and the tracepoints write it. */
+		tool_out_init(&o, out, false, false);
+		tool_msg_hdr_out(&o, &rec->hdr);
+	}
 	if (rec->caplen < rec->hdr.length)
 		fprintf(out, " (captured %u)", rec->caplen);
 	fputc('\n', out);
