@@ -40,7 +40,7 @@ static void member(struct tool_json *j, const char *key)
 	}
 }
 
-static void open(struct tool_json *j, const char *key, char c)
+static void container_open(struct tool_json *j, const char *key, char c)
 {
 	member(j, key);
 	fputc(c, j->f);
@@ -48,7 +48,7 @@ static void open(struct tool_json *j, const char *key, char c)
 	j->first = true;
 }
 
-static void close(struct tool_json *j, char c)
+static void container_close(struct tool_json *j, char c)
 {
 	j->depth--;
 	if (j->pretty && !j->first)
@@ -61,22 +61,22 @@ static void close(struct tool_json *j, char c)
 
 void tj_open_object(struct tool_json *j, const char *key)
 {
-	open(j, key, '{');
+	container_open(j, key, '{');
 }
 
 void tj_open_array(struct tool_json *j, const char *key)
 {
-	open(j, key, '[');
+	container_open(j, key, '[');
 }
 
 void tj_close_object(struct tool_json *j)
 {
-	close(j, '}');
+	container_close(j, '}');
 }
 
 void tj_close_array(struct tool_json *j)
 {
-	close(j, ']');
+	container_close(j, ']');
 }
 
 void tj_u64(struct tool_json *j, const char *key, uint64_t v)
