@@ -144,7 +144,7 @@ static int create_shm(const struct kucctl_cmd *cmd, const char *name,
 	err = -errno;
 	kuc_shm_remove(name);
 	tool_msg("%s shm:%s: chown %s: %s; segment removed again",
-		   cmd->name, name, path, strerror(-err));
+		 cmd->name, name, path, strerror(-err));
 	return err == -EPERM || err == -EACCES ? TOOL_EXIT_PERM :
 						 TOOL_EXIT_FAILURE;
 }
@@ -204,11 +204,11 @@ static int create_run(const struct kucctl_cmd *cmd, int argc,
 	rerr = kuc_device_remove(name);
 	if (rerr)
 		tool_msg("%s %s: %s %s: %s; removing the device failed too: %s",
-			   cmd->name, name, step, path, cause,
-			   kuc_strerror(rerr));
+			 cmd->name, name, step, path, cause,
+			 kuc_strerror(rerr));
 	else
 		tool_msg("%s %s: %s %s: %s; device removed again",
-			   cmd->name, name, step, path, cause);
+			 cmd->name, name, step, path, cause);
 	ret = err == -EPERM || err == -EACCES ? TOOL_EXIT_PERM :
 					       TOOL_EXIT_FAILURE;
 out:

@@ -56,7 +56,7 @@ int kucctl_fail(const char *op, const char *name, int err)
 
 	if (name)
 		tool_msg("%s %s: %s", op, name,
-			   kucctl_cause(err, buf, sizeof(buf)));
+			 kucctl_cause(err, buf, sizeof(buf)));
 	else
 		tool_msg("%s: %s", op, kucctl_cause(err, buf, sizeof(buf)));
 	return tool_exit_for(err);
@@ -86,9 +86,9 @@ int kucctl_name_error(const char *op, const char *name, int err)
 	name = tool_printable(name, buf, sizeof(buf));
 	if (err == -ENAMETOOLONG)
 		tool_msg("%s: name too long '%s' (at most %d characters with the %s prefix)",
-			   op, name, KUCOMMS_NAME_MAX, KUCOMMS_PREFIX);
+			 op, name, KUCOMMS_NAME_MAX, KUCOMMS_PREFIX);
 	else
 		tool_msg("%s: invalid name '%s' (use a-z, 0-9 and _, after an optional %s prefix)",
-			   op, name, KUCOMMS_PREFIX);
+			 op, name, KUCOMMS_PREFIX);
 	return TOOL_EXIT_INPUT;
 }

@@ -161,19 +161,19 @@ static int open_error(const char *spec, int err)
 	case -EACCES:
 	case -EPERM:
 		tool_msg("%s: permission denied (watching a shm channel needs read and write access to its segment)",
-			    spec);
+			 spec);
 		break;
 	case -ENOENT:
 		tool_msg("%s: no such shm segment", spec);
 		break;
 	case -EBUSY:
 		tool_msg("%s: another reader is watching this segment (one at a time)",
-			    spec);
+			 spec);
 		break;
 	case -EPROTO:
 		if (!kuc_shm_info(spec + 4, &si) && si.problem[0]) {
 			tool_msg("%s: not a usable segment: %s", spec,
-				    si.problem);
+				 si.problem);
 			break;
 		}
 		/* fall through */
@@ -205,7 +205,7 @@ static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
 	}
 	s->started = true;
 	tool_msg("listening on %s, snaplen %u, buffer %llu KiB", spec,
-		    st.snaplen, (1ULL << st.buf_order) / 1024);
+		 st.snaplen, (1ULL << st.buf_order) / 1024);
 	/*
 	 * After a signal, what the tap already buffered is still shown
 	 * (so that "N captured, M dropped" adds up to every message), but
@@ -229,7 +229,7 @@ static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
 		}
 		if (ret == -ESHUTDOWN) {
 			tool_msg("%s: the %s was removed", spec,
-				    is_shm(spec) ? "segment" : "device");
+				 is_shm(spec) ? "segment" : "device");
 			ret = 0;
 			break;
 		}
@@ -347,7 +347,7 @@ static int parse_args(int argc, const char **argv, const char **spec)
 		opt.tees++;
 	if (rc < -1) {
 		ret = tool_usage("%s: %s", poptBadOption(ctx, 0),
-				  poptStrerror(rc));
+				 poptStrerror(rc));
 		goto out;
 	}
 	if (helped) {
@@ -372,7 +372,7 @@ static int parse_args(int argc, const char **argv, const char **spec)
 		ret = tool_usage("--count wants a number >= 0");
 	else if (opt.snaplen < 0 || opt.snaplen > (long)KUCOMMS_TAP_SNAPLEN_MAX)
 		ret = tool_usage("--snaplen wants 0 to %llu",
-				  (unsigned long long)KUCOMMS_TAP_SNAPLEN_MAX);
+				 (unsigned long long)KUCOMMS_TAP_SNAPLEN_MAX);
 	else if (opt.buffer_kib && (opt.buffer_kib < 64 ||
 		 opt.buffer_kib > 16384 ||
 		 (opt.buffer_kib & (opt.buffer_kib - 1))))
@@ -447,7 +447,7 @@ int main(int argc, const char **argv)
 	}
 	if (s.err) {
 		tool_msg("%s: write: %s", opt.wfile ? opt.wfile : "stdout",
-			    strerror(-s.err));
+			 strerror(-s.err));
 		ret = TOOL_EXIT_FAILURE;
 	}
 	if (s.started)

@@ -46,9 +46,9 @@ static int read_input(const struct kucsend_opts *o, struct kucsend_batch *b)
 	ret = kucsend_read_file(path, &text, &len, 64UL << 20);
 	if (ret) {
 		tool_msg("cannot read %s: %s", !strcmp(path, "-") ?
-			    "standard input" : path,
-			    ret == -EFBIG ? "larger than 64 MiB" :
-			    strerror(-ret));
+			 "standard input" : path,
+			 ret == -EFBIG ? "larger than 64 MiB" :
+			 strerror(-ret));
 		return TOOL_EXIT_INPUT;
 	}
 	ret = kucsend_parse_text(!strcmp(path, "-") ? "stdin" : path, text,
@@ -77,7 +77,7 @@ static int run_once(const struct kucsend_opts *o)
 	/* Cycling through no message would send nothing and wait in vain. */
 	if (o->count > 0 && !batch.n) {
 		tool_msg("--count %lld: no message to send (give MESSAGE, --file or JSON on standard input)",
-			    o->count);
+			 o->count);
 		ret = TOOL_EXIT_INPUT;
 		goto out;
 	}

@@ -69,7 +69,7 @@ static int parse_count(const char *opt, const char *s, long long *out)
 	*out = strtoll(s, &end, 10);
 	if (errno || end == s || *end || *out < 0 || s[0] == '-')
 		return tool_usage("%s: expected a whole number, got '%s'",
-					   opt, s);
+				  opt, s);
 	return KUCSEND_CONTINUE;
 }
 
@@ -83,7 +83,7 @@ static int parse_real(const char *opt, const char *s, double max, double *out)
 	if (errno || end == s || *end || !isfinite(*out) || *out < 0 ||
 	    *out > max)
 		return tool_usage("%s: expected a number from 0 to %.0f, got '%s'",
-					   opt, max, s);
+				  opt, max, s);
 	return KUCSEND_CONTINUE;
 }
 

@@ -150,7 +150,8 @@ static void disconnect(int err)
 	if (!R.status)
 		R.status = tool_exit_for(err);
 	notice("", "channel closed: %s (type 'reconnect')",
-	       err == -ESHUTDOWN ? "the endpoint went away" : kuc_strerror(err));
+	       err == -ESHUTDOWN ? "the endpoint went away" :
+				   kuc_strerror(err));
 }
 
 static int connect_channel(void)
@@ -404,7 +405,7 @@ static void on_line(char *line)
 		add_history(line);
 		if (R.history && append_history(1, R.history))
 			tool_msg("history %s: %s", R.history,
-				strerror(errno));
+				 strerror(errno));
 	}
 	run_line(line);
 	free(line);
@@ -429,7 +430,7 @@ static void history_open(void)
 		ret = write_history(R.history);
 	if (ret) {
 		tool_msg("history %s: %s (not kept)",
-			R.history, strerror(ret));
+			 R.history, strerror(ret));
 		free(R.history);
 		R.history = NULL;
 	}
