@@ -215,9 +215,14 @@ load_wait() {
 	exec 7>"$fifo"
 	echo '{"id": 1}' >&7
 	wait_for "grep -q '\"id\":1' '$BATS_TEST_TMPDIR/out'"
+	# A long wait is going on: the server's death ends it, and says why.
+	echo 'wait 1 30' >&7
+	sleep 0.2
 	kill -KILL "$SERVER_PID"
-	# The REPL is idle: only its own look at the server can see this.
-	wait_for "grep -qx 'kucsend: channel closed: the peer died or restarted (type .reconnect.)' '$BATS_TEST_TMPDIR/out'"
+	# Nothing comes on the channel: only the REPL's own look at the
+	# server can see this.
+	wait_for "grep -qx 'kucsend: channel closed: the peer died or restarted (type .reconnect.)' '$BATS_TEST_TMPDIR/out'" 3
+	wait_for "grep -qx 'kucsend: wait: the channel closed (0 of 1)' '$BATS_TEST_TMPDIR/out'" 1
 	exec 7>&-
 	wait "$pid" && status=0 || status=$?
 	cat "$BATS_TEST_TMPDIR/out"

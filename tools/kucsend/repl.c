@@ -557,9 +557,11 @@ static void step(void)
 		R.waiting = false;
 	} else if (R.waiting && (kucsend_now() >= R.wait_deadline || !R.ch)) {
 		R.waiting = false;
+		/* A closed channel set the status already (the peer's). */
 		if (!R.status)
 			R.status = TOOL_EXIT_TIMEOUT;
-		notice("", "wait: timed out (%" PRIu64 " of %" PRIu64 ")",
+		notice("", "wait: %s (%" PRIu64 " of %" PRIu64 ")",
+		       R.ch ? "timed out" : "the channel closed",
 		       R.wait_want - R.wait_left, R.wait_want);
 	}
 	if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
