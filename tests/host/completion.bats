@@ -87,3 +87,19 @@ complete_line() {
 	run complete_line kucdump "shm:$SEG" k
 	[ "$output" = "k2u" ]
 }
+
+@test "completion: every long option of each tool's --help is offered" {
+	local tool opt missing=
+	for tool in kucsend kucdump; do
+		for opt in $("$TOP/build/$tool" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+			grep -q -- "$opt\\b" "$TOP/completion/$tool" || missing+=" $tool:$opt"
+		done
+	done
+	for opt in $("$TOP/build/kucctl" --help | grep -o -- '--[a-z][a-z-]*' | sort -u) \
+		   $(for c in create remove list show; do "$TOP/build/kucctl" "$c" --help; done |
+		     grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		grep -q -- "$opt\\b" "$TOP/completion/kucctl" || missing+=" kucctl:$opt"
+	done
+	echo "missing:$missing"
+	[ -z "$missing" ]
+}
