@@ -7,7 +7,14 @@
 VERSION    := 0.1.0
 O          ?= build
 PREFIX     ?= /usr/local
+# Where make install puts the libraries and kucomms.pc (multiarch:
+# LIBDIR=/usr/lib/x86_64-linux-gnu).
+LIBDIR     ?= $(PREFIX)/lib
 DESTDIR    ?=
+# Where Wireshark loads Lua plugins from: what the installed tshark says,
+# else under LIBDIR. Expanded only by make install.
+WIRESHARK_LUA_DIR ?= $(or $(shell tshark -G folders 2>/dev/null | \
+	sed -n 's/^Global Lua Plugins:[[:space:]]*//p'),$(LIBDIR)/wireshark/plugins)
 KDIR       ?= $(shell bash scripts/kernel-env.sh --kdir)
 KREL       := $(shell bash scripts/kernel-env.sh --krel $(KDIR))
 
@@ -29,12 +36,9 @@ LIB_HDRS   := $(wildcard libkuc/include/*.h) $(wildcard include/kucomms/*.h)
 # TOOL_LIBS_NAME lists the libraries it links besides libkuc.
 TOOLS      := $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c))))
 TOOLS      := $(sort $(TOOLS))
-TOOL_LIBS_kucctl  := -lpopt -ljansson
+TOOL_LIBS_kucctl  := -lpopt
 TOOL_LIBS_kucsend := -lpopt -ljansson -lreadline
-TOOL_LIBS_kucdump := -lpopt -ljansson
-# Where make install puts each tool: sbin for administration, bin otherwise.
-TOOL_DIR_kucctl   := sbin
-TOOL_DIR_kucdump  := sbin
+TOOL_LIBS_kucdump := -lpopt
 # Test programs (tests/progs/*.c) run by the bats suites, in the VM too.
 PROG_SRCS  := $(wildcard tests/progs/*.c)
 PROGS      := $(patsubst tests/progs/%.c,$(O)/progs/%,$(PROG_SRCS))
@@ -45,6 +49,10 @@ UNITS      := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
 
 LIB_SO     := $(O)/libkuc.so.0
 LIB_A      := $(O)/libkuc.a
+# What the tools share (common/*.c): the error reporter, the exit
+# statuses, the print layer. Not installed.
+TLIB_SRCS  := $(wildcard common/*.c)
+TLIB_A     := $(O)/libkuctools.a
 
 .PHONY: all module lib tools progs examples unit clean deps check check-debug check-kernel \
         check-kernels demo install \
@@ -65,7 +73,7 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/examples/echo \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/module/Module.symvers modules
 
-lib: $(LIB_SO) $(LIB_A) $(O)/kucomms.pc
+lib: $(LIB_SO) $(LIB_A)
 tools: $(addprefix $(O)/,$(TOOLS))
 
 $(O)/obj/%.o: %.c $(LIB_HDRS) $(wildcard libkuc/*.h)
@@ -88,16 +96,22 @@ $(LIB_A): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(O)/kucomms.pc: libkuc/kucomms.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
 
-# Tools link the static library: they run from the build tree and in the
-# VM without LD_LIBRARY_PATH. common/ holds the headers they share.
+# Tools link the static libraries: they run from the build tree and in
+# the VM without LD_LIBRARY_PATH. common/ holds the code they share.
+TLIB_OBJS  := $(patsubst %.c,$(O)/obj/%.o,$(TLIB_SRCS))
+TLIB_SOBJS := $(patsubst %.c,$(O)/san/%.o,$(TLIB_SRCS))
+$(TLIB_OBJS) $(TLIB_SOBJS): CPPFLAGS += -Icommon
+$(TLIB_OBJS) $(TLIB_SOBJS): $(wildcard common/*.h)
+$(TLIB_A): $(TLIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
 define tool_rule
 $(1)_OBJS := $$(patsubst %.c,$$(O)/obj/%.o,$$(wildcard tools/$(1)/*.c))
 $$($(1)_OBJS): CPPFLAGS += -Icommon
 $$($(1)_OBJS): $$(wildcard tools/$(1)/*.h common/*.h)
-$$(O)/$(1): $$($(1)_OBJS) $$(LIB_A)
+$$(O)/$(1): $$($(1)_OBJS) $$(TLIB_A) $$(LIB_A)
 	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(TOOL_LIBS_$(1)) -lpthread
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
@@ -137,14 +151,18 @@ $(O)/progs/%: tests/progs/%.cpp $(LIB_A) $(LIB_HDRS)
 	$(CXX) -std=c++17 -D_GNU_SOURCE -Iinclude -Ilibkuc/include $(CFLAGS) \
 		$(CXXWARN) -o $@ $< $(LIB_A) -lpthread
 
-# Unit tests build with ASan/UBSan against the sanitized library objects.
+# Unit tests build with ASan/UBSan against the sanitized library objects
+# (libkuc's and common/'s, which the tests of the tools' code need).
 unit: $(addprefix $(O)/unit/,$(UNITS))
-$(O)/unit/%: tests/unit/%.c $(LIB_SOBJS) $(LIB_HDRS)
+$(O)/unit/%: tests/unit/%.c $(LIB_SOBJS) $(TLIB_SOBJS) $(LIB_HDRS) \
+		$(wildcard common/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -o $@ $< $(LIB_SOBJS) -lpthread
+	$(CC) $(CPPFLAGS) -Icommon $(CFLAGS) $(WARN) $(SANFLAGS) -o $@ $< \
+		$(LIB_SOBJS) $(TLIB_SOBJS) -lpthread
 
-# test_kucdump compiles kucdump's sources in.
+# test_kucdump and test_tools compile the tools' sources in.
 $(O)/unit/test_kucdump: $(wildcard tools/kucdump/*.[ch])
+$(O)/unit/test_tools: $(wildcard tools/*/*.[ch])
 
 # Thread tests build with TSan, which cannot share objects with ASan: the
 # library is compiled once more into $(O)/tsan-obj/. -O1 keeps the reports'
@@ -212,19 +230,22 @@ install: all
 	install -d $(DESTDIR)/lib/modules/$(KREL)/extra
 	install -m 0644 module/kucomms.ko $(DESTDIR)/lib/modules/$(KREL)/extra/
 	[ -n "$(DESTDIR)" ] || depmod -a $(KREL)
-	install -d $(DESTDIR)$(PREFIX)/include/kucomms $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -d $(DESTDIR)$(PREFIX)/include/kucomms $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 0644 include/kucomms/kucomms_abi.h include/kucomms/kucomms_ring.h \
 		include/kucomms/kucomms_shm.h include/kucomms/kucomms_endpoint.h \
 		libkuc/include/kuc.h libkuc/include/kuc.hpp $(DESTDIR)$(PREFIX)/include/kucomms/
-	install -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libkuc.so.0 $(DESTDIR)$(PREFIX)/lib/libkuc.so
-	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
-	install -m 0644 $(O)/kucomms.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
-	$(foreach t,$(TOOLS),install -m 0755 $(O)/$(t) \
-		$(DESTDIR)$(PREFIX)/$(or $(TOOL_DIR_$(t)),bin)/ &&) true
-	install -d $(DESTDIR)$(PREFIX)/share/kucomms
-	install -m 0644 tools/kucdump/kucomms.lua $(DESTDIR)$(PREFIX)/share/kucomms/
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libkuc.so.0 $(DESTDIR)$(LIBDIR)/libkuc.so
+	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	# Made here, not at build time: PREFIX and LIBDIR are install's own.
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' libkuc/kucomms.pc.in \
+		>$(DESTDIR)$(LIBDIR)/pkgconfig/kucomms.pc
+	# All tools to bin: each has work that needs no root (shm segments).
+	install -d $(DESTDIR)$(PREFIX)/bin
+	$(foreach t,$(TOOLS),install -m 0755 $(O)/$(t) $(DESTDIR)$(PREFIX)/bin/ &&) true
+	install -d $(DESTDIR)$(WIRESHARK_LUA_DIR)
+	install -m 0644 tools/kucdump/kucomms.lua $(DESTDIR)$(WIRESHARK_LUA_DIR)/
 	for f in man/*.[0-9]; do \
 		sec=$${f##*.}; \
 		install -d $(DESTDIR)$(PREFIX)/share/man/man$$sec && \
@@ -238,9 +259,9 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KREL)/extra/kucomms.ko
 	rm -rf $(DESTDIR)$(PREFIX)/include/kucomms
-	rm -f $(DESTDIR)$(PREFIX)/lib/libkuc.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/kucomms.pc
-	rm -f $(foreach t,$(TOOLS),$(DESTDIR)$(PREFIX)/$(or $(TOOL_DIR_$(t)),bin)/$(t))
-	rm -rf $(DESTDIR)$(PREFIX)/share/kucomms
+	rm -f $(DESTDIR)$(LIBDIR)/libkuc.* $(DESTDIR)$(LIBDIR)/pkgconfig/kucomms.pc
+	rm -f $(foreach t,$(TOOLS),$(DESTDIR)$(PREFIX)/bin/$(t))
+	rm -f $(DESTDIR)$(WIRESHARK_LUA_DIR)/kucomms.lua
 	for f in man/*.[0-9]; do \
 		rm -f $(DESTDIR)$(PREFIX)/share/man/man$${f##*.}/$${f##*/}; \
 	done

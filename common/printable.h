@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Shared by the tools (kucctl, kucsend): quoting user input in one-line
- * error messages. Header-only, and in common/ rather than tools/, because
- * every tools/NAME/ directory builds one program (see the Makefile).
+ * Shared by the tools (kucctl, kucsend, kucdump): quoting user input in
+ * one-line error messages. Header-only: small enough to inline.
  */
 #ifndef KUC_COMMON_PRINTABLE_H
 #define KUC_COMMON_PRINTABLE_H

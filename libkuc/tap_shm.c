@@ -279,16 +279,16 @@ static int kuc_shm_tap_poll(struct kuc_shm_tap *t, unsigned char *buf,
 }
 
 /*
- * The segment was removed (unlinked) and neither a server nor a client is
- * attached any more: nobody can send through it again. (Processes still
- * attached to a removed segment keep talking: they are still watched.)
+ * The segment was removed (unlinked) and no client is attached any more:
+ * nobody can send through it again. A server alone does not count: it
+ * sends only to a client, and no new client can open a removed segment.
+ * (A client and server still attached keep talking: still watched.)
  */
 static bool kuc_shm_tap_removed(const struct kuc_shm_tap *t)
 {
 	struct stat st;
 
 	return !fstat(t->fd, &st) && st.st_nlink == 0 &&
-	       !kuc_shm_locked(t->fd, KUCOMMS_SHM_LOCK_SERVER) &&
 	       !kuc_shm_locked(t->fd, KUCOMMS_SHM_LOCK_CLIENT);
 }
 

@@ -216,63 +216,72 @@ as_nobody() {
 
 # --- exit statuses ----------------------------------------------------------
 
-@test "exit 4: invalid names" {
-	kucctl_fails 4 create Foo
-	kucctl_fails 4 create a-b
-	kucctl_fails 4 create "a b"
-	kucctl_fails 4 create kucomms_
-	kucctl_fails 4 create ""
-	kucctl_fails 4 create "$(printf 'a\nb')"
-	kucctl_fails 4 remove ../x
+# The statuses are those of every kucomms tool (kucomms-tools(7)).
+
+@test "exit 3: invalid names" {
+	kucctl_fails 3 create Foo
+	kucctl_fails 3 create a-b
+	kucctl_fails 3 create "a b"
+	kucctl_fails 3 create kucomms_
+	kucctl_fails 3 create ""
+	kucctl_fails 3 create $'a\nb'
+	kucctl_fails 3 remove ../x
 	# 63 characters is fine, 64 is not.
 	"$KUCCTL" create "$(printf 'a%.0s' {1..55})"
-	kucctl_fails 4 create "$(printf 'a%.0s' {1..56})"
+	kucctl_fails 3 create "$(printf 'a%.0s' {1..56})"
 	[[ $stderr == *"name too long"* ]]
 }
 
-@test "exit 5: the device exists already, and is left alone" {
+@test "exit 9: the device exists already, and is left alone" {
 	"$KUCCTL" create foo --mode 0640
-	kucctl_fails 5 create kucomms_foo --mode 0666
+	kucctl_fails 9 create kucomms_foo --mode 0666
 	[ "$stderr" = "kucctl: create kucomms_foo: device already exists" ]
 	node_is /dev/kucomms_foo "640 root root"
 }
 
-@test "exit 6: no such device" {
-	kucctl_fails 6 remove foo
+@test "exit 4: no such device" {
+	kucctl_fails 4 remove foo
 	[ "$stderr" = "kucctl: remove kucomms_foo: no such device" ]
 }
 
-@test "exit 3: module not loaded, with a hint" {
+@test "exit 6: module not loaded, with a hint; list says so and exits 0" {
 	kuc_unload
-	kucctl_fails 3 create foo
+	kucctl_fails 6 create foo
 	[[ $stderr == *"module not loaded"*"modprobe kucomms"* ]]
-	kucctl_fails 3 remove foo
-	kucctl_fails 3 list
-	kucctl_fails 3 list --json
+	kucctl_fails 6 remove foo
+	# No module, no devices: the list is complete (no segments here).
+	run --separate-stderr "$KUCCTL" list
+	[ "$status" -eq 0 ]
+	[[ $output == NAME* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$stderr" = "kucctl: note: kucomms module not loaded: no devices (try 'modprobe kucomms')" ]
+	run --separate-stderr "$KUCCTL" list --json
+	[ "$status" -eq 0 ]
+	jq -e '.devices == []' <<<"$output"
 	kuc_load
 	"$KUCCTL" list
 }
 
-@test "exit 7: permission denied without privileges" {
+@test "exit 5: permission denied without privileges" {
 	run --separate-stderr as_nobody "$KUCCTL" create foo
-	[ "$status" -eq 7 ]
+	[ "$status" -eq 5 ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ $stderr == "kucctl: create kucomms_foo: permission denied"*"must be root"* ]]
 	[ ! -e /dev/kucomms_foo ]
 	"$KUCCTL" create foo
 	run --separate-stderr as_nobody "$KUCCTL" remove foo
-	[ "$status" -eq 7 ]
+	[ "$status" -eq 5 ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[ -c /dev/kucomms_foo ]
 }
 
-@test "exit 8: device limit reached" {
+@test "exit 10: device limit reached" {
 	kuc_reload=1
 	kuc_unload
 	kuc_load max_devices=2
 	"$KUCCTL" create one
 	"$KUCCTL" create two
-	kucctl_fails 8 create three
+	kucctl_fails 10 create three
 	[ "$stderr" = \
 	  "kucctl: create kucomms_three: device limit reached (max_devices=2)" ]
 	[ ! -e /dev/kucomms_three ]

@@ -80,10 +80,10 @@ for k in ("max_connections", "msgs_in", "bytes_in", "msgs_out",
 
 @test "show: errors and exit codes" {
 	run "$KUCCTL" show nosuch
-	[ "$status" -eq 6 ]
+	[ "$status" -eq 4 ]
 	[[ "$output" == "kucctl: show kucomms_nosuch: no such device" ]]
 	run "$KUCCTL" show Bad-Name
-	[ "$status" -eq 4 ]
+	[ "$status" -eq 3 ]
 	run "$KUCCTL" show
 	[ "$status" -eq 2 ]
 }

@@ -36,7 +36,7 @@ teardown() {
 	[ "$(cat $SYS/endpoint)" = none ]
 	dump_stop a
 	[ "$dump_status" -eq 0 ]
-	grep -qx "0 captured, 0 dropped" "$BATS_TEST_TMPDIR/a.err"
+	[ "$(dump_counts a)" = "0 0" ]
 }
 
 @test "both directions with exact headers and data, text, binary and empty" {
@@ -56,7 +56,7 @@ teardown() {
 {"dir":"u2k","conn":$conn,"type":7,"id":8,"value":9,"length":0,"caplen":0,"data":""}
 {"dir":"k2u","conn":$conn,"type":7,"id":8,"value":9,"length":0,"caplen":0,"data":""}
 EOF
-	grep -qx "6 captured, 0 dropped" "$BATS_TEST_TMPDIR/a.err"
+	[ "$(dump_counts a)" = "6 0" ]
 	# Time stamps: nanoseconds, in order, close to now.
 	jq -r .ts "$BATS_TEST_TMPDIR/a.out" | sort -c
 	now=$(date +%s)
@@ -74,7 +74,7 @@ EOF
 	[ "${#lines[@]}" -eq 3 ]
 	dump_stop a
 	[ "$dump_status" -eq 0 ]
-	grep -qx "6 captured, 0 dropped" "$BATS_TEST_TMPDIR/a.err"
+	[ "$(dump_counts a)" = "6 0" ]
 	# kucdump's lines without its own fields are kucsend's lines.
 	for dir in u2k k2u; do
 		grep "\"dir\":\"$dir\"" "$BATS_TEST_TMPDIR/a.out" |
@@ -93,13 +93,13 @@ EOF
 	out=$BATS_TEST_TMPDIR/a.out
 	cat "$out"
 	# Three messages (-c 3), then kucdump ended by itself.
-	[ "$(grep -c ' conn ' "$out")" = 3 ]
-	sed -n 1p "$out" | grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9} conn $conn u2k type 1 id 2 value 3 length 6 \(captured 4\)$"
+	[ "$(grep -c ' conn=' "$out")" = 3 ]
+	sed -n 1p "$out" | grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9} conn=$conn u2k type=1 id=2 value=3 length=6 \(captured 4\)$"
 	sed -n 2p "$out" | grep -q "^	0x0000:  6865 6c6c  *hell$"
-	sed -n 3p "$out" | grep -q " conn $conn k2u type 1 id 2 value 3 length 6 (captured 4)$"
-	sed -n 5p "$out" | grep -q " conn $conn u2k type 4 id 5 value 6 length 1$"
+	sed -n 3p "$out" | grep -q " conn=$conn k2u type=1 id=2 value=3 length=6 (captured 4)$"
+	sed -n 5p "$out" | grep -q " conn=$conn u2k type=4 id=5 value=6 length=1$"
 	sed -n 6p "$out" | grep -q "^	0x0000:  41  *A$"
-	grep -qx "3 captured, 0 dropped" "$BATS_TEST_TMPDIR/a.err"
+	[ "$(dump_counts a)" = "3 0" ]
 }
 
 @test "counts match: 10,000 messages on 3 connections, every one seen once each way" {
@@ -114,7 +114,7 @@ EOF
 	out=$BATS_TEST_TMPDIR/a.out
 	in=$(($(cat $SYS/msgs_in) - in0)) outn=$(($(cat $SYS/msgs_out) - out0))
 	[ "$in" = 10000 ] && [ "$outn" = 10000 ]
-	grep -qx "20000 captured, 0 dropped" "$BATS_TEST_TMPDIR/a.err"
+	[ "$(dump_counts a)" = "20000 0" ]
 	[ "$(jq -r 'select(.dir == "u2k") | 1' "$out" | wc -l)" = 10000 ]
 	[ "$(jq -r 'select(.dir == "k2u") | 1' "$out" | wc -l)" = 10000 ]
 	# Each (connection, type, id) once per direction; 3 connections.
@@ -136,7 +136,7 @@ EOF
 	kill -CONT "$DUMP_a"
 	dump_stop a
 	[ "$dump_status" -eq 0 ]
-	read -r n _ m _ < <(grep "captured," "$BATS_TEST_TMPDIR/a.err")
+	read -r n m < <(dump_counts a)
 	note "64 KiB buffer, reader stopped: $n captured, $m dropped of 40000; client $(((end - start) / 1000000)) ms"
 	[ "$m" -gt 0 ]
 	[ $((n + m)) = 40000 ]
@@ -162,7 +162,7 @@ EOF
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/all.out")" = 14 ]
 	[ "$(jq -r .dir "$BATS_TEST_TMPDIR/k2u.out" | sort -u)" = k2u ]
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/k2u.out")" = 7 ]
-	grep -qx "7 captured, 0 dropped" "$BATS_TEST_TMPDIR/k2u.err"
+	[ "$(dump_counts k2u)" = "7 0" ]
 	# k2u with type 16, or id >= 3: (c1,16,2) (c1,1,3) (c1,2,4) (c2,1,3)
 	[ "$(jq -r '[.conn, .type, .id] | @tsv' "$BATS_TEST_TMPDIR/expr.out" | tr '\t\n' ', ')" = \
 	  "$conn,16,2 $conn,1,3 $conn,2,4 $conn2,1,3 " ]
@@ -172,10 +172,10 @@ EOF
 	[ "$(jq -r '[.dir, .conn, .id] | @tsv' "$BATS_TEST_TMPDIR/conn.out" | tr '\t\n' ', ')" = \
 	  "u2k,2,2 k2u,2,2 u2k,2,3 k2u,2,3 " ]
 	run "$KUCDUMP" -f 'type ==' "$DEV"
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 3 ]
 	[[ "$output" == *"--filter: 'type' wants a number, not 'the end'"* ]]
 	run "$KUCDUMP" -f 'dir sideways' "$DEV"
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 3 ]
 }
 
 @test "-w capture read back by kucdump -r and by tshark with the Lua dissector" {
@@ -186,15 +186,15 @@ EOF
 	dump_stop live
 	dump_stop file
 	[ "$dump_status" -eq 0 ]
-	grep -qx "6 captured, 0 dropped" "$BATS_TEST_TMPDIR/file.err"
+	[ "$(dump_counts file)" = "6 0" ]
 	# kucdump -r gives back exactly what was seen live, time stamps too.
 	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/cap.pcap" --json
 	echo "$output"
 	[ "$status" -eq 0 ]
-	diff -u "$BATS_TEST_TMPDIR/live.out" <(grep '^{' <<<"$output")
-	[[ "$output" == *"6 captured, 0 dropped"* ]]
+	diff -u "$BATS_TEST_TMPDIR/live.out" <(grep '^{"ts"' <<<"$output")
+	[[ "$output" == *'{"captured":6,"dropped":0}'* ]]
 	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/cap.pcap" --json -f 'k2u and type 16'
-	[ "$(grep -c '^{' <<<"$output")" = 1 ]
+	[ "$(grep -c '^{"ts"' <<<"$output")" = 1 ]
 	# tshark decodes every field of the same capture.
 	tshark -X lua_script:"$LUA" -r "$BATS_TEST_TMPDIR/cap.pcap" \
 		-T fields -E separator=, -e kucomms.dir -e kucomms.conn \
@@ -212,11 +212,11 @@ EOF
 EOF
 	# And its summary line of a packet.
 	tshark -X lua_script:"$LUA" -r "$BATS_TEST_TMPDIR/cap.pcap" 2>/dev/null |
-		grep -q "kucomms .*conn $conn k2u type 16 id 32 value 18446744073709551615 length 3"
+		grep -q "kucomms .*conn=$conn k2u type=16 id=32 value=18446744073709551615 length=3"
 	# A file that is not a kucdump capture is refused in one line.
 	head -c 100 /dev/urandom >"$BATS_TEST_TMPDIR/junk"
 	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/junk"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 3 ]
 	[[ "$output" == "kucdump: $BATS_TEST_TMPDIR/junk: not a pcap file"* ]]
 }
 
@@ -225,19 +225,19 @@ EOF
 	chmod 755 /tmp/kucdump-unpriv
 	run setpriv --reuid=65534 --regid=65534 --clear-groups /tmp/kucdump-unpriv "$DEV"
 	echo "$output"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 5 ]
 	[[ "$output" == *"$DEV: permission denied (watching a device needs CAP_SYS_ADMIN)"* ]]
 	# Even with the node opened up, attaching needs the capability.
 	chmod 0666 $MON
 	run setpriv --reuid=65534 --regid=65534 --clear-groups /tmp/kucdump-unpriv "$DEV"
 	chmod 0600 $MON
 	echo "$output"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 5 ]
 	[[ "$output" == *"$DEV: operation not permitted (watching a device needs CAP_SYS_ADMIN)"* ]]
 	# Root without CAP_SYS_ADMIN too.
 	run setpriv --inh-caps=-all --bounding-set=-sys_admin "$KUCDUMP" "$DEV"
 	echo "$output"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 5 ]
 	[[ "$output" == *"operation not permitted"* ]]
 }
 
@@ -248,8 +248,8 @@ EOF
 	[ "$status" -eq 0 ]
 	dump_stop a
 	dump_stop b
-	grep -qx "1000 captured, 0 dropped" "$BATS_TEST_TMPDIR/a.err"
-	grep -qx "1000 captured, 0 dropped" "$BATS_TEST_TMPDIR/b.err"
+	[ "$(dump_counts a)" = "1000 0" ]
+	[ "$(dump_counts b)" = "1000 0" ]
 	diff -q "$BATS_TEST_TMPDIR/a.out" "$BATS_TEST_TMPDIR/b.out"
 }
 
@@ -263,18 +263,18 @@ EOF
 	dump_wait a
 	[ "$dump_status" -eq 0 ]
 	grep -q "$DEV: the device was removed" "$BATS_TEST_TMPDIR/a.err"
-	grep -qx "0 captured, 0 dropped" "$BATS_TEST_TMPDIR/a.err"
+	[ "$(dump_counts a)" = "0 0" ]
 	rmmod kucomms
 	[ ! -e $MON ]
 }
 
 @test "taps that cannot be had: no such device, no such shm segment, bad options" {
 	run "$KUCDUMP" nosuchdev
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 4 ]
 	[ "$output" = "kucdump: nosuchdev: no such device" ]
 	# shm channels have their own tap (tests/host/kucdump_shm.bats).
 	run "$KUCDUMP" shm:demo
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 4 ]
 	[ "$output" = "kucdump: shm:demo: no such shm segment" ]
 	run "$KUCDUMP" -B 100 "$DEV"
 	[ "$status" -eq 2 ]

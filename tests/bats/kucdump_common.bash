@@ -35,6 +35,15 @@ dump_stop() {
 	cat "$BATS_TEST_TMPDIR/$1.err"
 }
 
+# dump_counts NAME: "N M", the captured and dropped counts in kucdump
+# NAME's summary on stderr: "N captured, M dropped", or with --json
+# {"captured":N,"dropped":M}.
+dump_counts() {
+	sed -n -e 's/^\([0-9]*\) captured, \([0-9]*\) dropped$/\1 \2/p' \
+		-e 's/^{"captured":\([0-9]*\),"dropped":\([0-9]*\)}$/\1 \2/p' \
+		"$BATS_TEST_TMPDIR/$1.err"
+}
+
 # Wait for kucdump NAME to exit by itself (-c, removal).
 dump_wait() {
 	local pid

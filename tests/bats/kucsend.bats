@@ -120,11 +120,11 @@ ks() {
 	wait_for '[ "$(kucsend_msgs_in)" -eq $((in0 + 5)) ]' 10
 }
 
-@test "kucsend: too few replies is a time-out (exit 5) after --timeout" {
+@test "kucsend: too few replies is a time-out (exit 8) after --timeout" {
 	start=$(date +%s%N)
 	ks "$CH" --wait 2 --timeout 0.5 '{"id": 1}'
 	end=$(date +%s%N)
-	[ "$status" -eq 5 ]
+	[ "$status" -eq 8 ]
 	[ "$output" = '{"type":0,"id":1,"value":0,"length":0,"data":""}' ]
 	[[ "$stderr" == "kucsend: timed out after 0.5 s: 1 of 2 replies" ]]
 	ms=$(((end - start) / 1000000))
@@ -180,7 +180,7 @@ ks() {
 	[[ "$output" == "sent=100 received=0 lost=0 "* ]]
 	# More expected than come: lost, and the time-out status.
 	ks "$CH" --count 10 --wait 12 --timeout 0.3 --format human '{}'
-	[ "$status" -eq 5 ]
+	[ "$status" -eq 8 ]
 	[[ "$output" == "sent=10 received=10 lost=2 "* ]]
 }
 
@@ -212,13 +212,13 @@ ks() {
 	[ "$(kucsend_msgs_in)" -eq "$in0" ]
 }
 
-@test "kucsend: channel errors exit 4 with the cause" {
+@test "kucsend: channel errors exit with their own status and the cause" {
 	ks nosuch '{}'
 	[ "$status" -eq 4 ]
 	[ "$stderr" = "kucsend: open nosuch: no such device (create it with 'kucctl create')" ]
 	rmmod kucomms_echo
 	ks "$CH" '{}'
-	[ "$status" -eq 4 ]
+	[ "$status" -eq 7 ]
 	[[ "$stderr" == "kucsend: open echo: "*"(no module serves this device yet)" ]]
 	ks shm:nosuch '{}'
 	[ "$status" -eq 4 ]
@@ -235,7 +235,7 @@ ks() {
 	wait "$pid" || status=$?
 	KUC_BG_PIDS=
 	cat "$T/out" "$T/err"
-	[ "$status" -eq 4 ]
+	[ "$status" -eq 7 ]
 	grep -q '"id":1,' "$T/out"
 	grep -q "^kucsend: receive on echo: .*(the endpoint went away)" "$T/err"
 }

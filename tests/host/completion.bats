@@ -5,6 +5,13 @@ setup() {
 	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 	BC=/usr/share/bash-completion/bash_completion
 	[ -r "$BC" ] || skip "bash-completion not installed (make deps)"
+	# A segment of this test's own (an empty file is enough to be named).
+	SEG=zc${BATS_ROOT_PID}_${BATS_TEST_NUMBER}
+	: >"/dev/shm/kucomms_$SEG"
+}
+
+teardown() {
+	rm -f "/dev/shm/kucomms_$SEG"
 }
 
 # complete_line TOOL WORDS...: the candidates for the last word.
@@ -30,8 +37,13 @@ complete_line() {
 	[ "$(echo $output)" = "auto text hex base64" ]
 	run complete_line kucsend -F h
 	[ "$output" = "human" ]
+	# /dev/shm is everyone's: other segments may be offered too.
 	run complete_line kucsend sh
-	[ "$output" = "shm:" ]
+	grep -qx "shm:" <<<"$output"
+	grep -qx "shm:$SEG" <<<"$output"
+	# After "shm:", readline has split the word at ':': the names alone.
+	run complete_line kucsend shm:zc
+	[ "$output" = "$SEG" ]
 	# After the channel come messages: nothing to offer.
 	run complete_line kucsend --wait 1 echo ''
 	[ -z "$output" ]
@@ -43,7 +55,13 @@ complete_line() {
 	run complete_line kucctl create foo --m
 	[ "$output" = "--mode" ]
 	run complete_line kucctl list --
-	[ "$(echo $output)" = "--help --json" ]
+	[ "$(echo $output)" = "--help --json --pretty --shm" ]
+	run complete_line kucctl create foo --s
+	[ "$(echo $output)" = "--shm --size" ]
+	run complete_line kucctl show shm:zc
+	[ "$output" = "$SEG" ]
+	run complete_line kucctl remove --shm zc
+	[ "$output" = "$SEG" ]
 	run complete_line kucctl help sh
 	[ "$output" = "show" ]
 }
@@ -58,8 +76,30 @@ complete_line() {
 	run complete_line kucdump -r ca
 	[ "$output" = "cap.pcap" ]
 	run complete_line kucdump sh
-	[ "$output" = "shm:" ]
-	# Reading a capture takes no channel.
-	run complete_line kucdump -r cap.pcap ''
-	[ -z "$output" ]
+	grep -qx "shm:" <<<"$output"
+	grep -qx "shm:$SEG" <<<"$output"
+	run complete_line kucdump -x shm:zc
+	[ "$output" = "$SEG" ]
+	# Reading a capture takes no channel: filter words come next, as
+	# after a channel.
+	run complete_line kucdump -r cap.pcap c
+	[ "$output" = "conn" ]
+	run complete_line kucdump "shm:$SEG" k
+	[ "$output" = "k2u" ]
+}
+
+@test "completion: every long option of each tool's --help is offered" {
+	local tool opt missing=
+	for tool in kucsend kucdump; do
+		for opt in $("$TOP/build/$tool" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+			grep -q -- "$opt\\b" "$TOP/completion/$tool" || missing+=" $tool:$opt"
+		done
+	done
+	for opt in $("$TOP/build/kucctl" --help | grep -o -- '--[a-z][a-z-]*' | sort -u) \
+		   $(for c in create remove list show; do "$TOP/build/kucctl" "$c" --help; done |
+		     grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		grep -q -- "$opt\\b" "$TOP/completion/kucctl" || missing+=" kucctl:$opt"
+	done
+	echo "missing:$missing"
+	[ -z "$missing" ]
 }

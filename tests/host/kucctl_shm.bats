@@ -70,7 +70,7 @@ teardown() {
 	[[ "$output" == *"client:          none"* ]]
 	[[ "$output" == *"problem:         none"* ]]
 	run "$KUCCTL" show --shm "$NAME" --json
-	jq -e '.kind == "shm" and .ring_size == 4096 and .server == "none"
+	jq -e '.kind == "shm" and .ring_size == 4096 and .server == null
 		and .problem == null and .connections == 0' <<<"$output"
 }
 
@@ -83,19 +83,19 @@ teardown() {
 	jq -e '.problem | test("^size 4096, header says")' <<<"$output"
 }
 
-@test "errors: exists (5), no such segment (6), bad name (4), bad --size (2), --size without --shm (2)" {
+@test "errors: exists (9), no such segment (4), bad name (3), bad --size (2), --size without --shm (2)" {
 	"$KUCCTL" create --shm "$NAME"
 	run --separate-stderr "$KUCCTL" create --shm "$NAME"
-	[ "$status" -eq 5 ]
+	[ "$status" -eq 9 ]
 	[ "$stderr" = "kucctl: create shm:$NAME: segment already exists" ]
 	rm -f "$SEG"
 	run --separate-stderr "$KUCCTL" remove --shm "$NAME"
-	[ "$status" -eq 6 ]
+	[ "$status" -eq 4 ]
 	[ "$stderr" = "kucctl: remove shm:$NAME: no such segment" ]
 	run --separate-stderr "$KUCCTL" show --shm "$NAME"
-	[ "$status" -eq 6 ]
-	run "$KUCCTL" create --shm Bad-Name
 	[ "$status" -eq 4 ]
+	run "$KUCCTL" create --shm Bad-Name
+	[ "$status" -eq 3 ]
 	for size in 1000 0 2048 8388608 12k; do
 		run --separate-stderr "$KUCCTL" create --shm "$NAME" --size "$size"
 		[ "$status" -eq 2 ]
@@ -107,12 +107,63 @@ teardown() {
 	[[ "$stderr" == *"--size needs --shm"* ]]
 }
 
-@test "permission denied (7): removing another user's segment" {
+@test "permission denied (5): removing another user's segment" {
 	[ "$(id -u)" = 0 ] || skip "needs root to create a segment nobody cannot remove"
 	"$KUCCTL" create --shm "$NAME"
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$KUCCTL" remove --shm "$NAME"
-	[ "$status" -eq 7 ]
+	[ "$status" -eq 5 ]
 	[ "$stderr" = "kucctl: remove shm:$NAME: permission denied" ]
 	[ -e "$SEG" ]
+}
+
+@test "list without the module: the segments, exit 0, a note on stderr; pipefail works" {
+	[ -d /sys/module/kucomms ] && skip "kucomms is loaded on this host"
+	"$KUCCTL" create --shm "$NAME"
+	run --separate-stderr "$KUCCTL" list
+	[ "$status" -eq 0 ]
+	grep -q "^$NAME .* shm$" <<<"$output"
+	[ "$stderr" = "kucctl: note: kucomms module not loaded: no devices (try 'modprobe kucomms')" ]
+	run bash -c "set -o pipefail; '$KUCCTL' list --json 2>/dev/null | jq -r '.devices[].name'"
+	[ "$status" -eq 0 ]
+	grep -qx "$NAME" <<<"$output"
+	# --shm asks for no devices: no note.
+	run --separate-stderr "$KUCCTL" list --shm
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+}
+
+@test "show without read access: what the header tells is unknown, not zeros" {
+	[ "$(id -u)" = 0 ] || skip "needs root to make a segment nobody cannot read"
+	"$KUCCTL" create --shm "$NAME"
+	cp "$KUCCTL" "$BATS_TEST_TMPDIR/kucctl"
+	chmod 755 "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/kucctl"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$BATS_TEST_TMPDIR/kucctl" show "shm:$NAME"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ring_size:       unknown"* ]]
+	[[ "$output" == *"server:          unknown"* ]]
+	[[ "$output" == *"client:          unknown"* ]]
+	[[ "$output" == *"connections:     unknown"* ]]
+	[[ "$output" == *"problem:         not readable: permission denied"* ]]
+	run setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$BATS_TEST_TMPDIR/kucctl" show "shm:$NAME" --json
+	jq -e '.ring_size == null and .server == null and .client == null and
+		.connections == null and .size > 0' <<<"$output"
+}
+
+@test "show --json: the server is a pid (a number) or null" {
+	"$KUCCTL" create --shm "$NAME" --size 4096
+	"$TOP/build/examples/kucomms_echo_user" "$NAME" >"$BATS_TEST_TMPDIR/srv" 3>&- &
+	local pid=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q serving "$BATS_TEST_TMPDIR/srv" && break
+		sleep 0.1
+	done
+	run "$KUCCTL" show "shm:$NAME" --json
+	kill "$pid"
+	wait "$pid" || true
+	echo "$output"
+	jq -e --argjson pid "$pid" '.server == $pid and .client == null' <<<"$output"
 }

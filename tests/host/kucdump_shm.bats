@@ -36,7 +36,7 @@ teardown() {
 	[ "$(sed -n 's/^conn //p' <<<"$output")" = 1 ]
 	dump_stop a
 	[ "$dump_status" -eq 0 ]
-	grep -qx "2 captured, 0 dropped" "$BATS_TEST_TMPDIR/a.err"
+	[ "$(dump_counts a)" = "2 0" ]
 }
 
 @test "kucdump shm: both directions with exact headers and data, text, binary and empty" {
@@ -58,7 +58,7 @@ teardown() {
 {"dir":"u2k","conn":$conn,"type":7,"id":8,"value":9,"length":0,"caplen":0,"data":""}
 {"dir":"k2u","conn":$conn,"type":7,"id":8,"value":9,"length":0,"caplen":0,"data":""}
 EOF
-	grep -qx "6 captured, 0 dropped" "$BATS_TEST_TMPDIR/a.err"
+	[ "$(dump_counts a)" = "6 0" ]
 	# Time stamps: nanoseconds, in order, close to now.
 	jq -r .ts "$BATS_TEST_TMPDIR/a.out" | sort -c
 	now=$(date +%s)
@@ -77,7 +77,7 @@ EOF
 	[ "${#lines[@]}" -eq 3 ]
 	dump_stop a
 	[ "$dump_status" -eq 0 ]
-	grep -qx "6 captured, 0 dropped" "$BATS_TEST_TMPDIR/a.err"
+	[ "$(dump_counts a)" = "6 0" ]
 	for dir in u2k k2u; do
 		grep "\"dir\":\"$dir\"" "$BATS_TEST_TMPDIR/a.out" |
 			sed -E 's/"ts":"[0-9.]*",//; s/"dir":"[a-z0-9]*","conn":[0-9]*,//; s/"caplen":[0-9]*,//' |
@@ -95,13 +95,13 @@ EOF
 	[ "$dump_status" -eq 0 ]
 	out=$BATS_TEST_TMPDIR/a.out
 	cat "$out"
-	[ "$(grep -c ' conn ' "$out")" = 3 ]
-	sed -n 1p "$out" | grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9} conn $conn u2k type 1 id 2 value 3 length 6 \(captured 4\)$"
+	[ "$(grep -c ' conn=' "$out")" = 3 ]
+	sed -n 1p "$out" | grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9} conn=$conn u2k type=1 id=2 value=3 length=6 \(captured 4\)$"
 	sed -n 2p "$out" | grep -q "^	0x0000:  6865 6c6c  *hell$"
-	sed -n 3p "$out" | grep -q " conn $conn k2u type 1 id 2 value 3 length 6 (captured 4)$"
-	sed -n 5p "$out" | grep -q " conn $conn u2k type 4 id 5 value 6 length 1$"
+	sed -n 3p "$out" | grep -q " conn=$conn k2u type=1 id=2 value=3 length=6 (captured 4)$"
+	sed -n 5p "$out" | grep -q " conn=$conn u2k type=4 id=5 value=6 length=1$"
 	sed -n 6p "$out" | grep -q "^	0x0000:  41  *A$"
-	grep -qx "3 captured, 0 dropped" "$BATS_TEST_TMPDIR/a.err"
+	[ "$(dump_counts a)" = "3 0" ]
 }
 
 @test "kucdump shm: counts match: 6,000 messages on 3 connections, every one seen once each way" {
@@ -118,7 +118,7 @@ EOF
 	dump_stop a
 	[ "$dump_status" -eq 0 ]
 	out=$BATS_TEST_TMPDIR/a.out
-	grep -qx "12000 captured, 0 dropped" "$BATS_TEST_TMPDIR/a.err"
+	[ "$(dump_counts a)" = "12000 0" ]
 	[ "$(grep -c '"dir":"u2k"' "$out")" = 6000 ]
 	[ "$(grep -c '"dir":"k2u"' "$out")" = 6000 ]
 	# Connections 1, 2 and 3, 2000 messages each way on each.
@@ -146,7 +146,7 @@ EOF
 	kill -CONT "$DUMP_a"
 	dump_stop a
 	[ "$dump_status" -eq 0 ]
-	read -r n _ m _ < <(grep "captured," "$BATS_TEST_TMPDIR/a.err")
+	read -r n m < <(dump_counts a)
 	note "2 x 1 MiB tap rings, reader stopped: $n captured, $m dropped of 40000; client $(((end - start) / 1000000)) ms"
 	[ "$m" -gt 0 ]
 	[ $((n + m)) = 40000 ]
@@ -157,7 +157,7 @@ EOF
 	start_server
 	dump_start all --json "$CH"
 	run "$KUCDUMP" --json "$CH"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 10 ]
 	[ "$output" = "kucdump: $CH: another reader is watching this segment (one at a time)" ]
 	run "$SENDMSG" "$CH" 1:1:0: 0x10:2:0: 1:3:0: 2:4:0:
 	[ "$status" -eq 0 ]
@@ -180,7 +180,7 @@ EOF
 	f k2u 'k2u'
 	[ "$(jq -r .dir "$BATS_TEST_TMPDIR/k2u.out" | sort -u)" = k2u ]
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/k2u.out")" = 7 ]
-	grep -qx "7 captured, 0 dropped" "$BATS_TEST_TMPDIR/k2u.err"
+	[ "$(dump_counts k2u)" = "7 0" ]
 	# Connections 5 and 6 now, then 7 and 8.
 	f expr 'not u2k and (type == 0x10 or id >= 3)'
 	[ "$(jq -r '[.conn, .type, .id] | @tsv' "$BATS_TEST_TMPDIR/expr.out" | tr '\t\n' ', ')" = \
@@ -189,7 +189,7 @@ EOF
 	[ "$(jq -r '[.dir, .conn, .id] | @tsv' "$BATS_TEST_TMPDIR/conn.out" | tr '\t\n' ', ')" = \
 	  "u2k,8,2 k2u,8,2 u2k,8,3 k2u,8,3 " ]
 	run "$KUCDUMP" -f 'type ==' "$CH"
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 3 ]
 	[[ "$output" == *"--filter: 'type' wants a number, not 'the end'"* ]]
 }
 
@@ -201,11 +201,11 @@ EOF
 	conn=$(sed -n 's/^conn //p' <<<"$output")
 	dump_stop file
 	[ "$dump_status" -eq 0 ]
-	grep -qx "6 captured, 0 dropped" "$BATS_TEST_TMPDIR/file.err"
+	[ "$(dump_counts file)" = "6 0" ]
 	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/cap.pcap" --json
 	echo "$output"
 	[ "$status" -eq 0 ]
-	grep '^{' <<<"$output" | sed 's/^{"ts":"[0-9]*\.[0-9]\{9\}",/{/' | diff -u - <(cat <<EOF
+	grep '^{"ts"' <<<"$output" | sed 's/^{"ts":"[0-9]*\.[0-9]\{9\}",/{/' | diff -u - <(cat <<EOF
 {"dir":"u2k","conn":$conn,"type":1,"id":2,"value":3,"length":5,"caplen":5,"data":"hello"}
 {"dir":"k2u","conn":$conn,"type":1,"id":2,"value":3,"length":5,"caplen":5,"data":"hello"}
 {"dir":"u2k","conn":$conn,"type":16,"id":32,"value":18446744073709551615,"length":3,"caplen":3,"data":{"hex":"00ff0a"}}
@@ -214,9 +214,9 @@ EOF
 {"dir":"k2u","conn":$conn,"type":7,"id":8,"value":9,"length":0,"caplen":0,"data":""}
 EOF
 )
-	[[ "$output" == *"6 captured, 0 dropped"* ]]
+	[[ "$output" == *'{"captured":6,"dropped":0}'* ]]
 	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/cap.pcap" --json -f 'k2u and type 16'
-	[ "$(grep -c '^{' <<<"$output")" = 1 ]
+	[ "$(grep -c '^{"ts"' <<<"$output")" = 1 ]
 	tshark -X lua_script:"$LUA" -r "$BATS_TEST_TMPDIR/cap.pcap" \
 		-T fields -E separator=, -e kucomms.dir -e kucomms.conn \
 		-e kucomms.type -e kucomms.id -e kucomms.value \
@@ -232,7 +232,17 @@ EOF
 1,$conn,7,8,9,0,0,
 EOF
 	tshark -X lua_script:"$LUA" -r "$BATS_TEST_TMPDIR/cap.pcap" 2>/dev/null |
-		grep -q "kucomms .*conn $conn k2u type 16 id 32 value 18446744073709551615 length 3"
+		grep -q "kucomms .*conn=$conn k2u type=16 id=32 value=18446744073709551615 length=3"
+	# The sides of a segment are its client and server, not user and
+	# kernel; -r then -w keeps that.
+	"$KUCDUMP" -r "$BATS_TEST_TMPDIR/cap.pcap" -w "$BATS_TEST_TMPDIR/cap2.pcap" 2>/dev/null
+	for f in cap cap2; do
+		tshark -X lua_script:"$LUA" -r "$BATS_TEST_TMPDIR/$f.pcap" \
+			-T fields -E separator=, -e kucomms.kind -e _ws.col.Source \
+			-e _ws.col.Destination 2>/dev/null >"$BATS_TEST_TMPDIR/k.csv"
+		cat "$BATS_TEST_TMPDIR/k.csv"
+		[ "$(sort -u "$BATS_TEST_TMPDIR/k.csv" | tr '\n' ' ')" = "1,client,server 1,server,client " ]
+	done
 }
 
 @test "kucdump shm: users without read and write access to the segment are refused" {
@@ -243,13 +253,13 @@ EOF
 	run setpriv --reuid=65534 --regid=65534 --clear-groups \
 		/tmp/kucdump-unpriv-$BATS_ROOT_PID "$CH"
 	echo "$output"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 5 ]
 	[ "$output" = "kucdump: $CH: permission denied (watching a shm channel needs read and write access to its segment)" ]
 	# Read access alone is not enough either.
 	chmod 0644 "$SEG"
 	run setpriv --reuid=65534 --regid=65534 --clear-groups \
 		/tmp/kucdump-unpriv-$BATS_ROOT_PID "$CH"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 5 ]
 	[[ "$output" == *"permission denied"* ]]
 	# The segment's access is the privilege: given it, nobody may watch.
 	chmod 0666 "$SEG"
@@ -282,7 +292,7 @@ EOF
 	conn=$(sed -n 's/^conn //p' <<<"$output")
 	dump_stop b
 	[ "$dump_status" -eq 0 ]
-	grep -qx "2 captured, 0 dropped" "$BATS_TEST_TMPDIR/b.err"
+	[ "$(dump_counts b)" = "2 0" ]
 	diff -u - <(json_no_ts b) <<EOF
 {"dir":"u2k","conn":$conn,"type":5,"id":6,"value":7,"length":1,"caplen":1,"data":"A"}
 {"dir":"k2u","conn":$conn,"type":5,"id":6,"value":7,"length":1,"caplen":1,"data":"A"}
@@ -307,7 +317,22 @@ EOF
 	  "u2k,1,1 k2u,1,1 u2k,2,2 k2u,2,2 u2k,3,3 k2u,3,3 " ]
 }
 
-@test "kucdump shm: removing the segment ends kucdump once its server and client are gone" {
+@test "kucdump shm: removing the segment under a server alone ends kucdump" {
+	start_server
+	dump_start a --json "$CH"
+	run "$SENDMSG" "$CH" 1:2:3:
+	[ "$status" -eq 0 ]
+	"$KUCCTL" remove --shm "$NAME"
+	# The server stays attached; kucdump ends within its liveness checks.
+	wait_for "! kill -0 $DUMP_a 2>/dev/null" 5
+	dump_wait a
+	[ "$dump_status" -eq 0 ]
+	kill -0 "$SERVER_PID"
+	grep -q "$CH: the segment was removed" "$BATS_TEST_TMPDIR/a.err"
+	[ "$(dump_counts a)" = "2 0" ]
+}
+
+@test "kucdump shm: removing the segment ends kucdump once its client is gone" {
 	start_server
 	dump_start a --json "$CH"
 	run "$SENDMSG" "$CH" 1:2:3:
@@ -324,13 +349,12 @@ EOF
 	kill -0 "$DUMP_a"
 	kill "$cpid"
 	wait "$cpid" || true
-	kill -INT "$SERVER_PID"
-	wait "$SERVER_PID"
-	# Then it ends by itself, within its liveness checks.
+	# Then it ends by itself, within its liveness checks, though the
+	# server is still there.
 	dump_wait a
 	[ "$dump_status" -eq 0 ]
 	grep -q "$CH: the segment was removed" "$BATS_TEST_TMPDIR/a.err"
-	read -r n _ m _ < <(grep "captured," "$BATS_TEST_TMPDIR/a.err")
+	read -r n m < <(dump_counts a)
 	note "removed under a ping-pong client: $n captured, $m dropped"
 	[ "$n" -gt 100 ]
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/a.out")" = "$n" ]
@@ -338,7 +362,7 @@ EOF
 
 @test "kucdump shm: taps that cannot be had: no segment, a layout-1 segment, a bad name" {
 	run "$KUCDUMP" "$CH"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 4 ]
 	[ "$output" = "kucdump: $CH: no such shm segment" ]
 	# A segment of the first layout (no tap area) is refused with why.
 	"$KUCCTL" create --shm "$NAME" --size 4096
@@ -348,7 +372,7 @@ EOF
 	[ "$status" -eq 1 ]
 	[ "$output" = "kucdump: $CH: not a usable segment: layout version 1, expected 2" ]
 	run "$KUCDUMP" "shm:Bad-Name"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 3 ]
 	[ "${#lines[@]}" -eq 1 ]
 }
 

@@ -72,10 +72,10 @@ bad_input() {
 	bad_input 'kucsend: argument 2:1:2: message 1: unknown key "x" (known: type, id, value, data, length)' echo '{"id": 1}' '{"x": 1}'
 }
 
-@test "kucsend: valid input reaches the channel; no module is a channel error (exit 4)" {
+@test "kucsend: valid input reaches the channel; no module is exit 6" {
 	[ -d /sys/module/kucomms ] && skip "kucomms is loaded on this host"
 	run --separate-stderr "$KUCSEND" echo '{"type": 18446744073709551615, "data": {"base64": "aGk="}}'
-	[ "$status" -eq 4 ]
+	[ "$status" -eq 6 ]
 	[ "$stderr" = "kucsend: open echo: kucomms module not loaded (try 'modprobe kucomms')" ]
 }
 
@@ -85,10 +85,10 @@ bad_input() {
 	[ "$status" -eq 4 ]
 	[ "$stderr" = "kucsend: open shm:kucomms_nosuch_$$: no such device (create it with 'kucctl create --shm')" ]
 	run --separate-stderr "$KUCSEND" shm:Bad '{}'
-	[ "$status" -eq 4 ]
+	[ "$status" -eq 3 ]
 	[[ "$stderr" == "kucsend: open shm:Bad: invalid argument (shm:NAME takes"* ]]
 	run --separate-stderr "$KUCSEND" 'Bad-Name' '{}'
-	[ "$status" -eq 4 ]
+	[ "$status" -eq 3 ]
 	[ "$stderr" = "kucsend: open Bad-Name: invalid argument (a channel is a device name, with or without the kucomms_ prefix, or shm:NAME)" ]
 }
 

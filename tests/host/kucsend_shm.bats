@@ -4,6 +4,8 @@
 # module's own handler source) serves /dev/shm/NAME and kucsend talks to
 # it as it talks to kucomms_echo.ko in tests/bats/kucsend.bats.
 
+bats_require_minimum_version 1.5.0
+
 load shm_common
 
 setup() {
@@ -127,13 +129,13 @@ load_wait() {
 	[ "$HANDLED" -eq 0 ]
 }
 
-@test "kucsend shm: no server, or no segment, is a channel error (exit 4)" {
+@test "kucsend shm: no segment (exit 4), no server (exit 7)" {
 	ks "$CH" '{}'
 	[ "$status" -eq 4 ]
 	start_server
 	server_stop_count
 	ks "$CH" --wait 1 '{}'
-	[ "$status" -eq 4 ]
+	[ "$status" -eq 7 ]
 	[ "${#lines[@]}" -eq 1 ]
 }
 
@@ -169,4 +171,96 @@ load_wait() {
 	[ "$ok" = 1 ]
 	in_history=$(grep -c '{"id": 41' "$HOME/h")
 	[ "$in_history" -eq 1 ]
+}
+
+@test "kucsend shm: commands piped into -i: plain lines, no prompt or escapes" {
+	start_server
+	run --separate-stderr bash -c "printf '%s\n' '{\"id\": 1, \"data\": \"a\"}' 'wait 1' \
+		'send {\"id\": 2}' 'wait' 'stats' | '$KUCSEND' -i '$CH'"
+	echo "$output" | cat -A
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '{"type":0,"id":1,"value":0,"length":1,"data":"a"}' ]
+	[ "${lines[1]}" = '{"type":0,"id":2,"value":0,"length":0,"data":""}' ]
+	[[ "${lines[2]}" == "sent=2 "* ]]
+	[ "${#lines[@]}" -eq 3 ]
+	# No prompt, no terminal escapes, no banner.
+	! grep -q $'\e\|kucsend>\|type .help' <<<"$output"
+}
+
+@test "kucsend shm: piped into -i, errors go to stderr and the first is the exit status" {
+	start_server
+	# A bad message (3) first, then an unknown command: 3.
+	run --separate-stderr bash -c "printf '%s\n' '{\"tpye\": 1}' 'bogus' '{\"id\": 1}' 'wait' | '$KUCSEND' -i '$CH'"
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 3 ]
+	[[ "${stderr_lines[0]}" == 'kucsend: input:1:2: message 1: unknown key "tpye"'* ]]
+	[ "${stderr_lines[1]}" = "kucsend: unknown command 'bogus' (type 'help')" ]
+	# The commands after an error still run; stdout has the messages alone.
+	[ "$output" = '{"type":0,"id":1,"value":0,"length":0,"data":""}' ]
+	# A wait that times out: 8; the last line counts too without '\n'.
+	run --separate-stderr bash -c "printf 'wait 1 0.1' | '$KUCSEND' -i '$CH'"
+	[ "$status" -eq 8 ]
+	[ -z "$output" ]
+	[ "$stderr" = "kucsend: wait: timed out (0 of 1)" ]
+}
+
+@test "kucsend shm: -i notices a server that died and says the channel closed" {
+	start_server
+	fifo=$BATS_TEST_TMPDIR/in
+	mkfifo "$fifo"
+	"$KUCSEND" -i "$CH" <"$fifo" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$!
+	PIDS+=" $pid"
+	exec 7>"$fifo"
+	echo '{"id": 1}' >&7
+	wait_for "grep -q '\"id\":1' '$BATS_TEST_TMPDIR/out'"
+	# A long wait is going on: the server's death ends it, and says why.
+	echo 'wait 1 30' >&7
+	sleep 0.2
+	kill -KILL "$SERVER_PID"
+	# Nothing comes on the channel: only the REPL's own look at the
+	# server can see this.
+	wait_for "grep -qx 'kucsend: channel closed: the peer died or restarted (type .reconnect.)' '$BATS_TEST_TMPDIR/out'" 3
+	wait_for "grep -qx 'kucsend: wait: the channel closed (0 of 1)' '$BATS_TEST_TMPDIR/out'" 1
+	exec 7>&-
+	wait "$pid" && status=0 || status=$?
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 7 ]
+}
+
+@test "kucsend shm: SIGUSR1 prints a status line on stderr and the run carries on" {
+	start_server
+	"$KUCSEND" "$CH" --count 1500 --rate 1000 --format human '{"id": 1}' \
+		>"$BATS_TEST_TMPDIR/load" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	LOAD_PID=$!
+	sleep 0.5
+	kill -USR1 "$LOAD_PID"
+	sleep 0.5
+	kill -USR1 "$LOAD_PID"
+	load_wait
+	cat "$BATS_TEST_TMPDIR/err"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "sent=1500 received=1500 lost=0 "* ]]
+	# Two lines, nothing else (not a terminal: no live line).
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/err")" -eq 2 ]
+	while read -r line; do
+		[[ "$line" =~ ^kucsend:\ sent=([0-9]+)\ received=[0-9]+\ in_flight=[0-9]+\ seconds=[0-9.]+\ msgs_per_sec=[0-9]+$ ]]
+		[ "${BASH_REMATCH[1]}" -gt 100 ]
+		[ "${BASH_REMATCH[1]}" -lt 1500 ]
+	done <"$BATS_TEST_TMPDIR/err"
+}
+
+@test "kucsend shm: a long load run on a terminal shows a live status line on stderr" {
+	command -v script >/dev/null || skip "script(1) not installed"
+	start_server
+	# script(1) gives kucsend a terminal; its stdout goes to a file.
+	script -qec "'$KUCSEND' '$CH' --count 2500 --rate 1000 --format human '{\"id\": 1}' >'$BATS_TEST_TMPDIR/load'" \
+		/dev/null >"$BATS_TEST_TMPDIR/tty" 3>&-
+	cat -A "$BATS_TEST_TMPDIR/tty"
+	[[ "$(cat "$BATS_TEST_TMPDIR/load")" == "sent=2500 received=2500 lost=0 "* ]]
+	# Redrawn in place about once a second, then cleared.
+	[ "$(grep -o $'\r''kucsend: sent=[0-9]* received=[0-9]* in_flight=[0-9]* seconds=[0-9.]* msgs_per_sec=[0-9]*'$'\e''\[K' \
+		"$BATS_TEST_TMPDIR/tty" | wc -l)" -ge 1 ]
+	[[ "$(cat "$BATS_TEST_TMPDIR/tty")" == *$'\r\e[K' ]]
 }

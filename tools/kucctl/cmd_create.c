@@ -140,13 +140,13 @@ static int create_shm(const struct kucctl_cmd *cmd, const char *name,
 	snprintf(path, sizeof(path), KUCOMMS_SHM_DIR "%s", name);
 	if ((p->uid == (uid_t)-1 && p->gid == (gid_t)-1) ||
 	    !chown(path, p->uid, p->gid))
-		return KUCCTL_EXIT_OK;
+		return TOOL_EXIT_OK;
 	err = -errno;
 	kuc_shm_remove(name);
-	kucctl_msg("%s shm:%s: chown %s: %s; segment removed again",
-		   cmd->name, name, path, strerror(-err));
-	return err == -EPERM || err == -EACCES ? KUCCTL_EXIT_PERM :
-						 KUCCTL_EXIT_FAILURE;
+	tool_msg("%s shm:%s: chown %s: %s; segment removed again",
+		 cmd->name, name, path, strerror(-err));
+	return err == -EPERM || err == -EACCES ? TOOL_EXIT_PERM :
+						 TOOL_EXIT_FAILURE;
 }
 
 static int create_run(const struct kucctl_cmd *cmd, int argc,
@@ -191,7 +191,7 @@ static int create_run(const struct kucctl_cmd *cmd, int argc,
 		ret = kucctl_fail(cmd->name, name, err);
 		goto out;
 	}
-	ret = KUCCTL_EXIT_OK;
+	ret = TOOL_EXIT_OK;
 	if (!perms.set_mode && perms.uid == (uid_t)-1 &&
 	    perms.gid == (gid_t)-1)
 		goto out;
@@ -203,14 +203,14 @@ static int create_run(const struct kucctl_cmd *cmd, int argc,
 	/* No half-made device: take it away again. */
 	rerr = kuc_device_remove(name);
 	if (rerr)
-		kucctl_msg("%s %s: %s %s: %s; removing the device failed too: %s",
-			   cmd->name, name, step, path, cause,
-			   kuc_strerror(rerr));
+		tool_msg("%s %s: %s %s: %s; removing the device failed too: %s",
+			 cmd->name, name, step, path, cause,
+			 kuc_strerror(rerr));
 	else
-		kucctl_msg("%s %s: %s %s: %s; device removed again",
-			   cmd->name, name, step, path, cause);
-	ret = err == -EPERM || err == -EACCES ? KUCCTL_EXIT_PERM :
-					       KUCCTL_EXIT_FAILURE;
+		tool_msg("%s %s: %s %s: %s; device removed again",
+			 cmd->name, name, step, path, cause);
+	ret = err == -EPERM || err == -EACCES ? TOOL_EXIT_PERM :
+					       TOOL_EXIT_FAILURE;
 out:
 	poptFreeContext(ctx);
 	free(mode);

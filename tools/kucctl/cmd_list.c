@@ -2,11 +2,10 @@
 /*
  * kucctl list: the devices and the shared-memory segments as a table for
  * people or as JSON for programs (the JSON schema is documented in
- * kucctl(8); keep the two in step). Both kinds go through struct
+ * kucctl(8)). Both kinds go through struct
  * kuc_device_info; a segment has no device number (major/minor).
  */
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,8 +62,8 @@ static int list_text(const struct kuc_device_info *devs, size_t n)
 
 	rows = calloc(n ? n : 1, sizeof(*rows));
 	if (!rows) {
-		kucctl_msg("list: out of memory");
-		return KUCCTL_EXIT_FAILURE;
+		tool_msg("list: out of memory");
+		return TOOL_EXIT_FAILURE;
 	}
 	for (i = 0; i < n; i++) {
 		list_fill_row(&devs[i], &rows[i]);
@@ -83,55 +82,44 @@ static int list_text(const struct kuc_device_info *devs, size_t n)
 		       wmode, rows[i].mode, wowner, rows[i].owner,
 		       wgroup, rows[i].group, rows[i].kind);
 	free(rows);
-	return KUCCTL_EXIT_OK;
+	return TOOL_EXIT_OK;
 }
 
 /* One device as a JSON object; the node's fields are null without it. */
-static json_t *list_json_device(const struct kuc_device_info *d)
+static void list_json_device(struct tool_json *j,
+			     const struct kuc_device_info *d)
 {
-	struct list_row r;
 	bool node = d->node_present, dev = d->kind == KUC_KIND_DEVICE;
+	struct list_row r;
 
 	list_fill_row(d, &r);
-	return json_pack("{s:s, s:s, s:s, s:o?, s:o?,"
-			 " s:s?, s:s?, s:s?, s:o?, s:o?}",
-			 "name", d->name,
-			 "kind", r.kind,
-			 "path", d->path,
-			 "major", dev ? json_integer(d->major) : NULL,
-			 "minor", dev ? json_integer(d->minor) : NULL,
-			 "mode", node ? r.mode : NULL,
-			 "owner", node ? r.owner : NULL,
-			 "group", node ? r.group : NULL,
-			 "uid", node ? json_integer(d->uid) : NULL,
-			 "gid", node ? json_integer(d->gid) : NULL);
+	tj_open_object(j, NULL);
+	tj_string(j, "name", d->name);
+	tj_string(j, "kind", r.kind);
+	tj_string(j, "path", d->path);
+	tj_u64_or_null(j, "major", dev, d->major);
+	tj_u64_or_null(j, "minor", dev, d->minor);
+	tj_string(j, "mode", node ? r.mode : NULL);
+	tj_string(j, "owner", node ? r.owner : NULL);
+	tj_string(j, "group", node ? r.group : NULL);
+	tj_u64_or_null(j, "uid", node, d->uid);
+	tj_u64_or_null(j, "gid", node, d->gid);
+	tj_close_object(j);
 }
 
-static int list_json(const struct kuc_device_info *devs, size_t n)
+/* Write errors surface when main() flushes stdout. */
+static int list_json(struct tool_out *o, const struct kuc_device_info *devs,
+		     size_t n)
 {
-	json_t *root, *arr, *dev;
 	size_t i;
-	int ret = KUCCTL_EXIT_FAILURE;
 
-	arr = json_array();
-	root = json_pack("{s:o}", "devices", arr);
-	if (!root)
-		goto nomem;
-	for (i = 0; i < n; i++) {
-		dev = list_json_device(&devs[i]);
-		if (!dev || json_array_append_new(arr, dev))
-			goto nomem;
-	}
-	/* Write errors surface when main() flushes stdout. */
-	json_dumpf(root, stdout, JSON_INDENT(2));
-	putchar('\n');
-	ret = KUCCTL_EXIT_OK;
-	goto out;
-nomem:
-	kucctl_msg("list: out of memory");
-out:
-	json_decref(root);
-	return ret;
+	tool_out_open(o, NULL);
+	tj_open_array(&o->j, "devices");
+	for (i = 0; i < n; i++)
+		list_json_device(&o->j, &devs[i]);
+	tj_close_array(&o->j);
+	tool_out_close(o);
+	return TOOL_EXIT_OK;
 }
 
 static int list_cmp(const void *a, const void *b)
@@ -178,14 +166,15 @@ static int list_add_shm(struct kuc_device_info **all, size_t *n)
 
 static int list_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 {
-	int json = 0, shm_only = 0;
+	int json = 0, pretty = 0, shm_only = 0;
 	struct poptOption opts[] = {
-		{ "json", '\0', POPT_ARG_NONE, &json, 0, NULL, NULL },
+		KUCCTL_JSON_OPTIONS(json, pretty),
 		{ "shm", '\0', POPT_ARG_NONE, &shm_only, 0, NULL, NULL },
 		KUCCTL_HELP_OPTION,
 		POPT_TABLEEND
 	};
 	struct kuc_device_info *devs = NULL;
+	struct tool_out o;
 	poptContext ctx;
 	size_t n = 0;
 	int ret, err = 0, derr = 0;
@@ -197,9 +186,10 @@ static int list_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 	if (ret != KUCCTL_CONTINUE)
 		goto out;
 	/*
-	 * Without the module the segments are still listed (if there are
-	 * any: otherwise nothing is printed), but the exit status (3) says
-	 * that the devices could not be.
+	 * Without the module no device can exist: the list of what exists
+	 * is complete and the status is 0, so that "kucctl list --json | jq"
+	 * under pipefail works on a host with segments only. A note on
+	 * stderr tells a person why no device shows.
 	 */
 	if (!shm_only) {
 		derr = kuc_device_list(&devs, &n);
@@ -213,13 +203,10 @@ static int list_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 		ret = kucctl_fail(cmd->name, NULL, err);
 		goto out;
 	}
-	if (derr && !n) {
-		ret = kucctl_fail(cmd->name, NULL, derr);
-		goto out;
-	}
-	ret = json ? list_json(devs, n) : list_text(devs, n);
-	if (!ret && derr)
-		ret = kucctl_fail(cmd->name, NULL, derr);
+	kucctl_out_init(&o, json, pretty);
+	ret = o.json ? list_json(&o, devs, n) : list_text(devs, n);
+	if (derr)
+		tool_note("kucomms module not loaded: no devices (try 'modprobe kucomms')");
 out:
 	kuc_device_list_free(devs);
 	poptFreeContext(ctx);
@@ -228,7 +215,7 @@ out:
 
 const struct kucctl_cmd kucctl_cmd_list = {
 	.name = "list",
-	.args = "[--json] [--shm]",
+	.args = "[-j] [-p] [--shm]",
 	.summary = "list the devices and shared-memory segments",
 	.help =
 "List the devices and the shared-memory segments (/dev/shm/kucomms_*),\n"
@@ -236,12 +223,13 @@ const struct kucctl_cmd kucctl_cmd_list = {
 "line (only the header when there are none), or with --json a JSON\n"
 "document, whose format kucctl(8) describes. A device whose node is\n"
 "missing shows - (or null) for mode, owner and group; a segment has no\n"
-"MAJ:MIN (null in JSON). Without the kucomms module the segments are\n"
-"still listed, and the exit status is 3.\n"
+"MAJ:MIN (null in JSON). Without the kucomms module there are no\n"
+"devices: the segments are listed, a note on stderr says so, exit 0.\n"
 "\n"
 "Options:\n"
-"  --json      print JSON instead of a table\n"
-"  --shm       list the segments only (needs no module)\n"
-"  -h, --help  show this help\n",
+"  -j, --json    print JSON instead of a table\n"
+"  -p, --pretty  JSON, indented over several lines (implies -j)\n"
+"      --shm     list the segments only (needs no module)\n"
+"  -h, --help    show this help\n",
 	.run = list_run,
 };

@@ -27,11 +27,11 @@ static int remove_run(const struct kucctl_cmd *cmd, int argc,
 	if (shm || shm_opt) {
 		err = kuc_shm_remove(name);
 		ret = err ? kucctl_fail_shm(cmd->name, name, err) :
-			    KUCCTL_EXIT_OK;
+			    TOOL_EXIT_OK;
 		goto out;
 	}
 	err = kuc_device_remove(name);
-	ret = err ? kucctl_fail(cmd->name, name, err) : KUCCTL_EXIT_OK;
+	ret = err ? kucctl_fail(cmd->name, name, err) : TOOL_EXIT_OK;
 out:
 	poptFreeContext(ctx);
 	return ret;

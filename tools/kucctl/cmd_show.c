@@ -6,7 +6,6 @@
  * it, as "key: value" lines or as JSON (schema in kucctl(8)).
  */
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdio.h>
 
 #include <kuc.h>
@@ -20,107 +19,128 @@
 	X(ring_full) X(kicks) X(wakeups) X(protocol_errors)		\
 	X(work_runs) X(timer_runs)
 
-static int show_text(const char *name, const struct kuc_device_stats *st)
+/*
+ * One value, once: a "key: value" line, or the JSON member "key". The
+ * text format is made from the key, so the two say the same.
+ */
+static const char *line_fmt(const char *key, const char *conv, char *buf,
+			    size_t size)
 {
-	printf("%-16s %s\n", "name:", name);
-	printf("%-16s %s\n", "kind:", "device");
-	printf("%-16s %s\n", "endpoint:", st->endpoint);
-#define X(f) printf("%-16s %" PRIu64 "\n", #f ":", st->f);
-	SHOW_FIELDS(X)
-#undef X
-	return KUCCTL_EXIT_OK;
+	char label[32];
+
+	snprintf(label, sizeof(label), "%s:", key);
+	snprintf(buf, size, "%-16s %s\n", label, conv);
+	return buf;
 }
 
-static int show_json(const char *name, const struct kuc_device_stats *st)
+static void show_u64(struct tool_out *o, const char *key, uint64_t v)
 {
-	json_t *root = json_pack("{s:s, s:s, s:s}", "name", name,
-				 "kind", "device", "endpoint", st->endpoint);
-	int bad = !root;
+	char fmt[48];
 
-#define X(f) bad |= !root || json_object_set_new(root, #f,		\
-					json_integer((json_int_t)st->f));
+	tool_out_u64(o, key, line_fmt(key, "%" PRIu64, fmt, sizeof(fmt)), v);
+}
+
+/* @s, or JSON null and @null_text for NULL. */
+static void show_str(struct tool_out *o, const char *key, const char *s,
+		     const char *null_text)
+{
+	char fmt[48];
+
+	tool_out_str(o, key, line_fmt(key, "%s", fmt, sizeof(fmt)), s,
+		     null_text);
+}
+
+static int show_device(const char *name, const struct kuc_device_stats *st,
+		       struct tool_out *o)
+{
+	tool_out_open(o, NULL);
+	show_str(o, "name", name, NULL);
+	show_str(o, "kind", "device", NULL);
+	show_str(o, "endpoint", st->endpoint, NULL);
+#define X(f) show_u64(o, #f, st->f);
 	SHOW_FIELDS(X)
 #undef X
-	if (bad) {
-		json_decref(root);
-		kucctl_msg("show: out of memory");
-		return KUCCTL_EXIT_FAILURE;
+	tool_out_close(o);
+	return TOOL_EXIT_OK;
+}
+
+/*
+ * What only the segment's header tells (ring size, who is attached, the
+ * connections) is unknown when it cannot be read or makes no sense: then
+ * @problem says why, and these show "unknown" (JSON null), not zeros.
+ */
+static bool shm_known(const struct kuc_shm_info *si)
+{
+	return !si->problem[0];
+}
+
+/* A side of a segment: "pid N" (JSON: N) while its attach lock is held. */
+static void show_side(struct tool_out *o, const char *key,
+		      const struct kuc_shm_info *si, bool attached, pid_t pid)
+{
+	char text[32], fmt[48];
+
+	if (!shm_known(si) || !attached) {
+		show_str(o, key, NULL, shm_known(si) ? "none" : "unknown");
+		return;
 	}
-	json_dumpf(root, stdout, JSON_INDENT(2));
-	putchar('\n');
-	json_decref(root);
-	return KUCCTL_EXIT_OK;
+	if (o->json) {
+		tj_u64(&o->j, key, (uint64_t)pid);
+		return;
+	}
+	snprintf(text, sizeof(text), "pid %ld", (long)pid);
+	tool_out_str(o, key, line_fmt(key, "%s", fmt, sizeof(fmt)), text, NULL);
 }
 
-/* A side of a segment: "pid N" while its attach lock is held, or "none". */
-static void show_side(bool attached, pid_t pid, char *buf, size_t size)
+static void show_header_u64(struct tool_out *o, const char *key,
+			    const struct kuc_shm_info *si, uint64_t v)
 {
-	if (attached)
-		snprintf(buf, size, "pid %ld", (long)pid);
+	if (shm_known(si))
+		show_u64(o, key, v);
 	else
-		snprintf(buf, size, "none");
+		show_str(o, key, NULL, "unknown");
 }
 
-static int show_shm(const char *name, bool json)
+static int show_shm(const char *name, struct tool_out *o)
 {
-	char server[32], client[32], owner[256], group[256], mode[8];
+	char owner[256], group[256], mode[8];
 	struct kuc_shm_info si;
-	json_t *root;
 	int err = kuc_shm_info(name, &si);
 
 	if (err)
 		return kucctl_fail_shm("show", name, err);
-	show_side(si.server_attached, si.server_pid, server, sizeof(server));
-	show_side(si.client_attached, si.client_pid, client, sizeof(client));
 	kucctl_user_name(si.uid, owner, sizeof(owner));
 	kucctl_group_name(si.gid, group, sizeof(group));
 	snprintf(mode, sizeof(mode), "%04o", (unsigned int)si.mode);
-	if (!json) {
-		printf("%-16s %s\n", "name:", si.name);
-		printf("%-16s %s\n", "kind:", "shm");
-		printf("%-16s %s\n", "path:", si.path);
-		printf("%-16s %s\n", "mode:", mode);
-		printf("%-16s %s\n", "owner:", owner);
-		printf("%-16s %s\n", "group:", group);
-		printf("%-16s %" PRIu64 "\n", "size:", si.size);
-		printf("%-16s %" PRIu64 "\n", "ring_size:", si.ring_size);
-		printf("%-16s %s\n", "server:", server);
-		printf("%-16s %s\n", "client:", client);
-		printf("%-16s %" PRIu32 "\n", "connections:", si.connections);
-		printf("%-16s %s\n", "problem:",
-		       si.problem[0] ? si.problem : "none");
-		return KUCCTL_EXIT_OK;
-	}
-	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s,"
-			 " s:I, s:s?}",
-			 "name", si.name, "kind", "shm", "path", si.path,
-			 "mode", mode, "owner", owner, "group", group,
-			 "size", (json_int_t)si.size,
-			 "ring_size", (json_int_t)si.ring_size,
-			 "server", server, "client", client,
-			 "connections", (json_int_t)si.connections,
-			 "problem", si.problem[0] ? si.problem : NULL);
-	if (!root) {
-		kucctl_msg("show: out of memory");
-		return KUCCTL_EXIT_FAILURE;
-	}
-	json_dumpf(root, stdout, JSON_INDENT(2));
-	putchar('\n');
-	json_decref(root);
-	return KUCCTL_EXIT_OK;
+	tool_out_open(o, NULL);
+	show_str(o, "name", si.name, NULL);
+	show_str(o, "kind", "shm", NULL);
+	show_str(o, "path", si.path, NULL);
+	show_str(o, "mode", mode, NULL);
+	show_str(o, "owner", owner, NULL);
+	show_str(o, "group", group, NULL);
+	show_u64(o, "size", si.size);
+	show_header_u64(o, "ring_size", &si, si.ring_size);
+	show_side(o, "server", &si, si.server_attached, si.server_pid);
+	show_side(o, "client", &si, si.client_attached, si.client_pid);
+	show_header_u64(o, "connections", &si, si.connections);
+	show_str(o, "problem", si.problem[0] ? si.problem : NULL, "none");
+	tool_out_close(o);
+	return TOOL_EXIT_OK;
 }
 
 static int show_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 {
-	int json = 0, shm_opt = 0;
+	int json = 0, pretty = 0, shm_opt = 0;
 	struct poptOption opts[] = {
-		{ "json", '\0', POPT_ARG_NONE, &json, 0, NULL, NULL },
+		KUCCTL_JSON_OPTIONS(json, pretty),
 		{ "shm", '\0', POPT_ARG_NONE, &shm_opt, 0, NULL, NULL },
 		KUCCTL_HELP_OPTION,
 		POPT_TABLEEND
 	};
 	char name[KUCOMMS_NAME_MAX + 1];
 	struct kuc_device_stats st;
+	struct tool_out o;
 	poptContext ctx;
 	bool shm = false;
 	int ret, err;
@@ -131,8 +151,9 @@ static int show_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 		ret = kucctl_target_arg(cmd, ctx, name, sizeof(name), &shm);
 	if (ret != KUCCTL_CONTINUE)
 		goto out;
+	kucctl_out_init(&o, json, pretty);
 	if (shm || shm_opt) {
-		ret = show_shm(name, json);
+		ret = show_shm(name, &o);
 		goto out;
 	}
 	err = kuc_device_stats(name, &st);
@@ -140,7 +161,7 @@ static int show_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 		ret = kucctl_fail(cmd->name, name, err);
 		goto out;
 	}
-	ret = json ? show_json(name, &st) : show_text(name, &st);
+	ret = show_device(name, &st, &o);
 out:
 	poptFreeContext(ctx);
 	return ret;
@@ -148,7 +169,7 @@ out:
 
 const struct kucctl_cmd kucctl_cmd_show = {
 	.name = "show",
-	.args = "[--shm] NAME [--json]",
+	.args = "[--shm] NAME [-j] [-p]",
 	.summary = "show a device's (or segment's) settings, connections, traffic",
 	.help =
 "Show the device /dev/kucomms_NAME: the module bound to its name (or\n"
@@ -157,16 +178,20 @@ const struct kucctl_cmd kucctl_cmd_show = {
 "userspace to kernel, out: kernel to userspace), ring-full events, wakeup\n"
 "calls from userspace (kicks) and wakeups of userspace (wakeups),\n"
 "connections broken by a corrupt ring, and how often the endpoint's work\n"
-"and timer handlers ran. With --json, one JSON object with the same keys.\n"
+"and timer handlers ran. With --json, one JSON object with the same keys\n"
+"(exact unsigned 64-bit numbers).\n"
 "\n"
 "With --shm (or shm:NAME), show the segment /dev/shm/kucomms_NAME: its\n"
 "file's mode, owner, group and size, its ring size, the server and the\n"
 "client attached now (by pid) or none, the connections made so far, and\n"
-"the problem that makes a stale or corrupted segment unusable (or none).\n"
+"the problem that makes a stale or corrupted segment unusable (or none);\n"
+"what the problem hides (an unreadable segment's ring size, server,\n"
+"client, connections) is shown as unknown (null in JSON).\n"
 "\n"
 "Options:\n"
-"  --json      print JSON instead of key: value lines\n"
-"  --shm       show a shared-memory segment, not a device\n"
-"  -h, --help  show this help\n",
+"  -j, --json    print JSON instead of key: value lines\n"
+"  -p, --pretty  JSON, indented over several lines (implies -j)\n"
+"      --shm     show a shared-memory segment, not a device\n"
+"  -h, --help    show this help\n",
 	.run = show_run,
 };

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "printable.h"	/* common/ */
-#include "exit_codes.h"
+#include "tool_json.h"		/* common/: the print layer */
+#include "tool_report.h"	/* common/: tool_msg(), exit statuses */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -30,6 +30,17 @@ extern const struct kucctl_cmd kucctl_cmd_show;
 
 /* main.c */
 void kucctl_cmd_help(const struct kucctl_cmd *cmd);
+/* -j/--json and -p/--pretty given before the command (-p implies -j). */
+extern int kucctl_json, kucctl_pretty;
+
+/*
+ * opts.c: the -j/-p options of list and show, which add to the global
+ * ones; KUCCTL_OUT_INIT sets up @o from both.
+ */
+#define KUCCTL_JSON_OPTIONS(json, pretty)				\
+	{ "json", 'j', POPT_ARG_NONE, &(json), 0, NULL, NULL },		\
+	{ "pretty", 'p', POPT_ARG_NONE, &(pretty), 0, NULL, NULL }
+void kucctl_out_init(struct tool_out *o, int json, int pretty);
 
 /* opts.c: the option handling common to all subcommands. */
 #define KUCCTL_OPT_HELP 'h'
@@ -45,12 +56,9 @@ int kucctl_target_arg(const struct kucctl_cmd *cmd, poptContext ctx,
 		      char *name, size_t size, bool *shm);
 int kucctl_no_args(const struct kucctl_cmd *cmd, poptContext ctx);
 
-/* report.c: every message kucctl prints on stderr goes through here. */
-__attribute__((format(printf, 1, 2)))
-void kucctl_msg(const char *fmt, ...);
+/* report.c: kucctl's messages (through common/tool_report.h). */
 __attribute__((format(printf, 2, 3)))
 int kucctl_usage_error(const struct kucctl_cmd *cmd, const char *fmt, ...);
-int kucctl_exit_code(int err);
 const char *kucctl_cause(int err, char *buf, size_t size);
 int kucctl_fail(const char *op, const char *name, int err);
 int kucctl_fail_shm(const char *op, const char *name, int err);

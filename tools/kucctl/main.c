@@ -14,6 +14,8 @@
 
 static int help_run(const struct kucctl_cmd *cmd, int argc, const char **argv);
 
+int kucctl_json, kucctl_pretty;
+
 static const struct kucctl_cmd kucctl_cmd_helpcmd = {
 	.name = "help",
 	.args = "[COMMAND]",
@@ -47,7 +49,7 @@ static void kucctl_help(void)
 {
 	size_t i;
 
-	printf("Usage: kucctl [--help] [--version] COMMAND [ARGS]\n"
+	printf("Usage: kucctl [-j] [-p] [--help] [--version] COMMAND [ARGS]\n"
 	       "\n"
 	       "Create, remove and list kucomms devices (/dev/kucomms_NAME).\n"
 	       "\n"
@@ -57,12 +59,19 @@ static void kucctl_help(void)
 		       kucctl_cmds[i]->summary);
 	printf("\n"
 	       "Options:\n"
+	       "  -j, --json     JSON output (list, show)\n"
+	       "  -p, --pretty   JSON, indented over several lines\n"
 	       "  -h, --help     show this help\n"
 	       "  -V, --version  show the version\n"
 	       "\n"
 	       "NAME may be given with or without the kucomms_ prefix. Run\n"
 	       "'kucctl COMMAND --help' for a command's options; kucctl(8) has\n"
-	       "the details, including the exit statuses.\n");
+	       "the details.\n"
+	       "\n"
+	       "Exit status: 0 ok, 1 other error, 2 usage error, 3 invalid name,\n"
+	       "4 no such device or segment, 5 permission denied, 6 module not\n"
+	       "loaded, 9 already exists, 10 device limit reached; the same for\n"
+	       "all kucomms tools, see kucomms-tools(7).\n");
 }
 
 void kucctl_cmd_help(const struct kucctl_cmd *cmd)
@@ -89,7 +98,7 @@ static int help_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 	args = poptGetArgs(ctx);
 	if (!args || !args[0]) {
 		kucctl_help();
-		ret = KUCCTL_EXIT_OK;
+		ret = TOOL_EXIT_OK;
 	} else if (args[1]) {
 		ret = kucctl_usage_error(cmd, "unexpected argument '%s'",
 			tool_printable(args[1], buf, sizeof(buf)));
@@ -97,7 +106,7 @@ static int help_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 		topic = kucctl_find_cmd(args[0]);
 		if (topic) {
 			kucctl_cmd_help(topic);
-			ret = KUCCTL_EXIT_OK;
+			ret = TOOL_EXIT_OK;
 		} else {
 			ret = kucctl_usage_error(cmd, "unknown command '%s'",
 				tool_printable(args[0], buf, sizeof(buf)));
@@ -112,9 +121,9 @@ out:
 static int kucctl_flush(int status)
 {
 	if (fflush(stdout) || ferror(stdout)) {
-		kucctl_msg("write error: %s", strerror(errno));
+		tool_msg("write error: %s", strerror(errno));
 		if (!status)
-			status = KUCCTL_EXIT_FAILURE;
+			status = TOOL_EXIT_FAILURE;
 	}
 	return status;
 }
@@ -123,6 +132,7 @@ int main(int argc, const char **argv)
 {
 	struct poptOption opts[] = {
 		KUCCTL_HELP_OPTION,
+		KUCCTL_JSON_OPTIONS(kucctl_json, kucctl_pretty),
 		{ "version", 'V', POPT_ARG_NONE, NULL, 'V', NULL, NULL },
 		POPT_TABLEEND
 	};
@@ -132,18 +142,19 @@ int main(int argc, const char **argv)
 	char buf[128];
 	int rc, n, status;
 
+	tool_set_name("kucctl");
 	/* Stop at the first non-option: the rest belongs to the command. */
 	ctx = poptGetContext("kucctl", argc, argv, opts,
 			     POPT_CONTEXT_POSIXMEHARDER);
 	while ((rc = poptGetNextOpt(ctx)) > 0) {
 		if (rc == KUCCTL_OPT_HELP) {
 			kucctl_help();
-			status = KUCCTL_EXIT_OK;
+			status = TOOL_EXIT_OK;
 			goto out;
 		}
 		if (rc == 'V') {
 			printf("kucctl %s\n", KUC_VERSION);
-			status = KUCCTL_EXIT_OK;
+			status = TOOL_EXIT_OK;
 			goto out;
 		}
 	}

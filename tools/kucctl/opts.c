@@ -22,7 +22,7 @@ int kucctl_parse_opts(const struct kucctl_cmd *cmd, poptContext ctx)
 	while ((rc = poptGetNextOpt(ctx)) > 0) {
 		if (rc == KUCCTL_OPT_HELP) {
 			kucctl_cmd_help(cmd);
-			return KUCCTL_EXIT_OK;
+			return TOOL_EXIT_OK;
 		}
 	}
 	if (rc < -1)
@@ -98,4 +98,10 @@ int kucctl_target_arg(const struct kucctl_cmd *cmd, poptContext ctx,
 	}
 	err = kuc_name_normalize(arg, name, size);
 	return err ? kucctl_name_error(cmd->name, arg, err) : KUCCTL_CONTINUE;
+}
+
+void kucctl_out_init(struct tool_out *o, int json, int pretty)
+{
+	pretty |= kucctl_pretty;
+	tool_out_init(o, stdout, json || kucctl_json || pretty, pretty);
 }

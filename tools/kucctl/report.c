@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Error reporting. Every error is exactly one line on stderr,
- * "kucctl: <what>: <cause>", so that scripts and logs can rely on it, and
- * every error maps to one of the documented exit statuses.
+ * kucctl's error messages, "kucctl: <what>: <cause>", through the tools'
+ * one reporter (common/tool_report.h), with the causes that need
+ * kucctl's context (root, max_devices, segment wording).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -13,63 +13,18 @@
 
 #include "kucctl.h"
 
-/* Long enough for any message kucctl makes; longer ones are cut. */
-#define KUCCTL_MSG_MAX 1024
-
-void kucctl_msg(const char *fmt, ...)
-{
-	char buf[KUCCTL_MSG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	/* One fprintf: the line reaches stderr in one piece. */
-	fprintf(stderr, "kucctl: %s\n", buf);
-}
-
 int kucctl_usage_error(const struct kucctl_cmd *cmd, const char *fmt, ...)
 {
-	char buf[KUCCTL_MSG_MAX];
+	char buf[TOOL_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (cmd)
-		kucctl_msg("%s: %s (see 'kucctl %s --help')", cmd->name, buf,
-			   cmd->name);
-	else
-		kucctl_msg("%s (see 'kucctl --help')", buf);
-	return KUCCTL_EXIT_USAGE;
-}
-
-/*
- * The exit status for a libkuc error. Only libkuc's documented meanings
- * are mapped: kucctl passes no other errors here.
- */
-int kucctl_exit_code(int err)
-{
-	switch (-err) {
-	case 0:
-		return KUCCTL_EXIT_OK;
-	case ENODEV:
-		return KUCCTL_EXIT_NO_MODULE;
-	case EINVAL:
-	case ENAMETOOLONG:
-		return KUCCTL_EXIT_BAD_NAME;
-	case EEXIST:
-		return KUCCTL_EXIT_EXISTS;
-	case ENOENT:
-		return KUCCTL_EXIT_NO_DEVICE;
-	case EPERM:
-	case EACCES:
-		return KUCCTL_EXIT_PERM;
-	case ENOSPC:
-		return KUCCTL_EXIT_LIMIT;
-	default:
-		return KUCCTL_EXIT_FAILURE;
-	}
+	if (!cmd)
+		return tool_usage("%s", buf);
+	tool_msg("%s: %s (see 'kucctl %s --help')", cmd->name, buf, cmd->name);
+	return TOOL_EXIT_USAGE;
 }
 
 /* The cause part of a message for a libkuc error, with a hint if any. */
@@ -78,8 +33,6 @@ const char *kucctl_cause(int err, char *buf, size_t size)
 	int max;
 
 	switch (-err) {
-	case ENODEV:
-		return "kucomms module not loaded (try 'modprobe kucomms')";
 	case EPERM:
 	case EACCES:
 		/* As root, the hint would be wrong (e.g. no CAP_SYS_ADMIN). */
@@ -93,7 +46,7 @@ const char *kucctl_cause(int err, char *buf, size_t size)
 			 max);
 		return buf;
 	}
-	return kuc_strerror(err);
+	return tool_cause(err);
 }
 
 /* Report a libkuc error from operation @op on device @name (or NULL). */
@@ -102,11 +55,11 @@ int kucctl_fail(const char *op, const char *name, int err)
 	char buf[128];
 
 	if (name)
-		kucctl_msg("%s %s: %s", op, name,
-			   kucctl_cause(err, buf, sizeof(buf)));
+		tool_msg("%s %s: %s", op, name,
+			 kucctl_cause(err, buf, sizeof(buf)));
 	else
-		kucctl_msg("%s: %s", op, kucctl_cause(err, buf, sizeof(buf)));
-	return kucctl_exit_code(err);
+		tool_msg("%s: %s", op, kucctl_cause(err, buf, sizeof(buf)));
+	return tool_exit_for(err);
 }
 
 /* The same for the shm segment @name: its errors name a segment. */
@@ -121,8 +74,8 @@ int kucctl_fail_shm(const char *op, const char *name, int err)
 		cause = "segment already exists";
 	else if (err == -EACCES || err == -EPERM)
 		cause = "permission denied";
-	kucctl_msg("%s shm:%s: %s", op, name, cause);
-	return kucctl_exit_code(err);
+	tool_msg("%s shm:%s: %s", op, name, cause);
+	return tool_exit_for(err);
 }
 
 /* Report that kuc_name_normalize() rejected @name with @err. */
@@ -132,10 +85,10 @@ int kucctl_name_error(const char *op, const char *name, int err)
 
 	name = tool_printable(name, buf, sizeof(buf));
 	if (err == -ENAMETOOLONG)
-		kucctl_msg("%s: name too long '%s' (at most %d characters with the %s prefix)",
-			   op, name, KUCOMMS_NAME_MAX, KUCOMMS_PREFIX);
+		tool_msg("%s: name too long '%s' (at most %d characters with the %s prefix)",
+			 op, name, KUCOMMS_NAME_MAX, KUCOMMS_PREFIX);
 	else
-		kucctl_msg("%s: invalid name '%s' (use a-z, 0-9 and _, after an optional %s prefix)",
-			   op, name, KUCOMMS_PREFIX);
-	return KUCCTL_EXIT_BAD_NAME;
+		tool_msg("%s: invalid name '%s' (use a-z, 0-9 and _, after an optional %s prefix)",
+			 op, name, KUCOMMS_PREFIX);
+	return TOOL_EXIT_INPUT;
 }

@@ -8,10 +8,11 @@
  *   prim    := "u2k" | "k2u" | "dir" ("u2k" | "k2u")
  *            | FIELD [OP] NUMBER
  *   FIELD   := "conn" | "type" | "id" | "value" | "length"
- *   OP      := "==" | "!=" | "<" | "<=" | ">" | ">="   (default "==")
+ *   OP      := "==" | "=" | "!=" | "<" | "<=" | ">" | ">="   (default "==")
  *   NUMBER  := decimal, or hex with 0x, up to 2^64 - 1
  *
- * Words are separated by blanks; "(", ")" and "!" need none. The
+ * Words are separated by blanks or by the operators, which need none:
+ * "type==7", "!(u2k)", "conn 3&&id>=2" (as in tcpdump and C). The
  * expression is parsed once into a tree and evaluated per record.
  * "not" and "(" nest at most KUCDUMP_FILTER_NEST_MAX deep: the parser
  * recurses once per level, and an argument of 128 KiB of "!" was enough
@@ -57,6 +58,11 @@ static const char *const op_names[] = {
 	[OP_GT] = ">", [OP_GE] = ">=",
 };
 
+/* Tokens that end a word; longest first, so "<=" is not "<" then "=". */
+static const char *const punct[] = {
+	"==", "!=", "<=", ">=", "&&", "||", "=", "<", ">", "!", "(", ")",
+};
+
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define KUCDUMP_FILTER_NEST_MAX	256
@@ -74,7 +80,26 @@ static void fail(struct parser *p, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Split @s into words; "(", ")" and "!" (not "!=") are words of their own. */
+/* The length of the operator or parenthesis at @s, or 0. */
+static size_t punct_len(const char *s)
+{
+	size_t i, n;
+
+	for (i = 0; i < NELEM(punct); i++) {
+		n = strlen(punct[i]);
+		if (!strncmp(s, punct[i], n))
+			return n;
+	}
+	return 0;
+}
+
+/* A character that cannot be in a word: it starts an operator. */
+static bool is_punct(char c)
+{
+	return c && strchr("=!<>&|()", c);
+}
+
+/* Split @s into words and operators. */
 static int tokenize(const char *s, struct parser *p)
 {
 	size_t cap = 0;
@@ -88,11 +113,14 @@ static int tokenize(const char *s, struct parser *p)
 			continue;
 		}
 		start = s;
-		if (*s == '(' || *s == ')' || (*s == '!' && s[1] != '='))
-			s++;
+		len = punct_len(s);
+		if (len)
+			s += len;
+		else if (is_punct(*s))
+			s++;	/* a lone '&' or '|': a word the parser refuses */
 		else
 			while (*s && !isspace((unsigned char)*s) &&
-			       *s != '(' && *s != ')')
+			       !is_punct(*s))
 				s++;
 		len = (size_t)(s - start);
 		if (p->ntok == cap) {
@@ -193,6 +221,8 @@ static struct kucdump_filter *parse_prim(struct parser *p)
 	n->field = (enum field)i;
 	n->op = OP_EQ;
 	t = peek(p);
+	if (t && !strcmp(t, "="))
+		p->pos++;	/* tcpdump's spelling of "==" */
 	for (i = 0; t && i < NELEM(op_names); i++)
 		if (!strcmp(t, op_names[i])) {
 			n->op = (enum op)i;

@@ -7,7 +7,7 @@
 --   tshark -X lua_script:tools/kucdump/kucomms.lua -r capture.pcap \
 --          -T fields -e kucomms.dir -e kucomms.conn -e kucomms.type ...
 --
--- or copy it to ~/.local/lib/wireshark/plugins/ for Wireshark.
+-- make install puts it where Wireshark loads Lua plugins.
 
 local kuc = Proto("kucomms", "kucomms message")
 
@@ -17,6 +17,8 @@ local f = kuc.fields
 f.version = ProtoField.uint8("kucomms.version", "Pseudo-header version")
 f.dir = ProtoField.uint8("kucomms.dir", "Direction", base.DEC, dirs)
 f.hdrlen = ProtoField.uint16("kucomms.hdrlen", "Pseudo-header length")
+local kinds = { [0] = "device", [1] = "shm" }
+f.kind = ProtoField.uint8("kucomms.kind", "Channel kind", base.DEC, kinds)
 f.conn = ProtoField.uint64("kucomms.conn", "Connection")
 f.length = ProtoField.uint64("kucomms.length", "Length")
 f.type = ProtoField.uint64("kucomms.type", "Type")
@@ -38,6 +40,7 @@ function kuc.dissector(buf, pinfo, tree)
 	t:add(f.version, buf(0, 1))
 	t:add(f.dir, buf(1, 1))
 	t:add(f.hdrlen, buf(2, 2))
+	t:add(f.kind, buf(4, 1))
 	t:add(f.conn, buf(8, 8))
 	t:add(f.length, buf(16, 8))
 	t:add(f.type, buf(24, 8))
@@ -49,9 +52,15 @@ function kuc.dissector(buf, pinfo, tree)
 		t:add(f.data, buf(hlen, caplen))
 	end
 	local dir = dirs[buf(1, 1):uint()] or "?"
-	pinfo.cols.src = dir == "u2k" and "user" or "kernel"
-	pinfo.cols.dst = dir == "u2k" and "kernel" or "user"
-	pinfo.cols.info = string.format("conn %s %s type %s id %s value %s length %s",
+	-- A device is served by the kernel; a shm segment by a process:
+	-- u2k is then client to server.
+	local user, kernel = "user", "kernel"
+	if buf(4, 1):uint() == 1 then
+		user, kernel = "client", "server"
+	end
+	pinfo.cols.src = dir == "u2k" and user or kernel
+	pinfo.cols.dst = dir == "u2k" and kernel or user
+	pinfo.cols.info = string.format("conn=%s %s type=%s id=%s value=%s length=%s",
 		tostring(buf(8, 8):uint64()), dir,
 		tostring(buf(24, 8):uint64()), tostring(buf(32, 8):uint64()),
 		tostring(buf(40, 8):uint64()), tostring(buf(16, 8):uint64()))

@@ -8,6 +8,7 @@
  * stderr.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <popt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,24 +26,16 @@ static struct {
 	long snaplen;
 	long buffer_kib;
 	int hex;
+	int quiet;
+	int tees;		/* how many -t */
 	int json;
+	int pretty;
 	char *filter;
 	char *wfile;
 	char *rfile;
 } opt = { .snaplen = KUCDUMP_DEFAULT_SNAPLEN };
 
 static volatile sig_atomic_t stop;
-
-void kucdump_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("kucdump: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static void on_signal(int sig)
 {
@@ -63,8 +56,8 @@ static void catch_signals(void)
 static void help(void)
 {
 	printf(
-"Usage: kucdump [OPTIONS] CHANNEL\n"
-"       kucdump [OPTIONS] -r FILE\n"
+"Usage: kucdump [OPTIONS] CHANNEL [EXPR...]\n"
+"       kucdump [OPTIONS] -r FILE [EXPR...]\n"
 "\n"
 "Show every message of a kucomms channel, both directions, every\n"
 "connection, as it happens, or read a capture. CHANNEL is a device name\n"
@@ -80,37 +73,38 @@ static void help(void)
 "                       from 64 to 16384 KiB (default 1024; devices only:\n"
 "                       a shm segment has two tap rings of 1024 KiB)\n"
 "  -x, --hex            add a hex dump of the data to each line\n"
-"      --json           one JSON object per line instead of text\n"
+"  -t                   no time; -tt seconds since 1970; -ttt since the\n"
+"                       previous line; -tttt date and time; -ttttt since\n"
+"                       the first line (default: the time of day)\n"
+"  -q, --quiet          shorter lines: no id and value\n"
+"  -j, --json           one JSON object per line instead of text, and\n"
+"                       the summary as {\"captured\":N,\"dropped\":M}\n"
+"  -p, --pretty         JSON, indented over several lines (implies -j)\n"
 "  -f, --filter EXPR    only messages matching EXPR, e.g.\n"
-"                       'k2u and conn 3', 'type == 7 or id >= 0x100',\n"
-"                       'not (u2k or length > 64)'\n"
+"                       'k2u and conn 3', 'type==7 or id >= 0x100',\n"
+"                       'not (u2k or length > 64)'; or EXPR as words\n"
+"                       after CHANNEL (or -r FILE), as tcpdump takes it\n"
 "  -w, --write FILE     write a pcap capture to FILE ('-': stdout)\n"
-"  -r, --read FILE      read a capture written by -w ('-': stdin)\n"
+"  -r, --read FILE      read a capture written by -w, or the same as\n"
+"                       pcapng, as Wireshark saves it ('-': stdin)\n"
 "  -h, --help           show this help\n"
 "  -V, --version        show the version\n"
 "\n"
 "Ends on -c, Ctrl-C, SIGTERM or when the device (segment) is removed,\n"
-"printing \"N captured, M dropped\" on stderr. Exit status: 0 success, 1 error,\n"
-"2 usage error. See kucdump(8).\n", KUCDUMP_DEFAULT_SNAPLEN);
-}
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("kucdump: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see kucdump --help)\n", stderr);
-	return KUCDUMP_EXIT_USAGE;
+"printing \"N captured, M dropped\" on stderr.\n"
+"\n"
+"Exit status: 0 success, 1 other error, 2 usage error, 3 bad input (name,\n"
+"filter, capture file), 4 no such device, segment or file, 5 permission\n"
+"denied, 6 module not loaded, 10 another reader on the segment; the same\n"
+"for all kucomms tools, see kucomms-tools(7).\n", KUCDUMP_DEFAULT_SNAPLEN);
 }
 
 /* Where the matching records go. */
 struct sink {
 	struct kucdump_filter *filter;
+	struct kucdump_text text;
 	struct kucdump_pcap *wfile;
-	unsigned long long shown;
+	uint64_t shown;
 	bool started;			/* the tap or file was opened */
 	int err;			/* a failed write, -errno */
 };
@@ -128,9 +122,9 @@ static bool sink_put(struct sink *s, const struct kuc_tap_record *rec)
 		if (ret && !s->err)
 			s->err = ret;
 	} else if (opt.json) {
-		kucdump_print_json(stdout, rec);
+		kucdump_print_json(stdout, rec, opt.pretty);
 	} else {
-		kucdump_print_text(stdout, rec, opt.hex);
+		kucdump_print_text(stdout, rec, &s->text);
 	}
 	return true;
 }
@@ -150,45 +144,43 @@ static bool is_shm(const char *spec)
 	return !strncmp(spec, "shm:", 4);
 }
 
-/* Why kuc_tap_open() failed, in one line. */
-static void open_error(const char *spec, int err)
+/* Why kuc_tap_open() failed, in one line; returns the exit status. */
+static int open_error(const char *spec, int err)
 {
 	struct kuc_shm_info si;
 
 	if (!is_shm(spec)) {
 		if (err == -EPERM || err == -EACCES)
-			kucdump_msg("%s: %s (watching a device needs CAP_SYS_ADMIN)",
-				    spec, kuc_strerror(err));
-		else if (err == -ENODEV)
-			kucdump_msg("%s: %s (try 'modprobe kucomms')", spec,
-				    kuc_strerror(err));
+			tool_msg("%s: %s (watching a device needs CAP_SYS_ADMIN)",
+				 spec, kuc_strerror(err));
 		else
-			kucdump_msg("%s: %s", spec, kuc_strerror(err));
-		return;
+			tool_error(err, "%s", spec);
+		return tool_exit_for(err);
 	}
 	switch (err) {
 	case -EACCES:
 	case -EPERM:
-		kucdump_msg("%s: permission denied (watching a shm channel needs read and write access to its segment)",
-			    spec);
+		tool_msg("%s: permission denied (watching a shm channel needs read and write access to its segment)",
+			 spec);
 		break;
 	case -ENOENT:
-		kucdump_msg("%s: no such shm segment", spec);
+		tool_msg("%s: no such shm segment", spec);
 		break;
 	case -EBUSY:
-		kucdump_msg("%s: another reader is watching this segment (one at a time)",
-			    spec);
+		tool_msg("%s: another reader is watching this segment (one at a time)",
+			 spec);
 		break;
 	case -EPROTO:
 		if (!kuc_shm_info(spec + 4, &si) && si.problem[0]) {
-			kucdump_msg("%s: not a usable segment: %s", spec,
-				    si.problem);
+			tool_msg("%s: not a usable segment: %s", spec,
+				 si.problem);
 			break;
 		}
 		/* fall through */
 	default:
-		kucdump_msg("%s: %s", spec, kuc_strerror(err));
+		tool_error(err, "%s", spec);
 	}
+	return tool_exit_for(err);
 }
 
 static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
@@ -203,19 +195,17 @@ static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
 	if (opt.buffer_kib)
 		to.buf_order = (uint32_t)__builtin_ctzl(opt.buffer_kib) + 10;
 	ret = kuc_tap_open(spec, &to, &tap);
-	if (ret) {
-		open_error(spec, ret);
-		return KUCDUMP_EXIT_FAILURE;
-	}
+	if (ret)
+		return open_error(spec, ret);
 	ret = kuc_tap_stats(tap, &st);
 	if (ret) {
-		kucdump_msg("%s: %s", spec, kuc_strerror(ret));
+		tool_error(ret, "%s", spec);
 		kuc_tap_close(tap);
-		return KUCDUMP_EXIT_FAILURE;
+		return tool_exit_for(ret);
 	}
 	s->started = true;
-	kucdump_msg("listening on %s, snaplen %u, buffer %llu KiB", spec,
-		    st.snaplen, (1ULL << st.buf_order) / 1024);
+	tool_msg("listening on %s, snaplen %u, buffer %llu KiB", spec,
+		 st.snaplen, (1ULL << st.buf_order) / 1024);
 	/*
 	 * After a signal, what the tap already buffered is still shown
 	 * (so that "N captured, M dropped" adds up to every message), but
@@ -238,13 +228,13 @@ static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
 			continue;
 		}
 		if (ret == -ESHUTDOWN) {
-			kucdump_msg("%s: the %s was removed", spec,
-				    is_shm(spec) ? "segment" : "device");
+			tool_msg("%s: the %s was removed", spec,
+				 is_shm(spec) ? "segment" : "device");
 			ret = 0;
 			break;
 		}
 		if (ret) {
-			kucdump_msg("%s: read: %s", spec, kuc_strerror(ret));
+			tool_error(ret, "%s: read", spec);
 			break;
 		}
 		sink_put(s, &rec);
@@ -252,7 +242,20 @@ static int run_live(const char *spec, struct sink *s, uint64_t *dropped)
 	if (kuc_tap_stats(tap, &st) == 0)
 		*dropped = st.dropped;
 	kuc_tap_close(tap);
-	return ret ? KUCDUMP_EXIT_FAILURE : KUCDUMP_EXIT_OK;
+	return tool_exit_for(ret);
+}
+
+/*
+ * A capture that cannot be read: a file that is not one (or is cut
+ * short) is bad input, a missing file is "no such file", and so on.
+ */
+static int file_error(const char *path, int ret, const char *err)
+{
+	char buf[128];
+
+	tool_msg("%s: %s", tool_printable(path, buf, sizeof(buf)),
+		 err[0] ? err : strerror(-ret));
+	return ret == -EPROTO ? TOOL_EXIT_INPUT : tool_exit_for(ret);
 }
 
 static int run_file(const char *path, struct sink *s)
@@ -263,10 +266,8 @@ static int run_file(const char *path, struct sink *s)
 	int ret;
 
 	ret = kucdump_pcap_open(path, &p, err, sizeof(err));
-	if (ret) {
-		kucdump_msg("%s: %s", path, err[0] ? err : strerror(-ret));
-		return KUCDUMP_EXIT_FAILURE;
-	}
+	if (ret)
+		return file_error(path, ret, err);
 	s->started = true;
 	while (!done(s)) {
 		ret = kucdump_pcap_read(p, &rec, err, sizeof(err));
@@ -274,14 +275,47 @@ static int run_file(const char *path, struct sink *s)
 			ret = 0;
 			break;
 		}
-		if (ret) {
-			kucdump_msg("%s: %s", path, err[0] ? err : strerror(-ret));
+		if (ret)
 			break;
-		}
+		/* -r then -w: each record keeps the kind of its channel. */
+		if (s->wfile)
+			kucdump_pcap_set_kind(s->wfile, kucdump_pcap_kind(p));
 		sink_put(s, &rec);
 	}
 	kucdump_pcap_close(p);
-	return ret ? KUCDUMP_EXIT_FAILURE : KUCDUMP_EXIT_OK;
+	return ret ? file_error(path, ret, err) : TOOL_EXIT_OK;
+}
+
+/* The trailing filter words as one expression, joined with blanks. */
+static char *join_words(const char **words)
+{
+	size_t i, len = 1;
+	char *s;
+
+	for (i = 0; words[i]; i++)
+		len += strlen(words[i]) + 1;
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (i = 0; words[i]; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, words[i]);
+	}
+	return s;
+}
+
+/* On stderr, one line: text for people, JSON with -j. */
+static void print_summary(const struct sink *s, uint64_t dropped)
+{
+	struct tool_out o;
+
+	tool_out_init(&o, stderr, opt.json, false);
+	tool_out_open(&o, NULL);
+	tool_out_u64(&o, "captured", "%" PRIu64 " captured, ", s->shown);
+	tool_out_u64(&o, "dropped", "%" PRIu64 " dropped\n", dropped);
+	tool_out_close(&o);
 }
 
 static int parse_args(int argc, const char **argv, const char **spec)
@@ -292,7 +326,10 @@ static int parse_args(int argc, const char **argv, const char **spec)
 		{ "snaplen", 's', POPT_ARG_LONG, &opt.snaplen, 0, NULL, NULL },
 		{ "buffer", 'B', POPT_ARG_LONG, &opt.buffer_kib, 0, NULL, NULL },
 		{ "hex", 'x', POPT_ARG_NONE, &opt.hex, 0, NULL, NULL },
-		{ "json", 0, POPT_ARG_NONE, &opt.json, 0, NULL, NULL },
+		{ NULL, 't', POPT_ARG_NONE, NULL, 't', NULL, NULL },
+		{ "quiet", 'q', POPT_ARG_NONE, &opt.quiet, 0, NULL, NULL },
+		{ "json", 'j', POPT_ARG_NONE, &opt.json, 0, NULL, NULL },
+		{ "pretty", 'p', POPT_ARG_NONE, &opt.pretty, 0, NULL, NULL },
 		{ "filter", 'f', POPT_ARG_STRING, &opt.filter, 0, NULL, NULL },
 		{ "write", 'w', POPT_ARG_STRING, &opt.wfile, 0, NULL, NULL },
 		{ "read", 'r', POPT_ARG_STRING, &opt.rfile, 0, NULL, NULL },
@@ -300,47 +337,60 @@ static int parse_args(int argc, const char **argv, const char **spec)
 		{ "version", 'V', POPT_ARG_NONE, &version, 0, NULL, NULL },
 		POPT_TABLEEND
 	};
-	const char **args;
+	const char **args, **words;
 	poptContext ctx;
 	int rc, ret = -1;
 
 	ctx = poptGetContext("kucdump", argc, argv, opts, 0);
-	rc = poptGetNextOpt(ctx);
+	/* -t counts: -tt, -ttt, ... as in tcpdump. */
+	while ((rc = poptGetNextOpt(ctx)) == 't')
+		opt.tees++;
 	if (rc < -1) {
-		ret = usage_error("%s: %s", poptBadOption(ctx, 0),
-				  poptStrerror(rc));
+		ret = tool_usage("%s: %s", poptBadOption(ctx, 0),
+				 poptStrerror(rc));
 		goto out;
 	}
 	if (helped) {
 		help();
-		ret = KUCDUMP_EXIT_OK;
+		ret = TOOL_EXIT_OK;
 		goto out;
 	}
 	if (version) {
 		printf("kucdump %s\n", kuc_version());
-		ret = KUCDUMP_EXIT_OK;
+		ret = TOOL_EXIT_OK;
 		goto out;
 	}
 	args = poptGetArgs(ctx);
+	/* -p is JSON, laid out for people. */
+	if (opt.pretty)
+		opt.json = 1;
+	/* With -r, every argument is filter; else all after CHANNEL. */
+	words = args ? (opt.rfile ? args : args + 1) : NULL;
+	if (words && !words[0])
+		words = NULL;
 	if (opt.count < 0)
-		ret = usage_error("--count wants a number >= 0");
+		ret = tool_usage("--count wants a number >= 0");
 	else if (opt.snaplen < 0 || opt.snaplen > (long)KUCOMMS_TAP_SNAPLEN_MAX)
-		ret = usage_error("--snaplen wants 0 to %llu",
-				  (unsigned long long)KUCOMMS_TAP_SNAPLEN_MAX);
+		ret = tool_usage("--snaplen wants 0 to %llu",
+				 (unsigned long long)KUCOMMS_TAP_SNAPLEN_MAX);
 	else if (opt.buffer_kib && (opt.buffer_kib < 64 ||
 		 opt.buffer_kib > 16384 ||
 		 (opt.buffer_kib & (opt.buffer_kib - 1))))
-		ret = usage_error("--buffer wants a power of two from 64 to 16384 (KiB)");
-	else if (opt.rfile && args && args[0])
-		ret = usage_error("-r reads a file: no CHANNEL");
+		ret = tool_usage("--buffer wants a power of two from 64 to 16384 (KiB)");
 	else if (!opt.rfile && (!args || !args[0]))
-		ret = usage_error("missing CHANNEL");
-	else if (args && args[0] && args[1])
-		ret = usage_error("unexpected argument '%s'", args[1]);
+		ret = tool_usage("missing CHANNEL");
+	else if (opt.filter && words)
+		ret = tool_usage("the filter is given twice: -f and after the %s",
+				 opt.rfile ? "file" : "channel");
 	else if (opt.json && opt.wfile)
-		ret = usage_error("--json and -w exclude each other");
-	else
-		*spec = args ? strdup(args[0]) : NULL;
+		ret = tool_usage("--json and -w exclude each other");
+	else if (opt.tees > 5)
+		ret = tool_usage("-t: at most five (-ttttt)");
+	else if (words && !(opt.filter = join_words(words))) {
+		tool_msg("out of memory");
+		ret = TOOL_EXIT_FAILURE;
+	} else
+		*spec = args && !opt.rfile ? strdup(args[0]) : NULL;
 out:
 	/* popt owns the strings of args; the options' strings are ours. */
 	poptFreeContext(ctx);
@@ -355,13 +405,17 @@ int main(int argc, const char **argv)
 	char err[160];
 	int ret;
 
+	tool_set_name("kucdump");
 	ret = parse_args(argc, argv, &spec);
 	if (ret >= 0)
 		return ret;
+	s.text.tstamp = (enum kucdump_tstamp)opt.tees;
+	s.text.quiet = opt.quiet;
+	s.text.hex = opt.hex;
 	if (opt.filter && kucdump_filter_parse(opt.filter, &s.filter, err,
 					       sizeof(err))) {
-		kucdump_msg("--filter: %s", err);
-		return KUCDUMP_EXIT_USAGE;
+		tool_msg("--filter: %s", err);
+		return TOOL_EXIT_INPUT;
 	}
 	if (opt.wfile) {
 		ret = kucdump_pcap_create(opt.wfile, opt.snaplen ?
@@ -369,9 +423,11 @@ int main(int argc, const char **argv)
 					  (uint32_t)KUCOMMS_TAP_SNAPLEN_MAX,
 					  &s.wfile);
 		if (ret) {
-			kucdump_msg("%s: %s", opt.wfile, strerror(-ret));
-			return KUCDUMP_EXIT_FAILURE;
+			tool_msg("%s: %s", opt.wfile, strerror(-ret));
+			return tool_exit_for(ret);
 		}
+		if (spec && is_shm(spec))
+			kucdump_pcap_set_kind(s.wfile, KUCDUMP_KIND_SHM);
 	}
 	catch_signals();
 	if (opt.rfile)
@@ -386,17 +442,16 @@ int main(int argc, const char **argv)
 			s.err = cret;
 	}
 	if (fflush(stdout) || ferror(stdout)) {
-		kucdump_msg("write error: %s", strerror(errno));
-		ret = KUCDUMP_EXIT_FAILURE;
+		tool_msg("write error: %s", strerror(errno));
+		ret = TOOL_EXIT_FAILURE;
 	}
 	if (s.err) {
-		kucdump_msg("%s: write: %s", opt.wfile ? opt.wfile : "stdout",
-			    strerror(-s.err));
-		ret = KUCDUMP_EXIT_FAILURE;
+		tool_msg("%s: write: %s", opt.wfile ? opt.wfile : "stdout",
+			 strerror(-s.err));
+		ret = TOOL_EXIT_FAILURE;
 	}
 	if (s.started)
-		fprintf(stderr, "%llu captured, %llu dropped\n", s.shown,
-			(unsigned long long)dropped);
+		print_summary(&s, dropped);
 	kucdump_filter_free(s.filter);
 	free((void *)spec);
 	free(opt.filter);

@@ -8,7 +8,8 @@
  *   0  u8   version (1)
  *   1  u8   direction: 0 u2k (userspace to kernel), 1 k2u
  *   2  u16  pseudo-header length (48)
- *   4  u32  reserved (0)
+ *   4  u8   channel kind: 0 device (or not said), 1 shm segment
+ *   5  u8   reserved (0), and 6 u16 reserved (0)
  *   8  u64  connection id
  *   16 u64  length (the message's original data length)
  *   24 u64  type
@@ -17,22 +18,20 @@
  *
  * The packet's caplen and len are 48 + the captured and the original data
  * length. tools/kucdump/kucomms.lua dissects it in Wireshark and tshark.
- * The reader takes microsecond and nanosecond files of either byte order.
+ * The reader takes microsecond and nanosecond files of either byte order,
+ * and pcapng files (pcapng.c) with the same packets.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kucdump.h"
+#include "pcap_internal.h"
 
 #define PCAP_MAGIC_NS		0xa1b23c4dU
 #define PCAP_MAGIC_US		0xa1b2c3d4U
-#define LINKTYPE_USER0		147
-#define KUC_PSEUDO_LEN		48
+#define LINKTYPE_USER0		KUC_LINKTYPE_USER0
 #define KUC_PSEUDO_VERSION	1
-/* The largest packet the reader accepts: a 4 MiB ring's message. */
-#define KUC_PCAP_MAX		(KUC_PSEUDO_LEN + KUCOMMS_TAP_SNAPLEN_MAX)
 
 struct pcap_file_hdr {
 	uint32_t magic;
@@ -45,13 +44,16 @@ struct pcap_rec_hdr {
 	uint32_t ts_sec, ts_frac, caplen, len;
 };
 
-struct kucdump_pcap {
-	FILE *f;
-	bool writing;
-	bool swapped;		/* reading a file of the other byte order */
-	bool nanosecs;
-	unsigned char *buf;	/* reading: one packet */
-};
+
+void kucdump_pcap_set_kind(struct kucdump_pcap *p, unsigned int kind)
+{
+	p->kind = (uint8_t)kind;
+}
+
+unsigned int kucdump_pcap_kind(const struct kucdump_pcap *p)
+{
+	return p->kind;
+}
 
 static void put_be(unsigned char *p, uint64_t v, int n)
 {
@@ -118,6 +120,7 @@ int kucdump_pcap_write(struct kucdump_pcap *p,
 	ph[0] = KUC_PSEUDO_VERSION;
 	ph[1] = (unsigned char)rec->dir;
 	put_be(ph + 2, KUC_PSEUDO_LEN, 2);
+	ph[4] = p->kind;
 	put_be(ph + 8, rec->conn_id, 8);
 	put_be(ph + 16, rec->hdr.length, 8);
 	put_be(ph + 24, rec->hdr.type, 8);
@@ -145,8 +148,7 @@ int kucdump_pcap_close(struct kucdump_pcap *p)
 	return ret;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int bad(char *err, size_t errsz, const char *fmt, ...)
+int kucdump_pcap_bad(char *err, size_t errsz, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -178,15 +180,28 @@ int kucdump_pcap_open(const char *path, struct kucdump_pcap **out,
 		snprintf(err, errsz, "%s", strerror(-ret));
 		return ret;
 	}
-	p->buf = malloc(KUC_PCAP_MAX);
+	p->buf = malloc(KUC_NG_BLOCK_MAX);
 	if (!p->buf) {
 		kucdump_pcap_close(p);
 		return -ENOMEM;
 	}
-	if (fread(&h, sizeof(h), 1, p->f) != 1) {
-		ret = bad(err, errsz, "not a pcap file (too short)");
+	/* 12 bytes tell pcapng (type, length, byte order) from pcap. */
+	if (fread(p->buf, 12, 1, p->f) != 1) {
+		ret = kucdump_pcap_bad(err, errsz, "not a pcap file (too short)");
 		goto fail;
 	}
+	if (kucdump_ng_magic(p->buf)) {
+		ret = kucdump_ng_open(p, err, errsz);
+		if (ret)
+			goto fail;
+		*out = p;
+		return 0;
+	}
+	if (fread(p->buf + 12, sizeof(h) - 12, 1, p->f) != 1) {
+		ret = kucdump_pcap_bad(err, errsz, "not a pcap file (too short)");
+		goto fail;
+	}
+	memcpy(&h, p->buf, sizeof(h));
 	if (h.magic == PCAP_MAGIC_NS || h.magic == PCAP_MAGIC_US) {
 		p->nanosecs = h.magic == PCAP_MAGIC_NS;
 	} else if (h.magic == __builtin_bswap32(PCAP_MAGIC_NS) ||
@@ -194,12 +209,12 @@ int kucdump_pcap_open(const char *path, struct kucdump_pcap **out,
 		p->swapped = true;
 		p->nanosecs = h.magic == __builtin_bswap32(PCAP_MAGIC_NS);
 	} else {
-		ret = bad(err, errsz, "not a pcap file (magic 0x%08x)",
+		ret = kucdump_pcap_bad(err, errsz, "not a pcap file (magic 0x%08x)",
 			  h.magic);
 		goto fail;
 	}
 	if (u32_of(p, h.linktype) != LINKTYPE_USER0) {
-		ret = bad(err, errsz,
+		ret = kucdump_pcap_bad(err, errsz,
 			  "not a kucdump capture (link type %u, not %u)",
 			  u32_of(p, h.linktype), LINKTYPE_USER0);
 		goto fail;
@@ -211,40 +226,66 @@ fail:
 	return ret;
 }
 
-int kucdump_pcap_read(struct kucdump_pcap *p, struct kuc_tap_record *rec,
-		      char *err, size_t errsz)
+/* The next packet of a pcap file. */
+static int pcap_next(struct kucdump_pcap *p, struct kucdump_pkt *pkt,
+		     char *err, size_t errsz)
 {
 	struct pcap_rec_hdr rh;
-	uint32_t caplen, len, frac;
+	uint32_t frac;
 	size_t n;
 
 	n = fread(&rh, 1, sizeof(rh), p->f);
 	if (n == 0 && feof(p->f))
 		return 1;
 	if (n != sizeof(rh))
-		return bad(err, errsz, "truncated packet header");
-	caplen = u32_of(p, rh.caplen);
-	len = u32_of(p, rh.len);
-	if (caplen < KUC_PSEUDO_LEN || caplen > KUC_PCAP_MAX || caplen > len)
-		return bad(err, errsz, "bad packet length %u", caplen);
-	if (fread(p->buf, caplen, 1, p->f) != 1)
-		return bad(err, errsz, "truncated packet");
-	if (p->buf[0] != KUC_PSEUDO_VERSION || p->buf[1] > KUCOMMS_TAP_K2U ||
-	    get_be(p->buf + 2, 2) != KUC_PSEUDO_LEN)
-		return bad(err, errsz, "unknown pseudo-header (version %u)",
-			   p->buf[0]);
+		return kucdump_pcap_bad(err, errsz, "truncated packet header");
+	pkt->caplen = u32_of(p, rh.caplen);
+	pkt->len = u32_of(p, rh.len);
+	if (pkt->caplen > KUC_PCAP_MAX)
+		return kucdump_pcap_bad(err, errsz, "bad packet length %u",
+					pkt->caplen);
+	if (pkt->caplen && fread(p->buf, pkt->caplen, 1, p->f) != 1)
+		return kucdump_pcap_bad(err, errsz, "truncated packet");
 	frac = u32_of(p, rh.ts_frac);
-	rec->ts_ns = (uint64_t)u32_of(p, rh.ts_sec) * 1000000000ULL +
+	pkt->ts_ns = (uint64_t)u32_of(p, rh.ts_sec) * 1000000000ULL +
 		     (p->nanosecs ? frac : frac * 1000ULL);
-	rec->dir = p->buf[1];
-	rec->conn_id = get_be(p->buf + 8, 8);
-	rec->hdr.length = get_be(p->buf + 16, 8);
-	rec->hdr.type = get_be(p->buf + 24, 8);
-	rec->hdr.id = get_be(p->buf + 32, 8);
-	rec->hdr.value = get_be(p->buf + 40, 8);
-	rec->caplen = caplen - KUC_PSEUDO_LEN;
+	pkt->data = p->buf;
+	return 0;
+}
+
+int kucdump_pcap_read(struct kucdump_pcap *p, struct kuc_tap_record *rec,
+		      char *err, size_t errsz)
+{
+	struct kucdump_pkt pkt;
+	const unsigned char *b;
+	int ret;
+
+	ret = p->ng ? kucdump_ng_next(p, &pkt, err, errsz) :
+		      pcap_next(p, &pkt, err, errsz);
+	if (ret)
+		return ret;
+	b = pkt.data;
+	if (pkt.caplen < KUC_PSEUDO_LEN || pkt.caplen > KUC_PCAP_MAX ||
+	    pkt.caplen > pkt.len)
+		return kucdump_pcap_bad(err, errsz, "bad packet length %u",
+					pkt.caplen);
+	if (b[0] != KUC_PSEUDO_VERSION || b[1] > KUCOMMS_TAP_K2U ||
+	    get_be(b + 2, 2) != KUC_PSEUDO_LEN)
+		return kucdump_pcap_bad(err, errsz,
+					"unknown pseudo-header (version %u)",
+					b[0]);
+	rec->ts_ns = pkt.ts_ns;
+	rec->dir = b[1];
+	p->kind = b[4];
+	rec->conn_id = get_be(b + 8, 8);
+	rec->hdr.length = get_be(b + 16, 8);
+	rec->hdr.type = get_be(b + 24, 8);
+	rec->hdr.id = get_be(b + 32, 8);
+	rec->hdr.value = get_be(b + 40, 8);
+	rec->caplen = pkt.caplen - KUC_PSEUDO_LEN;
 	if (rec->caplen > rec->hdr.length)
-		return bad(err, errsz, "captured more than the message length");
-	rec->data = p->buf + KUC_PSEUDO_LEN;
+		return kucdump_pcap_bad(err, errsz,
+					"captured more than the message length");
+	rec->data = b + KUC_PSEUDO_LEN;
 	return 0;
 }

@@ -170,15 +170,15 @@ static int drain(struct kucsend_run *r, struct id_table *ids, void **buf,
 }
 
 /*
- * Run the exchange. Returns KUCSEND_EXIT_OK, KUCSEND_EXIT_TIMEOUT (replies
- * missing), KUCSEND_EXIT_CHANNEL (r->err says why) or KUCSEND_EXIT_FAILURE
- * (out of memory).
+ * Run the exchange. Returns TOOL_EXIT_OK, TOOL_EXIT_TIMEOUT (replies
+ * missing), the status of the channel error that ended it (r->err says
+ * which) or TOOL_EXIT_FAILURE (out of memory, r->err 0).
  */
 int kucsend_exchange(struct kucsend_run *r)
 {
 	const struct kucsend_batch *b = r->batch;
 	struct id_table ids = { 0 };
-	double t0, now, deadline = 0, next;
+	double t0, now, deadline = 0, next, tick;
 	size_t bufsz = kuc_msg_max(r->ch);
 	int ret = 0, wait_ms, since_flush = 0;
 	bool blocked;
@@ -193,12 +193,15 @@ int kucsend_exchange(struct kucsend_run *r)
 	if (!buf || (r->match_id && id_table_init(&ids, b))) {
 		free(buf);
 		id_table_free(&ids);
-		return KUCSEND_EXIT_FAILURE;
+		return TOOL_EXIT_FAILURE;
 	}
-	t0 = kucsend_now();
+	t0 = r->t0 = kucsend_now();
+	if (r->progress)
+		kucsend_progress_start(t0);
 	for (;;) {
 		blocked = false;
 		now = kucsend_now();
+		tick = r->progress ? kucsend_progress(r, now) : 0;
 		if (kucsend_stop_signal() && !r->interrupted)
 			stop(r, now, &deadline);
 		else if (r->interrupted && kucsend_stopped_twice())
@@ -241,8 +244,13 @@ int kucsend_exchange(struct kucsend_run *r)
 			if (now >= deadline)
 				break;
 		}
-		/* Sleep until a reply, room, the next paced send or the end. */
+		/*
+		 * Sleep until a reply, room, the next paced send, the next
+		 * progress line or the end.
+		 */
 		next = deadline ? deadline : now + 1;
+		if (tick && tick < next)
+			next = tick;
 		if (r->sent < r->count && r->rate > 0 && !blocked) {
 			double t = t0 + (double)r->sent / r->rate;
 
@@ -259,14 +267,16 @@ int kucsend_exchange(struct kucsend_run *r)
 	ret = 0;
 out:
 	r->seconds = kucsend_now() - t0;
+	if (r->progress)
+		kucsend_progress_end();
 	free(buf);
 	id_table_free(&ids);
 	if (ret == -ENOMEM)
-		return KUCSEND_EXIT_FAILURE;
+		return TOOL_EXIT_FAILURE;
 	if (ret) {
 		/* Replies that came before a shutdown still count. */
 		r->err = ret;
-		return KUCSEND_EXIT_CHANNEL;
+		return tool_exit_for(ret);
 	}
-	return done_receiving(r) ? KUCSEND_EXIT_OK : KUCSEND_EXIT_TIMEOUT;
+	return done_receiving(r) ? TOOL_EXIT_OK : TOOL_EXIT_TIMEOUT;
 }

@@ -235,8 +235,8 @@ static int get_data(const struct msg_ctx *m, const json_t *v,
 	buf = malloc(n + 1);
 	if (!buf)
 		return fail(m, "data", "out of memory");
-	r = !strcmp(how, "hex") ? kucsend_hex_decode(s, n, buf) :
-				  kucsend_base64_decode(s, n, buf);
+	r = !strcmp(how, "hex") ? tool_hex_decode(s, n, buf) :
+				  tool_base64_decode(s, n, buf);
 	if (r < 0) {
 		free(buf);
 		return fail(m, "data", "\"%s\": invalid %s", how,

@@ -10,26 +10,19 @@
 
 #include <kuc.h>
 
-#include "printable.h"	/* common/ */
-#include "exit_codes.h"
+#include "tool_data.h"		/* common/: data encodings, message JSON */
+#include "tool_report.h"	/* common/: tool_msg(), exit statuses */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Room for one error message ("SRC:LINE:COL: message N: field ...: ..."). */
 #define KUCSEND_ERR_MAX 1024
 
-/* How a message's data is shown (--data, the REPL's display command). */
-enum kucsend_data_mode {
-	KUCSEND_DATA_AUTO,	/* a string if printable UTF-8, else hex */
-	KUCSEND_DATA_TEXT,	/* a string if valid UTF-8, else hex */
-	KUCSEND_DATA_HEX,
-	KUCSEND_DATA_BASE64,
-};
-
 /* One JSON object per line, or one line of text per message. */
 enum kucsend_format {
 	KUCSEND_FORMAT_JSON,
 	KUCSEND_FORMAT_HUMAN,
+	KUCSEND_FORMAT_PRETTY,	/* JSON over several lines (-p) */
 };
 
 /* A message ready to send: header (length set) and its data. */
@@ -57,7 +50,7 @@ struct kucsend_opts {
 	double timeout;		/* seconds */
 	long long count;	/* --count, -1 when not given */
 	double rate;		/* messages per second, 0 = as fast as possible */
-	enum kucsend_data_mode data_mode;
+	enum tool_data_mode data_mode;
 	enum kucsend_format format;
 };
 
@@ -66,19 +59,8 @@ struct kucsend_opts {
 int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o);
 void kucsend_free_opts(void);
 
-/* report.c: every error is one line on stderr, "kucsend: ...". */
-__attribute__((format(printf, 1, 2)))
-void kucsend_msg(const char *fmt, ...);
-__attribute__((format(printf, 1, 2)))
-int kucsend_usage_error(const char *fmt, ...);
+/* report.c: a channel error, with kucsend's hints; returns its status. */
 int kucsend_channel_error(const char *op, const char *channel, int err);
-
-/* codec.c: data encodings. Decoders return the byte count or -1. */
-long kucsend_hex_decode(const char *s, size_t len, unsigned char *out);
-long kucsend_base64_decode(const char *s, size_t len, unsigned char *out);
-void kucsend_hex_print(FILE *f, const unsigned char *p, size_t n);
-void kucsend_base64_print(FILE *f, const unsigned char *p, size_t n);
-bool kucsend_utf8_valid(const unsigned char *p, size_t n, bool printable);
 
 /* jsonscan.c and input.c: messages from JSON text. */
 void kucsend_batch_free(struct kucsend_batch *b);
@@ -92,8 +74,7 @@ int kucsend_check_sizes(const struct kucsend_batch *b, size_t msg_max,
 /* output.c: one received message, one line. */
 void kucsend_print_msg(FILE *f, const struct kucomms_msg_hdr *hdr,
 		       const void *data, enum kucsend_format format,
-		       enum kucsend_data_mode mode);
-int kucsend_parse_data_mode(const char *s, enum kucsend_data_mode *mode);
+		       enum tool_data_mode mode);
 
 /* exchange.c: send a batch and collect the replies. */
 struct kucsend_run {
@@ -106,10 +87,12 @@ struct kucsend_run {
 	bool match_id;		/* wait for one reply per message sent, by id */
 	int timeout_ms;		/* longest wait after the last send */
 	bool print;		/* print each reply counted */
+	bool progress;		/* report progress (progress.c): load runs */
 	enum kucsend_format format;
-	enum kucsend_data_mode data_mode;
+	enum tool_data_mode data_mode;
 	/* Results. */
 	uint64_t sent, received, counted;
+	double t0;		/* when the first send was made */
 	double seconds;
 	int err;		/* the channel error that ended the run, or 0 */
 	int interrupted;	/* the stop signal that ended the run, or 0 */
@@ -123,6 +106,14 @@ int kucsend_stop_signal(void);
 bool kucsend_stopped_twice(void);
 const char *kucsend_signal_name(int sig);
 void kucsend_die_of(int sig);
+
+/*
+ * progress.c: SIGUSR1's status line and a live one on a terminal.
+ * kucsend_progress() returns when it wants to be called next, or 0.
+ */
+void kucsend_progress_start(double t0);
+double kucsend_progress(const struct kucsend_run *r, double now);
+void kucsend_progress_end(void);
 
 /* load.c: --count/--rate summary. */
 void kucsend_print_summary(FILE *f, const struct kucsend_run *r,

@@ -27,38 +27,38 @@ static int read_input(const struct kucsend_opts *o, struct kucsend_batch *b)
 		snprintf(src, sizeof(src), "argument %zu", i + 1);
 		text = strdup(o->messages[i]);
 		if (!text) {
-			kucsend_msg("out of memory");
-			return KUCSEND_EXIT_FAILURE;
+			tool_msg("out of memory");
+			return TOOL_EXIT_FAILURE;
 		}
 		ret = kucsend_parse_text(src, text, strlen(text), b, err,
 					 sizeof(err));
 		free(text);
 		if (ret) {
-			kucsend_msg("%s", err);
-			return KUCSEND_EXIT_INPUT;
+			tool_msg("%s", err);
+			return TOOL_EXIT_INPUT;
 		}
 	}
 	if (!path && !o->messages[0] && !isatty(STDIN_FILENO))
 		path = "-";
 	if (!path)
-		return KUCSEND_EXIT_OK;
+		return TOOL_EXIT_OK;
 	/* JSON around the largest messages: a generous bound on a file. */
 	ret = kucsend_read_file(path, &text, &len, 64UL << 20);
 	if (ret) {
-		kucsend_msg("cannot read %s: %s", !strcmp(path, "-") ?
-			    "standard input" : path,
-			    ret == -EFBIG ? "larger than 64 MiB" :
-			    strerror(-ret));
-		return KUCSEND_EXIT_INPUT;
+		tool_msg("cannot read %s: %s", !strcmp(path, "-") ?
+			 "standard input" : path,
+			 ret == -EFBIG ? "larger than 64 MiB" :
+			 strerror(-ret));
+		return TOOL_EXIT_INPUT;
 	}
 	ret = kucsend_parse_text(!strcmp(path, "-") ? "stdin" : path, text,
 				 len, b, err, sizeof(err));
 	free(text);
 	if (ret) {
-		kucsend_msg("%s", err);
-		return KUCSEND_EXIT_INPUT;
+		tool_msg("%s", err);
+		return TOOL_EXIT_INPUT;
 	}
-	return KUCSEND_EXIT_OK;
+	return TOOL_EXIT_OK;
 }
 
 static int run_once(const struct kucsend_opts *o)
@@ -76,9 +76,9 @@ static int run_once(const struct kucsend_opts *o)
 		goto out;
 	/* Cycling through no message would send nothing and wait in vain. */
 	if (o->count > 0 && !batch.n) {
-		kucsend_msg("--count %lld: no message to send (give MESSAGE, --file or JSON on standard input)",
-			    o->count);
-		ret = KUCSEND_EXIT_INPUT;
+		tool_msg("--count %lld: no message to send (give MESSAGE, --file or JSON on standard input)",
+			 o->count);
+		ret = TOOL_EXIT_INPUT;
 		goto out;
 	}
 	ret = kuc_open(o->channel, &ch);
@@ -87,8 +87,8 @@ static int run_once(const struct kucsend_opts *o)
 		goto out;
 	}
 	if (kucsend_check_sizes(&batch, kuc_msg_max(ch), err, sizeof(err))) {
-		kucsend_msg("%s", err);
-		ret = KUCSEND_EXIT_INPUT;
+		tool_msg("%s", err);
+		ret = TOOL_EXIT_INPUT;
 		goto close;
 	}
 	r.ch = ch;
@@ -99,6 +99,7 @@ static int run_once(const struct kucsend_opts *o)
 	r.want = o->wait >= 0 ? (uint64_t)o->wait : load ? r.count : 0;
 	r.timeout_ms = (int)(o->timeout * 1000);
 	r.print = !load;
+	r.progress = load;
 	r.format = o->format;
 	r.data_mode = o->data_mode;
 	/* Only a load run has figures worth a summary when stopped. */
@@ -109,17 +110,16 @@ static int run_once(const struct kucsend_opts *o)
 	if (load)
 		kucsend_print_summary(stdout, &r, expected, o->format);
 	/* Replies missing after a stop are no time-out; errors still win. */
-	if (r.interrupted && (ret == KUCSEND_EXIT_OK ||
-			      ret == KUCSEND_EXIT_TIMEOUT))
-		ret = KUCSEND_EXIT_SIGNAL + r.interrupted;
-	if (ret == KUCSEND_EXIT_CHANNEL) {
-		kucsend_channel_error(r.sent < r.count ? "send on" :
-				      "receive on", o->channel, r.err);
-	} else if (ret == KUCSEND_EXIT_TIMEOUT) {
-		kucsend_msg("timed out after %g s: %" PRIu64 " of %" PRIu64 " replies",
-			    o->timeout, r.counted, expected);
-	} else if (ret == KUCSEND_EXIT_FAILURE) {
-		kucsend_msg("out of memory");
+	if (r.interrupted && !r.err && ret != TOOL_EXIT_FAILURE)
+		ret = TOOL_EXIT_SIGNAL + r.interrupted;
+	if (r.err) {
+		ret = kucsend_channel_error(r.sent < r.count ? "send on" :
+					    "receive on", o->channel, r.err);
+	} else if (ret == TOOL_EXIT_TIMEOUT) {
+		tool_msg("timed out after %g s: %" PRIu64 " of %" PRIu64 " replies",
+			 o->timeout, r.counted, expected);
+	} else if (ret == TOOL_EXIT_FAILURE) {
+		tool_msg("out of memory");
 	}
 close:
 	kuc_close(ch);
@@ -132,9 +132,9 @@ out:
 static int flush_stdout(int status)
 {
 	if (fflush(stdout) || ferror(stdout)) {
-		kucsend_msg("write error: %s", strerror(errno));
+		tool_msg("write error: %s", strerror(errno));
 		if (!status)
-			status = KUCSEND_EXIT_FAILURE;
+			status = TOOL_EXIT_FAILURE;
 	}
 	return status;
 }
@@ -144,6 +144,7 @@ int main(int argc, const char **argv)
 	struct kucsend_opts o;
 	int ret;
 
+	tool_set_name("kucsend");
 	/* Each reply is a line a script may be waiting for: no buffering. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ret = kucsend_parse_opts(argc, argv, &o);
@@ -151,7 +152,7 @@ int main(int argc, const char **argv)
 		ret = o.interactive ? kucsend_repl(&o) : run_once(&o);
 	kucsend_free_opts();
 	ret = flush_stdout(ret);
-	if (ret > KUCSEND_EXIT_SIGNAL)
-		kucsend_die_of(ret - KUCSEND_EXIT_SIGNAL);
+	if (ret > TOOL_EXIT_SIGNAL)
+		kucsend_die_of(ret - TOOL_EXIT_SIGNAL);
 	return ret;
 }

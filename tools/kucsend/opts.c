@@ -37,6 +37,8 @@ static void help(void)
 "  -d, --data MODE        show data as auto (a string when printable UTF-8,\n"
 "                         else hex; the default), text, hex or base64\n"
 "  -F, --format FORMAT    json (one object per line, the default) or human\n"
+"  -j, --json             the same as --format json\n"
+"  -p, --pretty           JSON, indented over several lines\n"
 "  -c, --count N          load mode: send N messages, cycling through the\n"
 "                         given ones, expect one reply each (unless --wait)\n"
 "                         and print a summary instead of the replies\n"
@@ -48,11 +50,14 @@ static void help(void)
 "\n"
 "Ctrl-C (SIGINT) or SIGTERM stops a load run: replies in flight are awaited\n"
 "for at most 0.2 s, the summary is printed marked \"interrupted\", and\n"
-"kucsend dies of that signal.\n"
+"kucsend dies of that signal. SIGUSR1 prints a status line on stderr and\n"
+"the run goes on; on a terminal a live one shows after the first second.\n"
 "\n"
 "Exit status: 0 ok, 1 other error, 2 bad usage, 3 bad input (nothing was\n"
-"sent), 4 channel error, 5 time-out (replies missing), 130/143 load run\n"
-"stopped by SIGINT/SIGTERM (128 + signal). See kucsend(1).\n");
+"sent), 4 no such device or segment, 5 permission denied, 6 module not\n"
+"loaded, 7 no endpoint or server (or it went away), 8 time-out (replies\n"
+"missing), 10 connection limit, 130/143 load run stopped by SIGINT/SIGTERM\n"
+"(128 + signal); the same for all kucomms tools, see kucomms-tools(7).\n");
 }
 
 /* A whole number from 0 to LLONG_MAX. */
@@ -63,8 +68,8 @@ static int parse_count(const char *opt, const char *s, long long *out)
 	errno = 0;
 	*out = strtoll(s, &end, 10);
 	if (errno || end == s || *end || *out < 0 || s[0] == '-')
-		return kucsend_usage_error("%s: expected a whole number, got '%s'",
-					   opt, s);
+		return tool_usage("%s: expected a whole number, got '%s'",
+				  opt, s);
 	return KUCSEND_CONTINUE;
 }
 
@@ -77,8 +82,8 @@ static int parse_real(const char *opt, const char *s, double max, double *out)
 	*out = strtod(s, &end);
 	if (errno || end == s || *end || !isfinite(*out) || *out < 0 ||
 	    *out > max)
-		return kucsend_usage_error("%s: expected a number from 0 to %.0f, got '%s'",
-					   opt, max, s);
+		return tool_usage("%s: expected a number from 0 to %.0f, got '%s'",
+				  opt, max, s);
 	return KUCSEND_CONTINUE;
 }
 
@@ -86,7 +91,8 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 {
 	char *wait = NULL, *timeout = NULL, *data = NULL, *format = NULL;
 	char *count = NULL, *rate = NULL, *file = NULL, *history = NULL;
-	int interactive = 0, match_id = 0, rc, ret = KUCSEND_CONTINUE;
+	int interactive = 0, match_id = 0, json = 0, pretty = 0, rc;
+	int ret = KUCSEND_CONTINUE;
 	struct poptOption table[] = {
 		{ "file", 'f', POPT_ARG_STRING, &file, 0, NULL, NULL },
 		{ "wait", 'w', POPT_ARG_STRING, &wait, 0, NULL, NULL },
@@ -94,6 +100,8 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 		{ "timeout", 't', POPT_ARG_STRING, &timeout, 0, NULL, NULL },
 		{ "data", 'd', POPT_ARG_STRING, &data, 0, NULL, NULL },
 		{ "format", 'F', POPT_ARG_STRING, &format, 0, NULL, NULL },
+		{ "json", 'j', POPT_ARG_NONE, &json, 0, NULL, NULL },
+		{ "pretty", 'p', POPT_ARG_NONE, &pretty, 0, NULL, NULL },
 		{ "count", 'c', POPT_ARG_STRING, &count, 0, NULL, NULL },
 		{ "rate", 'r', POPT_ARG_STRING, &rate, 0, NULL, NULL },
 		{ "interactive", 'i', POPT_ARG_NONE, &interactive, 0, NULL, NULL },
@@ -113,15 +121,15 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 	while ((rc = poptGetNextOpt(ctx)) > 0) {
 		if (rc == 'h') {
 			help();
-			return KUCSEND_EXIT_OK;
+			return TOOL_EXIT_OK;
 		}
 		if (rc == 'V') {
 			printf("kucsend %s\n", KUC_VERSION);
-			return KUCSEND_EXIT_OK;
+			return TOOL_EXIT_OK;
 		}
 	}
 	if (rc < -1)
-		return kucsend_usage_error("%s: %s",
+		return tool_usage("%s: %s",
 			tool_printable(poptBadOption(ctx,
 					  POPT_BADOPTION_NOALIAS),
 					  buf, sizeof(buf)),
@@ -137,29 +145,36 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 		ret = parse_real("--rate", rate, 1e9, &o->rate);
 	if (ret != KUCSEND_CONTINUE)
 		return ret;
-	if (data && kucsend_parse_data_mode(data, &o->data_mode))
-		return kucsend_usage_error("--data: expected auto, text, hex or base64, got '%s'",
+	if (data && tool_data_mode_parse(data, &o->data_mode))
+		return tool_usage("--data: expected auto, text, hex or base64, got '%s'",
 			tool_printable(data, buf, sizeof(buf)));
 	if (format && !strcmp(format, "human"))
 		o->format = KUCSEND_FORMAT_HUMAN;
 	else if (format && strcmp(format, "json"))
-		return kucsend_usage_error("--format: expected json or human, got '%s'",
+		return tool_usage("--format: expected json or human, got '%s'",
 			tool_printable(format, buf, sizeof(buf)));
+	if (json && format && strcmp(format, "json"))
+		return tool_usage("--json and --format %s cannot be combined",
+			tool_printable(format, buf, sizeof(buf)));
+	if (pretty && o->format == KUCSEND_FORMAT_HUMAN)
+		return tool_usage("--pretty is JSON: not with --format human");
+	if (pretty)
+		o->format = KUCSEND_FORMAT_PRETTY;
 	if (rate && o->rate == 0)
-		return kucsend_usage_error("--rate: must be more than 0");
+		return tool_usage("--rate: must be more than 0");
 	o->file = file;
 	o->history = history;
 	o->interactive = interactive;
 	o->match_id = match_id;
 	if (o->match_id && o->wait >= 0)
-		return kucsend_usage_error("--match-id and --wait cannot be combined");
+		return tool_usage("--match-id and --wait cannot be combined");
 	args = poptGetArgs(ctx);
 	if (!args || !args[0])
-		return kucsend_usage_error("missing CHANNEL");
+		return tool_usage("missing CHANNEL");
 	o->channel = args[0];
 	o->messages = args + 1;
 	if (o->interactive && (o->messages[0] || o->file))
-		return kucsend_usage_error("--interactive takes no MESSAGE or --file");
+		return tool_usage("--interactive takes no MESSAGE or --file");
 	if (!o->messages[0] && !o->file && !o->interactive &&
 	    isatty(STDIN_FILENO) && o->count < 0 && o->wait < 0)
 		o->interactive = true;

@@ -5,6 +5,10 @@
  * at a time (rl_callback_read_char), so a message that arrives while the
  * user types is printed above the prompt and the line being edited is
  * redrawn intact below it.
+ *
+ * Input that is not a terminal (commands piped in, a here-document) gets
+ * no readline: no prompt, no line editing escapes, one command per line;
+ * and the first error decides the exit status, as in a script.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -27,8 +31,13 @@ static struct repl {
 	const struct kucsend_opts *o;
 	struct kuc_channel *ch;
 	enum kucsend_format format;
-	enum kucsend_data_mode data_mode;
+	enum tool_data_mode data_mode;
 	char *history;		/* file, or NULL for none */
+	bool tty;		/* standard input is a terminal: readline */
+	int status;		/* the first error's exit status, or 0 */
+	char *pending;		/* not a terminal: input not yet run */
+	size_t npending;
+	bool eof;
 	bool quit;
 	bool prompt_shown;	/* readline owns the current screen line */
 	/* A wait command in progress. */
@@ -93,6 +102,34 @@ static void out(const char *fmt, ...)
 	screen_give_back();
 }
 
+/*
+ * What happened to the channel or a command (@prefix "error: " for an
+ * error): on a terminal a line among the messages, for the one typing;
+ * from a pipe or file a "kucsend: ..." line on stderr, so that stdout
+ * holds the messages alone, as in a one-shot run.
+ */
+__attribute__((format(printf, 2, 3)))
+static void notice(const char *prefix, const char *fmt, ...)
+{
+	char buf[KUCSEND_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (R.tty)
+		out("%s%s\n", prefix, buf);
+	else
+		tool_msg("%s", buf);
+}
+
+/* An error, remembered as the exit status for input from a pipe. */
+#define fail(st, ...) do {						\
+	if (!R.status)							\
+		R.status = (st);					\
+	notice("error: ", __VA_ARGS__);					\
+} while (0)
+
 static void show_msg(const struct kucomms_msg_hdr *h, const void *data)
 {
 	screen_take();
@@ -101,14 +138,20 @@ static void show_msg(const struct kucomms_msg_hdr *h, const void *data)
 	screen_give_back();
 }
 
-static void disconnect(const char *why)
+/* Close the channel; @err (or 0 when asked to) says why. */
+static void disconnect(int err)
 {
 	if (!R.ch)
 		return;
 	kuc_close(R.ch);
 	R.ch = NULL;
-	if (why)
-		out("channel closed: %s (type 'reconnect')\n", why);
+	if (!err)
+		return;
+	if (!R.status)
+		R.status = tool_exit_for(err);
+	notice("", "channel closed: %s (type 'reconnect')",
+	       err == -ESHUTDOWN ? "the endpoint went away" :
+				   kuc_strerror(err));
 }
 
 static int connect_channel(void)
@@ -142,7 +185,7 @@ static void receive_all(void)
 		if (ret == -EMSGSIZE) {
 			nb = realloc(R.buf, h.length);
 			if (!nb) {
-				disconnect("out of memory");
+				disconnect(-ENOMEM);
 				return;
 			}
 			R.buf = nb;
@@ -152,8 +195,7 @@ static void receive_all(void)
 		if (ret == -EAGAIN)
 			return;
 		if (ret) {
-			disconnect(ret == -ESHUTDOWN ? "the endpoint went away" :
-				   kuc_strerror(ret));
+			disconnect(ret);
 			return;
 		}
 		show_msg(&h, R.buf);
@@ -176,6 +218,11 @@ static void cmd_help(void)
 	    "Messages that arrive are shown as soon as they come.\n");
 }
 
+static void not_connected(void)
+{
+	fail(TOOL_EXIT_PEER, "not connected (type 'reconnect')");
+}
+
 static void cmd_send(char *json)
 {
 	struct kucsend_batch b = { 0 };
@@ -185,28 +232,29 @@ static void cmd_send(char *json)
 
 	if (kucsend_parse_text("input", json, strlen(json), &b, err,
 			       sizeof(err))) {
-		out("error: %s\n", err);
+		fail(TOOL_EXIT_INPUT, "%s", err);
 		goto out;
 	}
 	if (!b.n) {
-		out("error: send: no message given\n");
+		fail(TOOL_EXIT_INPUT, "send: no message given");
 		goto out;
 	}
 	if (!R.ch) {
-		out("error: not connected (type 'reconnect')\n");
+		not_connected();
 		goto out;
 	}
 	if (kucsend_check_sizes(&b, kuc_msg_max(R.ch), err, sizeof(err))) {
-		out("error: %s\n", err);
+		fail(TOOL_EXIT_INPUT, "%s", err);
 		goto out;
 	}
 	for (i = 0; i < b.n; i++) {
 		ret = kuc_send_wait(R.ch, &b.msgs[i].hdr, b.msgs[i].data, 1000);
 		if (ret) {
-			out("error: send: %s (%zu of %zu sent)\n",
-			    kuc_strerror(ret), i, b.n);
-			if (ret == -ESHUTDOWN || ret == -EPROTO)
-				disconnect(kuc_strerror(ret));
+			fail(tool_exit_for(ret), "send: %s (%zu of %zu sent)",
+			     kuc_strerror(ret), i, b.n);
+			if (ret == -ESHUTDOWN || ret == -EPROTO ||
+			    ret == -ECONNRESET)
+				disconnect(ret);
 			goto out;
 		}
 	}
@@ -224,24 +272,25 @@ static void cmd_wait(char *args)
 		errno = 0;
 		want = strtoull(n, &end, 10);
 		if (errno || *end || n[0] == '-') {
-			out("error: wait: N must be a whole number, got '%s'\n", n);
+			fail(TOOL_EXIT_USAGE, "wait: N must be a whole number, got '%s'",
+			     n);
 			return;
 		}
 	}
 	if (secs) {
 		t = strtod(secs, &end);
 		if (*end || !(t >= 0) || t > 1e6) {
-			out("error: wait: SECONDS must be a number from 0 to 1000000, got '%s'\n",
-			    secs);
+			fail(TOOL_EXIT_USAGE, "wait: SECONDS must be a number from 0 to 1000000, got '%s'",
+			     secs);
 			return;
 		}
 	}
 	if (strtok(NULL, " \t")) {
-		out("error: wait: too many arguments (wait [N] [SECONDS])\n");
+		fail(TOOL_EXIT_USAGE, "wait: too many arguments (wait [N] [SECONDS])");
 		return;
 	}
 	if (!R.ch) {
-		out("error: not connected (type 'reconnect')\n");
+		not_connected();
 		return;
 	}
 	R.waiting = true;
@@ -254,7 +303,7 @@ static void cmd_stats(void)
 	struct kuc_channel_stats st;
 
 	if (!R.ch) {
-		out("error: not connected (type 'reconnect')\n");
+		not_connected();
 		return;
 	}
 	kuc_channel_stats(R.ch, &st);
@@ -267,9 +316,9 @@ static void cmd_stats(void)
 
 static const char *display_name(void)
 {
-	if (R.format == KUCSEND_FORMAT_JSON)
+	if (R.format != KUCSEND_FORMAT_HUMAN)
 		return "json";
-	return R.data_mode == KUCSEND_DATA_HEX ? "hex" : "text";
+	return R.data_mode == TOOL_DATA_HEX ? "hex" : "text";
 }
 
 static void cmd_display(char *arg)
@@ -282,12 +331,13 @@ static void cmd_display(char *arg)
 		R.data_mode = R.o->data_mode;
 	} else if (!strcmp(arg, "text")) {
 		R.format = KUCSEND_FORMAT_HUMAN;
-		R.data_mode = KUCSEND_DATA_TEXT;
+		R.data_mode = TOOL_DATA_TEXT;
 	} else if (!strcmp(arg, "hex")) {
 		R.format = KUCSEND_FORMAT_HUMAN;
-		R.data_mode = KUCSEND_DATA_HEX;
+		R.data_mode = TOOL_DATA_HEX;
 	} else {
-		out("error: display: expected json, text or hex, got '%s'\n", arg);
+		fail(TOOL_EXIT_USAGE, "display: expected json, text or hex, got '%s'",
+		     arg);
 	}
 }
 
@@ -295,10 +345,11 @@ static void cmd_reconnect(void)
 {
 	int ret;
 
-	disconnect(NULL);
+	disconnect(0);
 	ret = connect_channel();
 	if (ret)
-		out("error: open %s: %s\n", R.o->channel, kuc_strerror(ret));
+		fail(tool_exit_for(ret), "open %s: %s", R.o->channel,
+		     kuc_strerror(ret));
 	else
 		out("connected to %s\n", R.o->channel);
 }
@@ -334,7 +385,7 @@ static void run_line(char *line)
 	else if (!strcmp(cmd, "quit") || !strcmp(cmd, "exit"))
 		R.quit = true;
 	else
-		out("error: unknown command '%s' (type 'help')\n", cmd);
+		fail(TOOL_EXIT_USAGE, "unknown command '%s' (type 'help')", cmd);
 }
 
 /* readline hands over a finished line (NULL at end of input). */
@@ -353,8 +404,8 @@ static void on_line(char *line)
 	if (*line) {
 		add_history(line);
 		if (R.history && append_history(1, R.history))
-			fprintf(stderr, "kucsend: history %s: %s\n", R.history,
-				strerror(errno));
+			tool_msg("history %s: %s", R.history,
+				 strerror(errno));
 	}
 	run_line(line);
 	free(line);
@@ -378,8 +429,8 @@ static void history_open(void)
 	if (ret == ENOENT)
 		ret = write_history(R.history);
 	if (ret) {
-		fprintf(stderr, "kucsend: history %s: %s (not kept)\n",
-			R.history, strerror(ret));
+		tool_msg("history %s: %s (not kept)",
+			 R.history, strerror(ret));
 		free(R.history);
 		R.history = NULL;
 	}
@@ -387,13 +438,64 @@ static void history_open(void)
 
 static void show_prompt(void)
 {
-	if (!R.prompt_shown && !R.waiting && !R.quit) {
+	if (R.tty && !R.prompt_shown && !R.waiting && !R.quit) {
 		rl_callback_handler_install(PROMPT, on_line);
 		R.prompt_shown = true;
 	}
 }
 
 #define POLL_NOFD_MS	50
+#define READ_CHUNK	4096
+
+/*
+ * Input that is not a terminal: run the complete lines read so far, one
+ * at a time and none while a wait is in progress (a wait holds back the
+ * next command, as it holds back typing); at the end of the input, the
+ * last line even without its newline, then quit.
+ */
+static void run_pending(void)
+{
+	char *nl;
+	size_t len;
+
+	while (!R.waiting && !R.quit && R.npending) {
+		nl = memchr(R.pending, '\n', R.npending);
+		if (!nl && !R.eof)
+			return;
+		len = nl ? (size_t)(nl - R.pending) : R.npending;
+		R.pending[len] = '\0';	/* the '\n', or the spare byte */
+		run_line(R.pending);
+		len = nl ? len + 1 : len;
+		memmove(R.pending, R.pending + len, R.npending - len);
+		R.npending -= len;
+	}
+	if (R.eof && !R.npending && !R.waiting)
+		R.quit = true;
+}
+
+static void read_lines(void)
+{
+	char *grown;
+	ssize_t n;
+
+	/* One spare byte: the last line may lack its newline. */
+	grown = realloc(R.pending, R.npending + READ_CHUNK + 1);
+	if (!grown) {
+		fail(TOOL_EXIT_FAILURE, "out of memory");
+		R.quit = true;
+		return;
+	}
+	R.pending = grown;
+	n = read(STDIN_FILENO, R.pending + R.npending, READ_CHUNK);
+	if (n < 0 && errno != EINTR && errno != EAGAIN) {
+		fail(TOOL_EXIT_FAILURE, "read: %s", strerror(errno));
+		R.eof = true;
+	} else if (n == 0) {
+		R.eof = true;
+	} else if (n > 0) {
+		R.npending += (size_t)n;
+	}
+}
 
 /* One wait for input, a message or the end of a wait command. */
 static void step(void)
@@ -418,10 +520,13 @@ static void step(void)
 		/* Typing waits until the wait is over. */
 		pfd[0].fd = -1;
 	}
+	/* Lines already read, or the end of input: nothing to wait for. */
+	if (!R.tty && R.eof)
+		pfd[0].fd = -1;
 	if (no_fd && (timeout < 0 || timeout > POLL_NOFD_MS))
 		timeout = POLL_NOFD_MS;
 	if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
-		out("error: poll: %s\n", strerror(errno));
+		fail(TOOL_EXIT_FAILURE, "poll: %s", strerror(errno));
 		R.quit = true;
 		return;
 	}
@@ -429,8 +534,8 @@ static void step(void)
 		got_sigint = 0;
 		if (R.waiting) {
 			R.waiting = false;
-			out("wait: interrupted (%" PRIu64 " of %" PRIu64 ")\n",
-			    R.wait_want - R.wait_left, R.wait_want);
+			notice("", "wait: interrupted (%" PRIu64 " of %" PRIu64 ")",
+			       R.wait_want - R.wait_left, R.wait_want);
 		} else if (R.prompt_shown) {
 			/* Drop the line being typed, as a shell does. */
 			rl_replace_line("", 0);
@@ -439,17 +544,34 @@ static void step(void)
 			rl_redisplay();
 		}
 	}
+	/*
+	 * A shm peer that died is seen only by a sleeping waiter (its
+	 * attach lock is probed between futex waits): a short kuc_wait()
+	 * is that sleeper, so a dead server closes the channel here too.
+	 */
+	if (no_fd)
+		kuc_wait(R.ch, POLLIN, 1);
 	if (pfd[1].revents || no_fd)
 		receive_all();
 	if (R.waiting && !R.wait_left) {
 		R.waiting = false;
 	} else if (R.waiting && (kucsend_now() >= R.wait_deadline || !R.ch)) {
 		R.waiting = false;
-		out("wait: timed out (%" PRIu64 " of %" PRIu64 ")\n",
-		    R.wait_want - R.wait_left, R.wait_want);
+		/* A closed channel set the status already (the peer's). */
+		if (!R.status)
+			R.status = TOOL_EXIT_TIMEOUT;
+		notice("", "wait: %s (%" PRIu64 " of %" PRIu64 ")",
+		       R.ch ? "timed out" : "the channel closed",
+		       R.wait_want - R.wait_left, R.wait_want);
 	}
-	if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
-		rl_callback_read_char();
+	if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+		if (R.tty)
+			rl_callback_read_char();
+		else
+			read_lines();
+	}
+	if (!R.tty)
+		run_pending();
 	show_prompt();
 }
 
@@ -459,21 +581,24 @@ int kucsend_repl(const struct kucsend_opts *o)
 	int ret;
 
 	R.o = o;
+	R.tty = isatty(STDIN_FILENO);
 	R.format = o->format;
 	R.data_mode = o->data_mode;
-	if (R.format == KUCSEND_FORMAT_HUMAN && R.data_mode != KUCSEND_DATA_HEX)
-		R.data_mode = KUCSEND_DATA_TEXT;
+	if (R.format == KUCSEND_FORMAT_HUMAN && R.data_mode != TOOL_DATA_HEX)
+		R.data_mode = TOOL_DATA_TEXT;
 	ret = connect_channel();
 	if (ret)
 		return kucsend_channel_error("open", o->channel, ret);
-	history_open();
-	rl_readline_name = "kucsend";
 	/* SIGINT is ours (see step()), not readline's. */
-	rl_catch_signals = 0;
 	sigaction(SIGINT, &sa, NULL);
-	kucsend_complete_init();
-	printf("kucsend %s on %s (max message %zu bytes); type 'help'\n",
-	       KUC_VERSION, o->channel, kuc_msg_max(R.ch));
+	if (R.tty) {
+		history_open();
+		rl_readline_name = "kucsend";
+		rl_catch_signals = 0;
+		kucsend_complete_init();
+		printf("kucsend %s on %s (max message %zu bytes); type 'help'\n",
+		       KUC_VERSION, o->channel, kuc_msg_max(R.ch));
+	}
 	show_prompt();
 	while (!R.quit)
 		step();
@@ -483,8 +608,10 @@ int kucsend_repl(const struct kucsend_opts *o)
 	}
 	if (R.history)
 		history_truncate_file(R.history, HISTORY_MAX);
-	disconnect(NULL);
+	disconnect(0);
 	free(R.history);
 	free(R.buf);
-	return KUCSEND_EXIT_OK;
+	free(R.pending);
+	/* On a terminal, errors were seen by the one who typed. */
+	return R.tty ? TOOL_EXIT_OK : R.status;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Error reporting. Every error is exactly one line on stderr,
- * "kucsend: <what>: <cause>", and maps to one documented exit status.
+ * kucsend's channel errors, "kucsend: <op> <channel>: <cause> (hint)",
+ * through the tools' one reporter (common/tool_report.h).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,30 +10,6 @@
 #include <string.h>
 
 #include "kucsend.h"
-
-void kucsend_msg(const char *fmt, ...)
-{
-	char buf[KUCSEND_ERR_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	/* One fprintf: the line reaches stderr in one piece. */
-	fprintf(stderr, "kucsend: %s\n", buf);
-}
-
-int kucsend_usage_error(const char *fmt, ...)
-{
-	char buf[KUCSEND_ERR_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	kucsend_msg("%s (see 'kucsend --help')", buf);
-	return KUCSEND_EXIT_USAGE;
-}
 
 /*
  * Report libkuc error @err from @op on @channel. A hint is added where
@@ -51,8 +27,6 @@ int kucsend_channel_error(const char *op, const char *channel, int err)
 			hint = " (shm:NAME takes a name of [a-z0-9_], with or without the kucomms_ prefix)";
 		else
 			hint = " (a channel is a device name, with or without the kucomms_ prefix, or shm:NAME)";
-	} else if (err == -ENODEV) {
-		hint = " (try 'modprobe kucomms')";
 	} else if (err == -ENOENT && !strcmp(op, "open")) {
 		hint = shm ? " (create it with 'kucctl create --shm')" :
 			     " (create it with 'kucctl create')";
@@ -62,8 +36,8 @@ int kucsend_channel_error(const char *op, const char *channel, int err)
 	} else if (err == -ESHUTDOWN) {
 		hint = " (the endpoint went away)";
 	}
-	kucsend_msg("%s %s: %s%s", op,
-		    tool_printable(channel, buf, sizeof(buf)),
-		    kuc_strerror(err), hint);
-	return KUCSEND_EXIT_CHANNEL;
+	tool_msg("%s %s: %s%s", op,
+		 tool_printable(channel, buf, sizeof(buf)), tool_cause(err),
+		 hint);
+	return tool_exit_for(err);
 }

@@ -1,9 +1,33 @@
 // SPDX-License-Identifier: MIT
-/* The data encodings of kucsend's JSON: hex, base64 and UTF-8 checks. */
-#include <stdio.h>
+/*
+ * A message's data, both ways (tool_data.h): kucsend reads hex and
+ * base64 with these decoders and shows replies, kucdump shows captured
+ * messages, with the same UTF-8 check and the same JSON.
+ */
+#include <inttypes.h>
 #include <string.h>
 
-#include "kucsend.h"
+#include "tool_data.h"
+
+static const char *const mode_names[] = {
+	[TOOL_DATA_AUTO] = "auto",
+	[TOOL_DATA_TEXT] = "text",
+	[TOOL_DATA_HEX] = "hex",
+	[TOOL_DATA_BASE64] = "base64",
+};
+
+int tool_data_mode_parse(const char *s, enum tool_data_mode *mode)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
+		if (!strcmp(s, mode_names[i])) {
+			*mode = (enum tool_data_mode)i;
+			return 0;
+		}
+	}
+	return -1;
+}
 
 static bool is_space(char c)
 {
@@ -26,7 +50,7 @@ static int hex_val(char c)
  * into @out, which has room for len / 2 bytes. -1 on a bad digit or an
  * odd count.
  */
-long kucsend_hex_decode(const char *s, size_t len, unsigned char *out)
+long tool_hex_decode(const char *s, size_t len, unsigned char *out)
 {
 	long n = 0;
 	int hi = -1, v;
@@ -56,7 +80,7 @@ static const char b64[] =
  * white space is ignored) into @out, which has room for len * 3 / 4
  * bytes. -1 on a bad character, bad padding or a dangling 6 bits.
  */
-long kucsend_base64_decode(const char *s, size_t len, unsigned char *out)
+long tool_base64_decode(const char *s, size_t len, unsigned char *out)
 {
 	unsigned int acc = 0, bits = 0, pad = 0, chars = 0;
 	const char *p;
@@ -87,7 +111,7 @@ long kucsend_base64_decode(const char *s, size_t len, unsigned char *out)
 	return n;
 }
 
-void kucsend_hex_print(FILE *f, const unsigned char *p, size_t n)
+void tool_hex_print(FILE *f, const unsigned char *p, size_t n)
 {
 	size_t i;
 
@@ -95,7 +119,7 @@ void kucsend_hex_print(FILE *f, const unsigned char *p, size_t n)
 		fprintf(f, "%02x", p[i]);
 }
 
-void kucsend_base64_print(FILE *f, const unsigned char *p, size_t n)
+void tool_base64_print(FILE *f, const unsigned char *p, size_t n)
 {
 	char q[4];
 	size_t i;
@@ -115,12 +139,7 @@ void kucsend_base64_print(FILE *f, const unsigned char *p, size_t n)
 	}
 }
 
-/*
- * True when @p is valid UTF-8 (no overlong forms, surrogates or code
- * points beyond U+10FFFF). With @printable, control characters other
- * than tab, newline and carriage return (C0, DEL, C1) also make it false.
- */
-bool kucsend_utf8_valid(const unsigned char *p, size_t n, bool printable)
+bool tool_utf8_valid(const unsigned char *p, size_t n, bool printable)
 {
 	size_t i = 0, k, len;
 	unsigned int cp, min;
@@ -164,4 +183,52 @@ bool kucsend_utf8_valid(const unsigned char *p, size_t n, bool printable)
 		i += len;
 	}
 	return true;
+}
+
+/* The mode that applies to these bytes: auto and text fall back to hex. */
+static enum tool_data_mode effective(enum tool_data_mode mode,
+				     const unsigned char *p, size_t n)
+{
+	if (mode == TOOL_DATA_AUTO)
+		return tool_utf8_valid(p, n, true) ? TOOL_DATA_TEXT :
+						     TOOL_DATA_HEX;
+	if (mode == TOOL_DATA_TEXT && !tool_utf8_valid(p, n, false))
+		return TOOL_DATA_HEX;
+	return mode;
+}
+
+void tool_msg_hdr_out(struct tool_out *o, const struct kucomms_msg_hdr *h)
+{
+	tool_out_u64(o, "type", "type=%" PRIu64, h->type);
+	tool_out_u64(o, "id", " id=%" PRIu64, h->id);
+	tool_out_u64(o, "value", " value=%" PRIu64, h->value);
+	tool_out_u64(o, "length", " length=%" PRIu64, h->length);
+}
+
+void tool_msg_data_out(struct tool_out *o, const unsigned char *p, size_t n,
+		       enum tool_data_mode mode)
+{
+	struct tool_json *j = &o->j;
+
+	mode = effective(mode, p, n);
+	if (!o->json) {
+		if (mode == TOOL_DATA_TEXT) {
+			tool_json_string(o->f, p, n);
+		} else {
+			fputs(mode == TOOL_DATA_HEX ? "hex:" : "base64:", o->f);
+			(mode == TOOL_DATA_HEX ? tool_hex_print :
+						 tool_base64_print)(o->f, p, n);
+		}
+		return;
+	}
+	if (mode == TOOL_DATA_TEXT) {
+		tj_utf8(j, "data", p, n);
+		return;
+	}
+	tj_open_object(j, "data");
+	if (mode == TOOL_DATA_HEX)
+		tj_hex(j, "hex", p, n);
+	else
+		tj_base64(j, "base64", p, n);
+	tj_close_object(j);
 }

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* What pcap.c and pcapng.c share: the reader's state and one packet. */
+#ifndef KUCDUMP_PCAP_INTERNAL_H
+#define KUCDUMP_PCAP_INTERNAL_H
+
+#include "kucdump.h"
+
+#define KUC_LINKTYPE_USER0	147
+#define KUC_PSEUDO_LEN		48
+/* The largest packet the reader accepts: a 4 MiB ring's message. */
+#define KUC_PCAP_MAX		(KUC_PSEUDO_LEN + KUCOMMS_TAP_SNAPLEN_MAX)
+/* The largest pcapng block: such a packet plus room for options. */
+#define KUC_NG_BLOCK_MAX	(KUC_PCAP_MAX + 4096)
+#define KUC_NG_IFS_MAX		64
+
+struct kucdump_pcap {
+	FILE *f;
+	bool writing;
+	bool swapped;		/* reading a file of the other byte order */
+	bool nanosecs;
+	bool ng;		/* reading pcapng */
+	uint8_t kind;		/* KUCDUMP_KIND_*: written, or last read */
+	unsigned char *buf;	/* reading: one packet (or pcapng block) */
+	/* pcapng: the time unit of each interface of the section. */
+	unsigned int ng_ifs;
+	uint64_t ng_per_sec[KUC_NG_IFS_MAX];
+};
+
+/* One packet as the file holds it, before its pseudo-header is read. */
+struct kucdump_pkt {
+	const unsigned char *data;
+	uint32_t caplen, len;
+	uint64_t ts_ns;
+};
+
+/* Write the reason to @err; returns -EPROTO (not such a file). */
+__attribute__((format(printf, 3, 4)))
+int kucdump_pcap_bad(char *err, size_t errsz, const char *fmt, ...);
+
+/* pcapng.c: the file's first 12 bytes (in p->buf) are a section header. */
+bool kucdump_ng_magic(const unsigned char *p);
+int kucdump_ng_open(struct kucdump_pcap *p, char *err, size_t errsz);
+/* 0 and *@pkt (in p->buf), 1 at the end, or -errno. */
+int kucdump_ng_next(struct kucdump_pcap *p, struct kucdump_pkt *pkt,
+		    char *err, size_t errsz);
+
+#endif /* KUCDUMP_PCAP_INTERNAL_H */
