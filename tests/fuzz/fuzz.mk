@@ -17,9 +17,10 @@ FUZZ_SAN     := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 FUZZ_SRCS_ring         :=
 FUZZ_SRCS_shm          := $(LIB_SRCS)
 FUZZ_SRCS_kucsend_json := $(addprefix tools/kucsend/,input.c jsonscan.c \
-                          codec.c output.c)
-FUZZ_SRCS_pcap         := $(addprefix tools/kucdump/,pcap.c filter.c \
-                          print_text.c print_json.c)
+                          output.c) common/tool_data.c common/tool_json.c
+FUZZ_SRCS_pcap         := $(addprefix tools/kucdump/,pcap.c pcapng.c \
+                          filter.c print_text.c print_json.c) \
+                          common/tool_data.c common/tool_json.c
 FUZZ_SRCS_filter       := tools/kucdump/filter.c
 FUZZ_LIBS_kucsend_json := -ljansson
 FUZZ_HDRS    := tests/fuzz/fuzz.h $(LIB_HDRS) $(wildcard tools/*/*.h common/*.h)

@@ -40,7 +40,7 @@ static void setup(void)
  * mode.
  */
 static void round_trip(const struct kucsend_msg *m,
-		       enum kucsend_data_mode mode)
+		       enum tool_data_mode mode)
 {
 	struct kucsend_batch b = { 0 };
 	char err[KUCSEND_ERR_MAX] = "", *line = NULL;
@@ -72,12 +72,12 @@ static void print_all(const struct kucsend_batch *b)
 
 		FUZZ_ASSERT(m->where);
 		FUZZ_ASSERT(!m->hdr.length || m->data);
-		for (mode = KUCSEND_DATA_AUTO; mode <= KUCSEND_DATA_BASE64;
+		for (mode = TOOL_DATA_AUTO; mode <= TOOL_DATA_BASE64;
 		     mode++) {
-			round_trip(m, (enum kucsend_data_mode)mode);
+			round_trip(m, (enum tool_data_mode)mode);
 			kucsend_print_msg(devnull, &m->hdr, m->data,
 					  KUCSEND_FORMAT_HUMAN,
-					  (enum kucsend_data_mode)mode);
+					  (enum tool_data_mode)mode);
 		}
 	}
 }

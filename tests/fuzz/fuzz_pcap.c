@@ -37,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kuc_tap_record rec;
 	struct kucdump_pcap *p;
 	char path[64], err[256];
+	struct kucdump_text text = { 0 };
 	int fd, i, ret;
 
 	setup();
@@ -54,8 +55,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(rec.dir == KUCOMMS_TAP_U2K ||
 			    rec.dir == KUCOMMS_TAP_K2U);
 		kucdump_filter_match(filter, &rec);
-		kucdump_print_text(devnull, &rec, i & 1);
-		kucdump_print_json(devnull, &rec);
+		text.hex = i & 1;
+		text.quiet = i & 2;
+		text.tstamp = (enum kucdump_tstamp)(i % (KUCDUMP_TS_FIRST + 1));
+		kucdump_print_text(devnull, &rec, &text);
+		kucdump_print_json(devnull, &rec, i & 4);
 	}
 	kucdump_pcap_close(p);
 	close(fd);
