@@ -2,12 +2,13 @@
 /*
  * kucbench: one case of the benchmark (bench/README), as one JSON line.
  *
- *   kucbench [--secs S] [--verify] [--no-pin] [--window W] CASE MODE SIZE
+ *   kucbench [--secs S] [--verify] [--pin] [--window W] CASE MODE SIZE
  *   kucbench --list
  *
  * MODE is stream or rtt; SIZE the data bytes of each message (a multiple
  * of 8, at least 16). Host cases run two sides (a forked process, or a
- * thread for pairs) pinned to two CPUs; device cases (kuc-dev*, chr,
+ * thread for pairs; --pin pins them to CPUs 0 and 1, which on a shared
+ * host measures how busy those two CPUs are); device cases (kuc-dev*, chr,
  * genl*) run in the test VM, one client against a kernel module: stream
  * keeps a window of echoes in flight. Each side counts its own CPU time,
  * context switches, system calls and wakeups over the measured interval
@@ -105,7 +106,7 @@ static struct {
 	enum mode mode;
 	uint64_t size;
 	uint64_t max_samples;
-} opt = { .secs = 0.5, .pin = true, .max_samples = 2000000 };
+} opt = { .secs = 0.5, .max_samples = 2000000 };
 
 static struct shared *sh;
 static double *lat;		/* round-trip samples, seconds */
@@ -794,7 +795,7 @@ static void print_result(int rc)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: kucbench [--secs S] [--verify] [--no-pin] [--window W] CASE MODE SIZE\n"
+	fprintf(f, "usage: kucbench [--secs S] [--verify] [--pin] [--window W] CASE MODE SIZE\n"
 		"       kucbench --list\n");
 }
 
@@ -803,7 +804,7 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "secs", required_argument, NULL, 's' },
 		{ "verify", no_argument, NULL, 'v' },
-		{ "no-pin", no_argument, NULL, 'p' },
+		{ "pin", no_argument, NULL, 'p' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -821,7 +822,7 @@ int main(int argc, char **argv)
 			opt.verify = true;
 			break;
 		case 'p':
-			opt.pin = false;
+			opt.pin = true;
 			break;
 		case 'w':
 			opt.window = (unsigned int)atoi(optarg);

@@ -13,6 +13,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -38,6 +39,21 @@ static inline void cpu_relax(void)
 #if defined(__x86_64__) || defined(__i386__)
 	__builtin_ia32_pause();
 #endif
+}
+
+/*
+ * One turn of a busy wait: a pause, and after a bounded spin the CPU is
+ * yielded, so that a spinning side that shares its CPU with other tasks
+ * (an oversubscribed host) lets its peer run instead of burning its slice.
+ */
+static void spin(unsigned int *n)
+{
+	if (++*n < 2048) {
+		cpu_relax();
+	} else {
+		*n = 0;
+		sched_yield();
+	}
 }
 
 static size_t msg_bytes(const struct kucomms_msg_hdr *m)
@@ -145,6 +161,7 @@ static int kuc_tx(struct kb_ep *e, const struct kucomms_msg_hdr *m)
 static int kuc_rx(struct kb_ep *e, const struct kucomms_msg_hdr **msg)
 {
 	struct kucomms_msg_hdr *h = (struct kucomms_msg_hdr *)e->tmp;
+	unsigned int n = 0;
 	const void *data;
 	int r;
 
@@ -167,7 +184,7 @@ static int kuc_rx(struct kb_ep *e, const struct kucomms_msg_hdr **msg)
 		if (r != -EAGAIN)
 			return r;
 		if (e->busy)
-			cpu_relax();
+			spin(&n);
 		else if (e->zero_copy && kuc_wait(e->ch, POLLIN, 1000) < 0)
 			return -EIO;
 	}
@@ -275,11 +292,12 @@ int kb_spsc_create(struct kb_spsc *prod, struct kb_spsc *cons)
 static int spsc_tx(struct kb_spsc *r, const struct kucomms_msg_hdr *m)
 {
 	uint64_t rec = kucomms_record_size(m->length);
+	unsigned int n = 0;
 
 	while (rec > KB_RING - (r->pos - r->peer)) {
 		r->peer = __atomic_load_n(r->cons, __ATOMIC_ACQUIRE);
 		if (rec > KB_RING - (r->pos - r->peer))
-			cpu_relax();
+			spin(&n);
 	}
 	memcpy(r->data + (r->pos & (KB_RING - 1)), m, msg_bytes(m));
 	r->pos += rec;
@@ -291,11 +309,12 @@ static int spsc_rx(struct kb_ep *e, const struct kucomms_msg_hdr **msg)
 {
 	struct kb_spsc *r = &e->rx;
 	const struct kucomms_msg_hdr *h;
+	unsigned int n = 0;
 
 	while (r->peer == r->pos) {
 		r->peer = __atomic_load_n(r->prod, __ATOMIC_ACQUIRE);
 		if (r->peer == r->pos)
-			cpu_relax();
+			spin(&n);
 	}
 	h = (const struct kucomms_msg_hdr *)(r->data + (r->pos & (KB_RING - 1)));
 	r->pending = kucomms_record_size(h->length);
