@@ -12,9 +12,12 @@ KB_HOST_STREAM="kuc-shm kuc-shm-batch kuc-pair kuc-pair-batch pipe pipe-batch un
 KB_HOST_RTT="kuc-shm kuc-shm-busy kuc-pair kuc-pair-busy pipe unix-seqpacket unix-stream spsc pingpong"
 KB_VM_STREAM="kuc-dev kuc-dev-batch chr genl genl-batch"
 KB_VM_RTT="kuc-dev chr genl"
+# An open connection nobody uses, 1 s a round: what waiting costs.
+KB_HOST_IDLE="kuc-shm"
+KB_VM_IDLE="kuc-dev"
 
 kb_rounds() {
-	local env=$1 rounds=$2 secs=$3 bin=$4 r size mode list c i n out
+	local env=$1 rounds=$2 secs=$3 bin=$4 r size mode list c i n out idle
 	shift 4
 	for ((r = 1; r <= rounds; r++)); do
 		for size in $KB_SIZES; do
@@ -32,6 +35,13 @@ kb_rounds() {
 					[ -n "$out" ] && echo "{\"round\":$r,\"env\":\"$env\",${out#\{}"
 				done
 			done
+		done
+		[ "$env" = host ] && idle=$KB_HOST_IDLE || idle=$KB_VM_IDLE
+		[ -n "${KB_NO_IDLE:-}" ] && idle=
+		for c in $idle; do
+			out=$("$bin" "$@" --secs 1 "$c" idle 64) ||
+				echo "bench: $c idle failed (exit $?)" >&2
+			[ -n "$out" ] && echo "{\"round\":$r,\"env\":\"$env\",${out#\{}"
 		done
 	done
 }

@@ -5,7 +5,8 @@
  *   kucbench [--secs S] [--verify] [--pin] [--window W] CASE MODE SIZE
  *   kucbench --list
  *
- * MODE is stream or rtt; SIZE the data bytes of each message (a multiple
+ * MODE is stream, rtt or idle (kuc-shm, kuc-dev: an open connection
+ * nobody uses, for SECS, to count what waiting costs); SIZE the data bytes of each message (a multiple
  * of 8, at least 16). Host cases run two sides (a forked process, or a
  * thread for pairs; --pin pins them to CPUs 0 and 1, which on a shared
  * host measures how busy those two CPUs are); device cases (kuc-dev*, chr,
@@ -36,7 +37,7 @@
 
 #include "kucbench.h"
 
-enum mode { M_STREAM = 1, M_RTT = 2 };
+enum mode { M_STREAM = 1, M_RTT = 2, M_IDLE = 4 };
 enum where { HOST, VM };
 
 struct kb_case {
@@ -49,7 +50,7 @@ struct kb_case {
 };
 
 static const struct kb_case cases[] = {
-	{ "kuc-shm", HOST, M_STREAM | M_RTT, KB_KUC, false, false, false,
+	{ "kuc-shm", HOST, M_STREAM | M_RTT | M_IDLE, KB_KUC, false, false, false,
 	  "kucomms shm channel, two processes: kuc_send()/kuc_recv()" },
 	{ "kuc-shm-batch", HOST, M_STREAM, KB_KUC, true, false, true,
 	  "kucomms shm: kuc_send_more() + kuc_flush() per 64 KiB, kuc_peek()/kuc_release()" },
@@ -75,7 +76,7 @@ static const struct kb_case cases[] = {
 	  "two processes bouncing one cache line" },
 	{ "memcpy", HOST, M_STREAM, KB_SPSC, false, false, false,
 	  "memcpy() of the message size within 256 KiB buffers, one thread" },
-	{ "kuc-dev", VM, M_STREAM | M_RTT, KB_KUC, false, false, false,
+	{ "kuc-dev", VM, M_STREAM | M_RTT | M_IDLE, KB_KUC, false, false, false,
 	  "kucomms device + kucomms_echo.ko: kuc_send()/kuc_recv()" },
 	{ "kuc-dev-batch", VM, M_STREAM, KB_KUC, true, false, true,
 	  "kucomms device: kuc_send_more() + kuc_flush(), kuc_peek()/kuc_release()" },
@@ -157,8 +158,8 @@ static bool check(const struct kucomms_msg_hdr *m, uint64_t id)
 
 static void fail(const char *what, int err)
 {
-	fprintf(stderr, "kucbench: %s %s %" PRIu64 ": %s: %s\n", opt.c->name,
-		opt.mode == M_RTT ? "rtt" : "stream", opt.size, what,
+	fprintf(stderr, "kucbench: %s %d %" PRIu64 ": %s: %s\n", opt.c->name,
+		(int)opt.mode, opt.size, what,
 		strerror(err < 0 ? -err : err));
 	__atomic_store_n(&sh->err, err ? err : -EIO, __ATOMIC_RELAXED);
 }
@@ -294,6 +295,16 @@ static int rtt_server(struct kb_ep *e)
 	}
 }
 
+/* Idle: nothing is sent for the whole interval. */
+static int idle_client(struct kb_ep *e)
+{
+	sh->t0 = kb_now();
+	usleep((useconds_t)(opt.secs * 1e6));
+	sh->t1 = kb_now();
+	sh->msgs = 1;
+	return e ? send_end(e) : 0;
+}
+
 /*
  * The measured part of side @idx (0 client, 1 server) on its endpoint.
  * @thread: the side is one thread of a process that has another side.
@@ -307,8 +318,10 @@ static int side_run(struct kb_ep *e, int idx, bool thread)
 	kb_ctr_start(&c, thread);
 	if (opt.mode == M_STREAM)
 		r = idx ? stream_receiver(e) : stream_sender(e);
-	else
+	else if (opt.mode == M_RTT)
 		r = idx ? rtt_server(e) : rtt_client(e);
+	else
+		r = idx ? rtt_server(e) : idle_client(e);
 	kb_ctr_stop(&c, &sh->side[idx]);
 	if (e->kind == KB_KUC) {
 		struct kuc_channel_stats st;
@@ -721,8 +734,10 @@ static int run_vm(void)
 	kb_ctr_start(&c, false);
 	if (opt.mode == M_STREAM)
 		r = stream_window(e, window_for());
-	else
+	else if (opt.mode == M_RTT)
 		r = rtt_client(e);
+	else
+		r = idle_client(NULL);
 	kb_ctr_stop(&c, &sh->side[0]);
 	if (kt > 0) {
 		task_snap(kt, &k1);
@@ -780,7 +795,8 @@ static void print_result(int rc)
 	       "\"window\":%u,\"msgs_per_s\":%.1f,\"bytes_per_s\":%.1f,"
 	       "\"rtt_med_ns\":%.1f,\"rtt_p99_ns\":%.1f,\"ok\":%s,\"sides\":{",
 	       opt.c->name, opt.c->where == VM ? "vm" : "host",
-	       opt.mode == M_RTT ? "rtt" : "stream", opt.size, n, sh->bad, secs,
+	       opt.mode == M_RTT ? "rtt" : opt.mode == M_IDLE ? "idle" : "stream",
+	       opt.size, n, sh->bad, secs,
 	       opt.c->where == VM && opt.mode == M_STREAM ? window_for() : 1,
 	       secs > 0 ? n / secs : 0, secs > 0 ? n * (double)opt.size / secs : 0,
 	       med * 1e9, p99 * 1e9,
@@ -829,11 +845,11 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-				printf("%s %s %s%s\t%s\n", cases[i].name,
+				printf("%s %s%s%s%s\t%s\n", cases[i].name,
 				       cases[i].where == VM ? "vm" : "host",
-				       cases[i].modes & M_STREAM ? "stream" : "",
-				       cases[i].modes & M_RTT ? (cases[i].modes & M_STREAM ?
-								 ",rtt" : "rtt") : "",
+				       cases[i].modes & M_STREAM ? " stream" : "",
+				       cases[i].modes & M_RTT ? " rtt" : "",
+				       cases[i].modes & M_IDLE ? " idle" : "",
 				       cases[i].what);
 			return 0;
 		case 'h':
@@ -852,6 +868,7 @@ int main(int argc, char **argv)
 		if (!strcmp(cases[i].name, argv[optind]))
 			opt.c = &cases[i];
 	opt.mode = !strcmp(argv[optind + 1], "rtt") ? M_RTT :
+		   !strcmp(argv[optind + 1], "idle") ? M_IDLE :
 		   !strcmp(argv[optind + 1], "stream") ? M_STREAM : 0;
 	opt.size = strtoull(argv[optind + 2], NULL, 0);
 	if (!opt.c || !(opt.c->modes & opt.mode) || opt.size < 16 ||

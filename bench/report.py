@@ -124,37 +124,25 @@ def goals(idx):
         g.append({"goal": name, "target": f"{op} {target}", "measured": s,
                   "met": met, "how": how})
 
-    for env in ("vm2", "vm1"):
-        sfx = " (1 vCPU)" if env == "vm1" else ""
-        add(f"VM 64 B streaming vs chardev{sfx}", 10, ">=",
-            ratio(idx, env, "kuc-dev", "chr", "stream", 64, "rate"),
-            "kuc-dev/chr msgs/s, window echo")
-        add(f"VM 64 B streaming vs generic netlink{sfx}", 40, ">=",
-            ratio(idx, env, "kuc-dev", "genl", "stream", 64, "rate"),
-            "kuc-dev/genl msgs/s")
-        add(f"VM 4 KiB streaming vs chardev{sfx}", 2, ">=",
-            ratio(idx, env, "kuc-dev", "chr", "stream", 4096, "rate"), "kuc-dev/chr")
-        add(f"VM 64 KiB streaming vs chardev{sfx}", 1.5, ">=",
-            ratio(idx, env, "kuc-dev", "chr", "stream", 65536, "rate"), "kuc-dev/chr")
-        add(f"VM blocking round trip vs chardev{sfx}", 1.5, "<=",
-            ratio(idx, env, "kuc-dev", "chr", "rtt", 64, "rtt"),
-            "kuc-dev/chr median RTT, 64 B")
-    add("shm 64 B kuc_send/kuc_recv vs batched pipe", 1, ">=",
-        ratio(idx, "host", "kuc-shm", "pipe-batch", "stream", 64, "rate"), "msgs/s")
-    add("shm 64 B kuc_send/kuc_recv vs one-write pipe", 13, ">=",
-        ratio(idx, "host", "kuc-shm", "pipe", "stream", 64, "rate"), "msgs/s")
-    add("shm 64 B best batched vs batched pipe", 2, ">=",
-        ratio(idx, "host", "kuc-shm-batch", "pipe-batch", "stream", 64, "rate"),
-        "kuc-shm-batch/pipe-batch")
-    add("shm 64 B best batched vs bare ring floor", 0.5, ">=",
-        ratio(idx, "host", "kuc-shm-batch", "spsc", "stream", 64, "rate"),
-        "kuc-shm-batch/spsc")
-    add("shm busy round trip vs cache-line ping-pong", 1.5, "<=",
-        ratio(idx, "host", "kuc-shm-busy", "pingpong", "rtt", 64, "rtt"),
-        "median RTT, 64 B")
-    add("shm 64 KiB bulk vs memcpy of 64 KiB", 0.5, ">=",
-        ratio(idx, "host", "kuc-shm-batch", "memcpy", "stream", 65536, "bytes"),
-        "bytes/s, kuc-shm-batch/memcpy")
+    # (goal, env or "vm" for both guests, a, b, mode, size, metric, op, target)
+    table = [
+        ("VM 64 B streaming vs chardev", "vm", "kuc-dev", "chr", "stream", 64, "rate", ">=", 10),
+        ("VM 64 B streaming vs generic netlink", "vm", "kuc-dev", "genl", "stream", 64, "rate", ">=", 40),
+        ("VM 4 KiB streaming vs chardev", "vm", "kuc-dev", "chr", "stream", 4096, "rate", ">=", 2),
+        ("VM 64 KiB streaming vs chardev", "vm", "kuc-dev", "chr", "stream", 65536, "rate", ">=", 1.5),
+        ("VM blocking round trip vs chardev, 64 B", "vm", "kuc-dev", "chr", "rtt", 64, "rtt", "<=", 1.5),
+        ("shm 64 B kuc_send/kuc_recv vs batched pipe", "host", "kuc-shm", "pipe-batch", "stream", 64, "rate", ">=", 1),
+        ("shm 64 B kuc_send/kuc_recv vs one-write pipe", "host", "kuc-shm", "pipe", "stream", 64, "rate", ">=", 13),
+        ("shm 64 B best batched vs batched pipe", "host", "kuc-shm-batch", "pipe-batch", "stream", 64, "rate", ">=", 2),
+        ("shm 64 B best batched vs bare ring floor", "host", "kuc-shm-batch", "spsc", "stream", 64, "rate", ">=", 0.5),
+        ("shm busy round trip vs cache-line ping-pong, 64 B", "host", "kuc-shm-busy", "pingpong", "rtt", 64, "rtt", "<=", 1.5),
+        ("shm 64 KiB bulk (bytes/s) vs memcpy of 64 KiB", "host", "kuc-shm-batch", "memcpy", "stream", 65536, "bytes", ">=", 0.5),
+    ]
+    for name, envs, a, b, mode, size, what, op, target in table:
+        for env in (("vm2", "vm1") if envs == "vm" else (envs,)):
+            sfx = " (1 vCPU)" if env == "vm1" else ""
+            add(name + sfx, target, op, ratio(idx, env, a, b, mode, size, what),
+                f"{a}/{b} {'median RTT' if what == 'rtt' else what}")
     # Streaming counts: the worst side, per kucomms case and size.
     for env, cases in (("host", ("kuc-shm", "kuc-shm-batch", "kuc-pair",
                                  "kuc-pair-batch")),
@@ -247,6 +235,18 @@ def tables(idx):
                     cpu = statistics.median([p["cpu_ns"] for p in pms]) / 1000
                     out.append(f"{c:16}{mode:>7}{s:>7}{cpu:>9.3g} {col('syscalls'):>18} "
                                f"{col('csw'):>18} {vi:>26} {col('wakeups'):>18}")
+        for c in cases_of(idx, env, "idle"):
+            rs = [r for r in idx.get((env, c, "idle", 64), {}).values() if r["ok"]]
+            if not rs:
+                continue
+            sides = list(rs[0]["sides"])
+            cells = []
+            for sd in sides:
+                def per_s(key, sd=sd):
+                    return statistics.median(r["sides"][sd][key] / r["secs"] for r in rs)
+                cells.append(f"{sd} {per_s('cpu_ns') / 1000:.3g} us CPU, "
+                             f"{per_s('wakeups'):.3g} wakeups, {per_s('csw'):.3g} switches")
+            out.append(f"idle connection ({c}), per second: " + "; ".join(cells))
         out.append("")
     return out
 

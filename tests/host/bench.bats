@@ -27,8 +27,10 @@ check_line() {
 		n=$((n + 1))
 		check_line "$line" || { echo "bad: $line"; return 1; }
 	done <<<"$out"
-	# Every case of bench/cases.sh, both modes it has, three sizes.
-	local want=$(( ($(wc -w <<<"$KB_HOST_STREAM") + $(wc -w <<<"$KB_HOST_RTT")) * 3 ))
+	# Every case of bench/cases.sh, both modes it has, three sizes, and
+	# the idle connection.
+	local want=$(( ($(wc -w <<<"$KB_HOST_STREAM") + $(wc -w <<<"$KB_HOST_RTT")) * 3 +
+		$(wc -w <<<"$KB_HOST_IDLE") ))
 	echo "runs: $n of $want"
 	[ "$n" -eq "$want" ]
 }
@@ -36,7 +38,7 @@ check_line() {
 @test "bench: the report turns runs into tables, goals and JSON" {
 	local d=$BATS_TEST_TMPDIR/b
 	mkdir -p "$d"
-	KB_SIZES="64 65536" kb_rounds host 2 0.02 "$BIN" >"$d/raw.jsonl"
+	KB_NO_IDLE=1 KB_SIZES="64 65536" kb_rounds host 2 0.02 "$BIN" >"$d/raw.jsonl"
 	run python3 "$TOP/bench/report.py" "$d"
 	echo "$output"
 	[ "$status" -eq 0 ]
