@@ -597,7 +597,7 @@ static int run_memcpy(void)
 
 /* ---- the device cases (in the VM) ------------------------------------- */
 
-/* The endpoint thread of kucomms_echo ("kuc/kucomms_echo", cut to 15). */
+/* The endpoint thread of kucomms_echo: "kuc/" and the short name. */
 static pid_t kthread_pid(void)
 {
 	DIR *d = opendir("/proc");
@@ -613,8 +613,7 @@ static pid_t kthread_pid(void)
 		f = fopen(path, "r");
 		if (!f)
 			continue;
-		if (fgets(comm, sizeof(comm), f) &&
-		    !strncmp(comm, "kuc/kucomms_echo", 15))
+		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, "kuc/echo\n"))
 			pid = atoi(de->d_name);
 		fclose(f);
 		if (pid > 0)
