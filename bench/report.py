@@ -17,6 +17,10 @@ ENVS = {"host": "host (two processes / two threads)",
         "vm2cpu0": "VM, 2 vCPUs, client and kernel thread pinned to vCPU 0 (TCG)",
         "vm1": "VM, 1 vCPU (TCG)"}
 SIZES = [64, 4096, 65536]
+ORDER = ["kuc-shm", "kuc-shm-batch", "kuc-shm-busy", "kuc-pair", "kuc-pair-batch",
+         "kuc-pair-busy", "pipe", "pipe-batch", "unix-seqpacket", "unix-stream",
+         "spsc", "pingpong", "memcpy", "kuc-dev", "kuc-dev-batch", "chr", "genl",
+         "genl-batch"]
 
 
 def per_msg(run):
@@ -182,7 +186,7 @@ def cases_of(idx, env, mode):
     for (e, c, m, _), _r in idx.items():
         if e == env and m == mode and c not in seen:
             seen.append(c)
-    return seen
+    return sorted(seen, key=lambda c: ORDER.index(c) if c in ORDER else len(ORDER))
 
 
 def tables(idx):
