@@ -61,7 +61,7 @@ int kb_perf_open_pid(pid_t pid, int which)
 		break;
 	default:
 		id = tracepoint_id(which == C_SYSCALL ? "raw_syscalls/sys_enter" :
-				   "sched/sched_wakeup");
+				   "sched/sched_waking");
 		if (id < 0)
 			return -1;
 		a.type = PERF_TYPE_TRACEPOINT;
