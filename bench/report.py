@@ -189,7 +189,7 @@ def cases_of(idx, env, mode):
     return sorted(seen, key=lambda c: ORDER.index(c) if c in ORDER else len(ORDER))
 
 
-def tables(idx):
+def tables(idx, brief=False):
     out = []
     for env, title in ENVS.items():
         if not any(k[0] == env for k in idx):
@@ -215,12 +215,30 @@ def tables(idx):
                 cell = fmt_range(med, fmt_us) + ("; " + fmt_us(p99["median"]) if p99 else "")
                 row += f"{cell:>28}"
             out.append(row)
+        if brief:
+            out.append("per message (median over rounds), streaming: CPU us summed over "
+                       "every thread (kernel thread included); syscalls; context "
+                       "switches; per side client/server/kthread")
+            out.append(f"{'case':16}{'size':>7}{'CPU us':>9}  {'syscalls':24}{'context switches':24}")
+            for c in cases_of(idx, env, "stream"):
+                for s in SIZES:
+                    rs = [r for r in idx.get((env, c, "stream", s), {}).values() if r["ok"]]
+                    if not rs:
+                        continue
+                    pms = [per_msg(r) for r in rs]
+                    sides = list(rs[0]["sides"])
+                    cpu = statistics.median([p["cpu_ns"] for p in pms]) / 1000
+                    sc = "/".join(fmt_count(statistics.median(
+                        [p[sd]["syscalls"] or 0 for p in pms])) for sd in sides)
+                    cs = "/".join(fmt_count(statistics.median(
+                        [p[sd]["csw"] for p in pms])) for sd in sides)
+                    out.append(f"{c:16}{s:>7}{cpu:>9.3g}  {sc:24}{cs:24}")
         out.append("per message (median over rounds): CPU us summed over every "
                    "thread (kernel thread included); syscalls, context switches "
                    "(vol/invol), wakeups made: client/server/kthread")
         out.append(f"{'case':16}{'mode':>7}{'size':>7}{'cpu us':>9} {'syscalls':>18} "
                    f"{'csw':>18} {'vol:invol':>26} {'wakeups':>18}")
-        for mode in ("stream", "rtt"):
+        for mode in (() if brief else ("stream", "rtt")):
             for c in cases_of(idx, env, mode):
                 for s in SIZES:
                     rs = [r for r in idx.get((env, c, mode, s), {}).values() if r["ok"]]
@@ -312,9 +330,16 @@ def chart(d, idx):
 
 
 def main():
-    d = sys.argv[1] if len(sys.argv) > 1 else "build/bench"
+    args = [a for a in sys.argv[1:] if a != "--brief"]
+    d = args[0] if args else "build/bench"
     runs, cond = load(d)
     idx = index(runs)
+    if "--brief" in sys.argv:
+        # The README's version: no per-run detail, no per-case count goals.
+        lines = [ln for ln in tables(idx, brief=True) if not ln.startswith(("case               mode", "per message (median over rounds): CPU us summed over every thread (kernel"))]
+        print("\n".join(lines))
+        print("\n".join(ln for ln in goal_lines(goals(idx)) if "/msg, worst side" not in ln))
+        return 0
     bad = [r for r in runs if not r["ok"]]
     lines = []
     if cond:
