@@ -505,13 +505,6 @@ static int run_host(void)
 
 #define PP_END	UINT64_MAX
 
-static void cpu_pause(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
 static int run_pingpong(void)
 {
 	struct kb_counters c;
@@ -529,7 +522,7 @@ static int run_pingpong(void)
 			while ((x = __atomic_load_n(&sh->line, __ATOMIC_ACQUIRE)) != v) {
 				if (x == PP_END)
 					goto out;
-				cpu_pause();
+				kb_cpu_relax();
 			}
 			__atomic_store_n(&sh->line, v + 1, __ATOMIC_RELEASE);
 		}
@@ -546,7 +539,7 @@ out:
 		t = kb_now();
 		__atomic_store_n(&sh->line, 2 * i + 1, __ATOMIC_RELEASE);
 		while (__atomic_load_n(&sh->line, __ATOMIC_ACQUIRE) != 2 * i + 2)
-			cpu_pause();
+			kb_cpu_relax();
 		lat[i] = kb_now() - t;
 		if (t + lat[i] >= deadline) {
 			i++;

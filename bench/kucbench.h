@@ -105,4 +105,12 @@ int kb_genl_open(struct kb_ep *e);
 
 double kb_now(void);
 
+/* One turn of a busy wait. */
+static inline void kb_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 #endif /* KUCBENCH_H */

@@ -34,13 +34,6 @@ double kb_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
 /*
  * One turn of a busy wait: a pause, and after a bounded spin the CPU is
  * yielded, so that a spinning side that shares its CPU with other tasks
@@ -49,7 +42,7 @@ static inline void cpu_relax(void)
 static void spin(unsigned int *n)
 {
 	if (++*n < 2048) {
-		cpu_relax();
+		kb_cpu_relax();
 	} else {
 		*n = 0;
 		sched_yield();
