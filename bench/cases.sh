@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by bench/run and bench/guest: which cases run where, and the
 # loop that runs them interleaved.
 #
@@ -23,10 +24,11 @@ kb_rounds() {
 		for size in $KB_SIZES; do
 			for mode in stream rtt; do
 				if [ "$env" = host ]; then
-					[ $mode = stream ] && list=($KB_HOST_STREAM) || list=($KB_HOST_RTT)
+					[ $mode = stream ] && list=$KB_HOST_STREAM || list=$KB_HOST_RTT
 				else
-					[ $mode = stream ] && list=($KB_VM_STREAM) || list=($KB_VM_RTT)
+					[ $mode = stream ] && list=$KB_VM_STREAM || list=$KB_VM_RTT
 				fi
+				read -ra list <<<"$list"
 				n=${#list[@]}
 				for ((i = 0; i < n; i++)); do
 					c=${list[$(((i + r) % n))]}
