@@ -1,5 +1,6 @@
 # kucomms top-level build. See README for the targets a user needs:
-#   make, make demo, make check, make check-debug, make install, make deps
+#   make, make demo, make check, make check-debug, make install, make deps,
+#   make bench
 #
 # Userspace goes to $(O) (default build/); the module is built by Kbuild in
 # module/ (out-of-tree kernel builds write next to their sources).
@@ -56,7 +57,7 @@ TLIB_A     := $(O)/libkuctools.a
 
 .PHONY: all module lib tools progs examples unit clean deps check check-debug check-kernel \
         check-kernels demo install \
-        uninstall checkpatch help
+        uninstall checkpatch help bench bench-modules
 .SUFFIXES:
 .SECONDARY:
 
@@ -64,7 +65,7 @@ all: module lib tools progs examples
 
 help:
 	@sed -n 's/^#   //p' Makefile | head -n 1
-	@echo "targets: all module lib tools deps demo check check-debug check-kernel check-kernels fuzz install uninstall clean"
+	@echo "targets: all module lib tools deps demo check check-debug check-kernel check-kernels fuzz bench install uninstall clean"
 
 module:
 	@test -n "$(KDIR)" || { echo "no kernel headers found: run 'make deps'" >&2; exit 1; }
@@ -132,10 +133,24 @@ $(O)/examples/kucomms_echo_user: examples/echo/echo_user.c \
 		examples/echo/echo_user.c examples/echo/echo_handlers.c \
 		$(LIB_A) -lpthread
 
-progs: $(PROGS) $(CXX_PROGS) $(TSAN_PROGS)
+progs: $(PROGS) $(CXX_PROGS) $(TSAN_PROGS) $(O)/bench/kucbench
 $(O)/progs/%: tests/progs/%.c tests/progs/prog_step.h $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Iexamples/echo $(CFLAGS) $(WARN) -o $@ $< $(LIB_A) -lpthread
+
+# The benchmark (bench/README): kucbench, its reference kernel modules,
+# bench/run. Not part of make check (tests/host/bench.bats runs a smoke
+# pass of the host cases there). BENCH_QUICK=1: one short round.
+BENCH_SRCS := $(wildcard bench/*.c)
+$(O)/bench/kucbench: $(BENCH_SRCS) bench/kucbench.h $(LIB_A) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $(BENCH_SRCS) $(LIB_A) -lpthread
+
+bench-modules: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/bench/modules modules
+
+bench: all bench-modules
+	@BENCH_QUICK=$(BENCH_QUICK) bash bench/run
 
 # C++ test programs: kuc.h and kuc.hpp must compile cleanly as C++17.
 # Not with -Wshadow: in C++ the functions kuc_channel_stats() and
@@ -276,4 +291,5 @@ clean:
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/tests/vm/warnmod clean; \
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/examples/echo clean; \
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/tests/vm/leakmod clean; \
+		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/bench/modules clean; \
 	fi

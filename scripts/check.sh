@@ -127,8 +127,9 @@ lane_kbuild() {
 lane_build() {
 	local lane=$1 kdir=$2 dir=$3 krel log="$logs/build-$1.log" m
 	krel=$(kuc_kernel_release "$kdir")
-	rm -rf "$dir" && mkdir -p "$dir/examples"
+	rm -rf "$dir" && mkdir -p "$dir/examples" "$dir/bench"
 	cp -r include module "$dir/" && cp -r examples/echo "$dir/examples/" &&
+		cp -r bench/modules "$dir/bench/" &&
 		cp -r tests/vm/warnmod tests/vm/leakmod "$dir/" &&
 		find "$dir" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
 			-o -name Module.symvers -o -name modules.order \) -delete
@@ -142,6 +143,8 @@ lane_build() {
 		tap_step "$lane: the test module $m builds against $krel" "$log" \
 			lane_kbuild "$lane" "$kdir" "$top/$dir/$m"
 	done
+	tap_step "$lane: make bench's reference modules build warning-free against $krel" \
+		"$log" lane_kbuild "$lane" "$kdir" "$top/$dir/bench/modules"
 }
 
 # dkms_build LANE KDIR DIR: `dkms add` and `dkms build` of this tree against

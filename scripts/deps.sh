@@ -19,6 +19,8 @@ pkgs=(
 	flex bison bc libelf-dev libssl-dev xz-utils rsync perl
 	# BTF of modules built against 6.12 and newer kernels (the kernels lanes)
 	dwarves
+	# make bench: the PNG chart of build/bench/
+	gnuplot-nox
 	# packaging test (tests/host/install.bats)
 	dkms git
 )

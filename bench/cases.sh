@@ -1,0 +1,49 @@
+# shellcheck shell=bash
+# Sourced by bench/run and bench/guest: which cases run where, and the
+# loop that runs them interleaved.
+#
+# kb_rounds ENV ROUNDS SECS CASES...: ROUNDS rounds; in each, every size
+# and mode, and within those every case (rotated by the round, so that no
+# case always runs first) one after the other, so that the cases a ratio
+# compares ran seconds apart. Prints one JSON line per run, with "round"
+# and "env" added; a failed run prints its line too ("ok": false).
+
+KB_SIZES=${KB_SIZES:-"64 4096 65536"}
+KB_HOST_STREAM="kuc-shm kuc-shm-batch kuc-pair kuc-pair-batch pipe pipe-batch unix-seqpacket unix-stream spsc memcpy"
+KB_HOST_RTT="kuc-shm kuc-shm-busy kuc-pair kuc-pair-busy pipe unix-seqpacket unix-stream spsc pingpong"
+KB_VM_STREAM="kuc-dev kuc-dev-batch chr genl genl-batch"
+KB_VM_RTT="kuc-dev chr genl"
+# An open connection nobody uses, 1 s a round: what waiting costs.
+KB_HOST_IDLE="kuc-shm"
+KB_VM_IDLE="kuc-dev"
+
+kb_rounds() {
+	local env=$1 rounds=$2 secs=$3 bin=$4 r size mode list c i n out idle
+	shift 4
+	for ((r = 1; r <= rounds; r++)); do
+		for size in $KB_SIZES; do
+			for mode in stream rtt; do
+				if [ "$env" = host ]; then
+					[ $mode = stream ] && list=$KB_HOST_STREAM || list=$KB_HOST_RTT
+				else
+					[ $mode = stream ] && list=$KB_VM_STREAM || list=$KB_VM_RTT
+				fi
+				read -ra list <<<"$list"
+				n=${#list[@]}
+				for ((i = 0; i < n; i++)); do
+					c=${list[$(((i + r) % n))]}
+					out=$("$bin" --secs "$secs" "$@" "$c" "$mode" "$size") ||
+						echo "bench: $c $mode $size failed (exit $?)" >&2
+					[ -n "$out" ] && echo "{\"round\":$r,\"env\":\"$env\",${out#\{}"
+				done
+			done
+		done
+		[ "$env" = host ] && idle=$KB_HOST_IDLE || idle=$KB_VM_IDLE
+		[ -n "${KB_NO_IDLE:-}" ] && idle=
+		for c in $idle; do
+			out=$("$bin" "$@" --secs 1 "$c" idle 64) ||
+				echo "bench: $c idle failed (exit $?)" >&2
+			[ -n "$out" ] && echo "{\"round\":$r,\"env\":\"$env\",${out#\{}"
+		done
+	done
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bats
+# A smoke pass of make bench's host cases (bench/README): every case, mode
+# and size runs for a moment, every message is checked byte by byte, and
+# the counts are sane. Never a speed: make bench measures, this only
+# proves that what it measures works. The device cases need the VM:
+# make bench BENCH_QUICK=1 runs them.
+
+setup() {
+	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	BIN=$TOP/build/bench/kucbench
+	[ -x "$BIN" ] || skip "build/bench/kucbench not built (make progs)"
+	. "$TOP/bench/cases.sh"
+}
+
+# check_line JSON: the run was ok, carried messages, and its counts add up.
+check_line() {
+	jq -e '.ok and .msgs > 0 and .bad == 0 and .secs > 0 and
+		(.mode != "rtt" or (.rtt_med_ns > 0 and .rtt_p99_ns >= .rtt_med_ns)) and
+		([.sides[] | .cpu_ns >= 0 and .csw >= 0 and .syscalls >= -1] | all)' \
+		<<<"$1" >/dev/null
+}
+
+@test "bench: every host case runs at every size, messages intact" {
+	local out n=0 line
+	out=$(KB_SIZES="64 4096 65536" kb_rounds host 1 0.02 "$BIN" --verify)
+	while IFS= read -r line; do
+		n=$((n + 1))
+		check_line "$line" || { echo "bad: $line"; return 1; }
+	done <<<"$out"
+	# Every case of bench/cases.sh, both modes it has, three sizes, and
+	# the idle connection.
+	local want=$(( ($(wc -w <<<"$KB_HOST_STREAM") + $(wc -w <<<"$KB_HOST_RTT")) * 3 +
+		$(wc -w <<<"$KB_HOST_IDLE") ))
+	echo "runs: $n of $want"
+	[ "$n" -eq "$want" ]
+}
+
+@test "bench: the report turns runs into tables, goals and JSON" {
+	local d=$BATS_TEST_TMPDIR/b
+	mkdir -p "$d"
+	KB_NO_IDLE=1 KB_SIZES="64 65536" kb_rounds host 2 0.02 "$BIN" >"$d/raw.jsonl"
+	run python3 "$TOP/bench/report.py" "$d"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"streaming, messages/s"* ]]
+	[[ "$output" == *"issue 15 goals"* ]]
+	jq -e '.results | length > 0' "$d/results.json" >/dev/null
+	# Ratios exist for the host goals measured at these sizes.
+	jq -e '[.goals[] | select(.goal | test("busy round trip")) | .measured.n] | .[0] == 2' \
+		"$d/results.json" >/dev/null
+}
+
+@test "bench: a wrong case or size is refused" {
+	run "$BIN" no-such-case stream 64
+	[ "$status" -eq 2 ]
+	run "$BIN" pipe stream 63
+	[ "$status" -eq 2 ]
+	run "$BIN" pingpong stream 64
+	[ "$status" -eq 2 ]
+}
