@@ -89,7 +89,7 @@
 
 #define NCONN		6	/* connection fds a worker holds at most */
 #define NMON		3	/* monitor fds */
-#define NMAP		12	/* mappings */
+#define NMAP		24	/* mappings */
 #define NPIPE		2	/* pipes holding vmspliced ring pages */
 #define FD_MAX_MS	2000	/* a connection is closed after this long */
 #define MAX_SLOTS	64	/* processes the parent tracks (forks too) */
@@ -131,6 +131,7 @@ enum role { R_WORKER, R_ADMIN, R_LOADER, R_FORK };
 	X(VMSPLICE, "vmsplice", R_WORKER, 2)				\
 	X(FCNTL, "fcntl", R_WORKER, 1)					\
 	X(FORK, "fork", R_WORKER, 1)					\
+	X(ENDPOINT_READ, "endpoint_read", R_WORKER, 2)			\
 	X(SYSFS_READ, "sysfs_read", R_ADMIN, 6)				\
 	X(CREATE, "create", R_ADMIN, 4)					\
 	X(REMOVE, "remove", R_ADMIN, 2)					\
@@ -410,6 +411,48 @@ static void forget_honest(int m)
 		conns[c].ro_map = -1;
 		conns[c].rw_map = -1;
 	}
+}
+
+/*
+ * What /proc/self/maps says is at @addr: 1 and the permissions ("r--s")
+ * and offset when it is a mapping of a kucomms device, 0 when something
+ * else or nothing is there. A fork child's table names mappings it did
+ * not inherit (VM_DONTCOPY), whose addresses may hold anything now.
+ */
+static int vma_at(const void *addr, char perms[5], unsigned long long *off)
+{
+	char line[512], path[256];
+	unsigned long long lo, hi, o;
+	int found = 0;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		path[0] = '\0';
+		if (sscanf(line, "%llx-%llx %4s %llx %*s %*s %255s", &lo, &hi,
+			   perms, &o, path) < 4)
+			continue;
+		if ((uintptr_t)addr < lo || (uintptr_t)addr >= hi)
+			continue;
+		found = !strncmp(path, "/dev/kucomms_", 13);
+		*off = o + ((uintptr_t)addr - lo);
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Is @addr in a mapping of a read-only region (and is it writable)? */
+static bool ro_region_at(const void *addr, bool *writable)
+{
+	unsigned long long off;
+	char perms[5] = "";
+
+	if (!vma_at(addr, perms, &off) || off >= KUCOMMS_MMAP_RW)
+		return false;
+	*writable = perms[1] == 'w';
+	return true;
 }
 
 static void map_drop(int m)
@@ -774,6 +817,12 @@ static long op_mmap(void)
 	}
 	prot = prots[below(ARRAY_SIZE(prots))];
 	flags = chance(6) ? MAP_PRIVATE : MAP_SHARED;
+	/* Half the time what the ABI asks for, so that mappings exist. */
+	if (reg != REG_OTHER && chance(2)) {
+		len = pages * PAGE;
+		prot = reg == REG_RO ? PROT_READ : PROT_READ | PROT_WRITE;
+		flags = MAP_SHARED;
+	}
 	if (chance(6))
 		flags |= MAP_POPULATE;
 	if (chance(12))
@@ -875,7 +924,7 @@ static long op_mprotect(void)
 	int m = pick_map(), prot = prots[below(ARRAY_SIZE(prots))];
 	unsigned char *a;
 	size_t len;
-	bool whole;
+	bool whole, w = false;
 	long r;
 
 	if (m < 0)
@@ -886,7 +935,8 @@ static long op_mprotect(void)
 	r = sysret(mprotect(a, len, prot));
 	if (r)
 		return r;
-	if (maps[m].reg == REG_RO && (prot & PROT_WRITE))
+	if (maps[m].reg == REG_RO && (prot & PROT_WRITE) &&
+	    ro_region_at(a, &w) && w)
 		violation("mprotect made the read-only region writable (%s)",
 			  argbuf);
 	maps[m].prot = whole ? prot : -1;
@@ -1428,8 +1478,10 @@ static long op_procmem(void)
 	} else {
 		arg("pwrite reg=%d", maps[m].reg);
 		r = sysret(pwrite(fd, &v, sizeof(v), off));
-		if (r > 0 && maps[m].reg == REG_RO)
-			violation("/proc/self/mem wrote into the read-only region");
+		if (r > 0 && maps[m].reg == REG_RO &&
+		    ro_region_at((void *)(uintptr_t)off, &(bool){ false }))
+			violation("/proc/self/mem wrote into the read-only region at %p",
+				  (void *)(uintptr_t)off);
 	}
 	close(fd);
 	return r;
@@ -1494,6 +1546,24 @@ static long op_fcntl(void)
 		arg("fsync fd=%d", fd);
 		return sysret(fsync(fd));
 	}
+}
+
+/* The endpoint attribute while the loader unloads the echo module. */
+static long op_endpoint_read(void)
+{
+	char buf[64];
+	long r = 0;
+	int i, fd;
+
+	for (i = 0; i < 10; i++) {
+		fd = open(CLASS_DIR "/kucomms_echo/endpoint", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (read(fd, buf, sizeof(buf)) < 0)
+			r = -errno;
+		close(fd);
+	}
+	return r;
 }
 
 /* ---- admin and loader ------------------------------------------------------ */
@@ -1671,6 +1741,7 @@ static const op_fn fns[NOPS] = {
 	[OP_VMSPLICE] = op_vmsplice,
 	[OP_FCNTL] = op_fcntl,
 	[OP_FORK] = op_fork,
+	[OP_ENDPOINT_READ] = op_endpoint_read,
 	[OP_SYSFS_READ] = op_sysfs_read,
 	[OP_CREATE] = op_create,
 	[OP_REMOVE] = op_remove,
@@ -1824,6 +1895,14 @@ static long op_fork(void)
 
 		is_fork_child = true;
 		nkids = 0;
+		for (int i = 0; i < NMAP; i++) {
+			unsigned long long off;
+			char perms[5];
+
+			/* Only what MADV_DOFORK let through is still ours. */
+			if (maps[i].addr && !vma_at(maps[i].addr, perms, &off))
+				map_drop(i);
+		}
 		me = slot_claim(R_FORK, idx);
 		if (!me)
 			_exit(0);
