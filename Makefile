@@ -47,7 +47,7 @@ LIB_SO     := $(O)/libkuc.so.0
 LIB_A      := $(O)/libkuc.a
 
 .PHONY: all module lib tools progs examples unit clean deps check check-debug demo install \
-        uninstall checkpatch help
+        uninstall checkpatch help storm
 .SUFFIXES:
 .SECONDARY:
 
@@ -55,7 +55,7 @@ all: module lib tools progs examples
 
 help:
 	@sed -n 's/^#   //p' Makefile | head -n 1
-	@echo "targets: all module lib tools deps demo check check-debug install uninstall clean"
+	@echo "targets: all module lib tools deps demo check check-debug storm install uninstall clean"
 
 module:
 	@test -n "$(KDIR)" || { echo "no kernel headers found: run 'make deps'" >&2; exit 1; }
@@ -186,6 +186,15 @@ check: deps
 
 check-debug: deps
 	@bash scripts/check.sh --debug-kernel
+
+# The syscall storm (tests/progs/kuc_storm.c) alone, for longer, on the
+# debug kernel; STORM_SEED repeats a run, STORM_PROCS sets the workers.
+STORM_SECONDS ?= 600
+storm: deps
+	@KUC_STORM_SECONDS=$(STORM_SECONDS) \
+		$(if $(STORM_SEED),KUC_STORM_SEED=$(STORM_SEED)) \
+		$(if $(STORM_PROCS),KUC_STORM_PROCS=$(STORM_PROCS)) \
+		bash scripts/check.sh --debug-kernel tests/bats/storm.bats
 
 demo: deps
 	@bash scripts/demo.sh

@@ -7,13 +7,24 @@
 #                                    harness self-tests, bats in the VM
 #   scripts/check.sh --debug-kernel  the bats suite on the debug kernel,
 #                                    plus a kmemleak scan after it
+#   scripts/check.sh --debug-kernel FILE.bats...
+#                                    only those bats files there (make
+#                                    storm: tests/bats/storm.bats)
+#
+# tests/bats/storm.bats runs the syscall storm for KUC_STORM_SECONDS: 15 s
+# by default, 60 s on the debug kernel (it tells by kmemleak).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . scripts/kernel-env.sh
 
 debug=0
-[ "${1:-}" = --debug-kernel ] && debug=1
+if [ "${1:-}" = --debug-kernel ]; then
+	debug=1
+	shift
+fi
+# The VM's time-out grows with a long storm (make storm STORM_SECONDS=...).
+vm_timeout=$((3000 + ${KUC_STORM_SECONDS:-0} * 3 / 2))
 logs=build/check
 rm -rf "$logs" && mkdir -p "$logs"
 passed=0 failed=0 skipped=0
@@ -118,6 +129,7 @@ else
 	KUC_MODULE="$top/$dbg/module/kucomms.ko" \
 		KUC_ECHO_MODULE="$top/$dbg/examples/echo/kucomms_echo.ko" \
 		KUC_LEAK_MODULE="$top/tests/vm/leakmod/kuc_leak_test.ko" \
-		vm_suite vm-debug tests/vm/run --debug-kernel --timeout 3000 -- tests/vm/suite
+		vm_suite vm-debug tests/vm/run --debug-kernel --timeout "$vm_timeout" \
+			-- tests/vm/suite "$@"
 fi
 finish
