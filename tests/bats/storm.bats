@@ -60,7 +60,11 @@ debug_kernel() {
 
 	# Back to a known state: kucomms.ko, the device and the echo module
 	# (the storm may have left any of them out), default settings.
+	# (kucomms.ko may be back with max_devices=1: the storm's devices go.)
 	kuc_load
+	for d in /sys/class/kucomms/kucomms_storm*; do
+		[ ! -e "$d" ] || echo "${d##*/}" >"$KUC_CTL/remove_device"
+	done
 	[ -c /dev/$DEV ] || echo $DEV >"$KUC_CTL/create_device"
 	[ -d /sys/module/kucomms_echo ] || insmod "$KUC_ECHO_MODULE"
 	echo 65536 >"$SYS/ring_size"

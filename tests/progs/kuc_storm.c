@@ -168,6 +168,8 @@ struct shared {
 	uint64_t faults, violations, children, abnormal;
 	int lowmem;
 	int stop;
+	int quiet;		/* the loader reloads kucomms.ko: let go */
+	int quiet_workers;	/* workers holding nothing, waiting */
 	struct slot slots[MAX_SLOTS];
 };
 
@@ -1692,22 +1694,46 @@ static long op_rmmod(void)
 	return sysret(syscall(SYS_delete_module, "kucomms_echo", O_NONBLOCK));
 }
 
-/* kucomms.ko itself: refused while anything holds it, which is usual. */
+static unsigned int nworkers;
+static bool stopping(void);
+
+/*
+ * kucomms.ko itself, out and in again: the workers let go of everything
+ * first (up to 2 s), the admin goes on creating and removing meanwhile.
+ * Sometimes with few max_devices.
+ */
 static long op_reload_core(void)
 {
+	int64_t t0 = now_ms();
 	char params[32];
 	long r;
+	int i;
 
 	if (!opt.module)
 		return -ENOENT;
-	r = sysret(syscall(SYS_delete_module, "kucomms", O_NONBLOCK));
-	arg("unload %s", errname((int)-r));
-	if (r && r != -ENOENT)
-		return r;
-	snprintf(params, sizeof(params), "max_devices=%u",
-		 chance(3) ? 1 + (unsigned int)below(4) : 64);
-	arg(" load %s", params);
-	return load_module(opt.module, params);
+	__atomic_store_n(&sh->quiet, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&sh->quiet_workers, __ATOMIC_SEQ_CST) <
+	       (int)nworkers && now_ms() - t0 < 2000 && !stopping())
+		usleep(5000);
+	syscall(SYS_delete_module, "kucomms_echo", O_NONBLOCK);
+	/* Released connections may still be on their way out. */
+	for (i = 0; i < 20; i++) {
+		r = sysret(syscall(SYS_delete_module, "kucomms", O_NONBLOCK));
+		if (r != -EWOULDBLOCK && r != -EBUSY)
+			break;
+		usleep(20000);
+	}
+	arg("quiet=%dms unload %s", (int)(now_ms() - t0), errname((int)-r));
+	if (!r || r == -ENOENT) {
+		snprintf(params, sizeof(params), "max_devices=%u",
+			 chance(3) ? 1 + (unsigned int)below(4) : 64);
+		arg(" load %s", params);
+		r = load_module(opt.module, params);
+		if (opt.echo_module)
+			load_module(opt.echo_module, "");
+	}
+	__atomic_store_n(&sh->quiet, 0, __ATOMIC_SEQ_CST);
+	return r;
 }
 
 /* ---- the loops ------------------------------------------------------------ */
@@ -1857,12 +1883,33 @@ static void worker_housekeeping(void)
 	reap_kids(false);
 }
 
+/*
+ * The loader wants kucomms.ko out: nothing of ours may hold it (files,
+ * mappings, which hold their files). A fork child just ends.
+ */
+static bool worker_quiet(void)
+{
+	if (!__atomic_load_n(&sh->quiet, __ATOMIC_SEQ_CST))
+		return false;
+	if (is_fork_child)
+		return true;
+	close_all();
+	reap_kids(true);
+	__atomic_fetch_add(&sh->quiet_workers, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&sh->quiet, __ATOMIC_SEQ_CST) && !stopping())
+		usleep(5000);
+	__atomic_fetch_sub(&sh->quiet_workers, 1, __ATOMIC_SEQ_CST);
+	return false;
+}
+
 static void worker_loop(unsigned int max_ops)
 {
 	unsigned int n = 0;
 	enum op o;
 
 	while (!stopping() && (!max_ops || n++ < max_ops)) {
+		if (worker_quiet())
+			break;
 		worker_housekeeping();
 		o = pick_op(R_WORKER);
 		if (o == NOPS)
@@ -1944,7 +1991,7 @@ static void loader_loop(void)
 		o = pick_op(R_LOADER);
 		if (o == NOPS)
 			break;
-		if (o == OP_RELOAD_CORE && !chance(8))
+		if (o == OP_RELOAD_CORE && !chance(4))
 			o = OP_INSMOD;
 		run_op(o);
 		/* Loaded most of the time, so that connections open. */
@@ -2170,6 +2217,7 @@ int main(int argc, char **argv)
 	start = now_ms();
 	end_ms = start + opt.seconds * 1000LL;
 
+	nworkers = role_enabled(R_WORKER) ? opt.procs : 0;
 	for (k = 0; k < opt.procs + 2; k++) {
 		enum role role = k < opt.procs ? R_WORKER :
 				 k == opt.procs ? R_ADMIN : R_LOADER;
