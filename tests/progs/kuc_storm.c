@@ -2194,9 +2194,16 @@ int main(int argc, char **argv)
 				return 2;
 			break;
 		case 'T': opt.trace = true; break;
+		case 'h':
+			fputs(USAGE "operations (--ops), by process:", stdout);
+			for (k = 0; k < NOPS; k++)
+				printf("%s%s", k && ops[k].role == ops[k - 1].role ?
+				       " " : "\n  ", ops[k].name);
+			putchar('\n');
+			return 0;
 		default:
 			fputs(USAGE, stderr);
-			return c == 'h' ? 0 : 2;
+			return 2;
 		}
 	}
 	if (optind != argc || opt.procs > 32) {
