@@ -57,7 +57,7 @@ TLIB_A     := $(O)/libkuctools.a
 
 .PHONY: all module lib tools progs examples unit clean deps check check-debug check-kernel \
         check-kernels demo install \
-        uninstall checkpatch help bench bench-modules
+        uninstall checkpatch help bench bench-modules storm
 .SUFFIXES:
 .SECONDARY:
 
@@ -65,7 +65,7 @@ all: module lib tools progs examples
 
 help:
 	@sed -n 's/^#   //p' Makefile | head -n 1
-	@echo "targets: all module lib tools deps demo check check-debug check-kernel check-kernels fuzz bench install uninstall clean"
+	@echo "targets: all module lib tools deps demo check check-debug check-kernel check-kernels fuzz storm bench install uninstall clean"
 
 module:
 	@test -n "$(KDIR)" || { echo "no kernel headers found: run 'make deps'" >&2; exit 1; }
@@ -234,6 +234,15 @@ check-kernel: deps
 
 check-kernels: deps
 	@bash scripts/check.sh --kernel $(KERNEL_LANES)
+
+# The syscall storm (tests/progs/kuc_storm.c) alone, for longer, on the
+# debug kernel; STORM_SEED repeats a run, STORM_PROCS sets the workers.
+STORM_SECONDS ?= 600
+storm: deps
+	@KUC_STORM_SECONDS=$(STORM_SECONDS) \
+		$(if $(STORM_SEED),KUC_STORM_SEED=$(STORM_SEED)) \
+		$(if $(STORM_PROCS),KUC_STORM_PROCS=$(STORM_PROCS)) \
+		bash scripts/check.sh --debug-kernel tests/bats/storm.bats
 
 demo: deps
 	@bash scripts/demo.sh

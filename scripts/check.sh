@@ -12,16 +12,22 @@
 #                                    kernel WARNING fails the run, then
 #                                    the lane's bats suites in the VM
 #                                    (debug: plus a kmemleak scan)
-#   scripts/check.sh --debug-kernel  the same as --kernel debug
+#   scripts/check.sh --debug-kernel [FILE.bats...]
+#                                    the same as --kernel debug; with
+#                                    files, only those run there (make
+#                                    storm: tests/bats/storm.bats)
+#
+# tests/bats/storm.bats runs the syscall storm for KUC_STORM_SECONDS: 15 s
+# by default, 60 s on the debug kernel (it tells by kmemleak).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . scripts/kernels.sh
 . scripts/summary.bash
 
-lanes=()
+lanes=() files=()
 case "${1:-}" in
---debug-kernel) lanes=(debug) ;;
+--debug-kernel) lanes=(debug); shift; files=("$@") ;;
 --kernel) shift; lanes=("$@"); [ ${#lanes[@]} -gt 0 ] || { echo "check: --kernel needs a lane ($KUC_LANES)" >&2; exit 2; } ;;
 "") ;;
 *) echo "check: unknown option '$1'" >&2; exit 2 ;;
@@ -31,6 +37,8 @@ case ${#lanes[@]} in
 1) logs=build/check-${lanes[0]} ;;
 *) logs=build/check-kernels ;;
 esac
+# The VM's time-out grows with a long storm (make storm STORM_SECONDS=...).
+storm_extra=$((${KUC_STORM_SECONDS:-0} * 3 / 2))
 rm -rf "$logs" && mkdir -p "$logs"
 passed=0 failed=0 skipped=0
 failures=()
@@ -80,11 +88,17 @@ finish() {
 }
 
 # The bats files each lane runs: every kernel-facing suite, except on the
-# RT kernel, where the channel, echo (with the hostile-input tests) and
-# kucdump suites are what spinlocks that sleep could break.
+# RT kernel, where the channel, echo (with the hostile-ring tests), storm
+# (hostile syscalls) and kucdump suites are what spinlocks that sleep
+# could break.
 lane_suites() {
+	if [ ${#files[@]} -gt 0 ]; then
+		echo "${files[@]}"
+		return
+	fi
 	case "$1" in
-	6.12-rt) echo tests/bats/channel_api.bats tests/bats/echo.bats tests/bats/kucdump.bats ;;
+	6.12-rt) echo tests/bats/channel_api.bats tests/bats/echo.bats \
+		tests/bats/storm.bats tests/bats/kucdump.bats ;;
 	*) echo tests/bats ;;
 	esac
 }
@@ -225,8 +239,8 @@ for lane in "${lanes[@]}"; do
 		run_suite "dkms-$lane" dkms_build "$lane" "$kdir" "$dir"
 		dkms_tree=$top/$dir/dkms/tree
 	fi
-	timeout=1800
-	[ "$lane" = debug ] && timeout=3000
+	timeout=$((1800 + storm_extra))
+	[ "$lane" = debug ] && timeout=$((3000 + storm_extra))
 	# shellcheck disable=SC2046
 	KUC_MODULE="$top/$dir/module/kucomms.ko" \
 		KUC_ECHO_MODULE="$top/$dir/examples/echo/kucomms_echo.ko" \
