@@ -52,6 +52,19 @@ struct kuc_tap {
 	u64 captured, dropped;		/* under @lock */
 };
 
+/*
+ * The copy of one message into a reserved record: the costly part (up to
+ * KUCOMMS_TAP_SNAPLEN_MAX bytes). Not inlined, so that a test can probe
+ * it (tests/bats/hostile.bats looks at the interrupt flag there).
+ */
+static noinline void kuc_tap_copy(struct kucomms_msg_hdr *slot, u32 caplen,
+				  u64 ts, u32 dir, u64 conn_id,
+				  const struct kucomms_msg_hdr *hdr,
+				  const void *data)
+{
+	kucomms_tap_rec_fill(slot, caplen, ts, dir, conn_id, hdr, data);
+}
+
 /* One record into one reader's buffer, or one more drop. Any context. */
 static void kuc_tap_put(struct kuc_tap *tap, u64 ts, u32 dir, u64 conn_id,
 			const struct kucomms_msg_hdr *hdr, const void *data)
@@ -69,7 +82,7 @@ static void kuc_tap_put(struct kuc_tap *tap, u64 ts, u32 dir, u64 conn_id,
 		spin_unlock_irqrestore(&tap->lock, flags);
 		return;
 	}
-	kucomms_tap_rec_fill(slot, caplen, ts, dir, conn_id, hdr, data);
+	kuc_tap_copy(slot, caplen, ts, dir, conn_id, hdr, data);
 	kucomms_ring_commit(&tap->out);
 	tap->captured++;
 	spin_unlock_irqrestore(&tap->lock, flags);

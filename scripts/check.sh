@@ -103,13 +103,18 @@ else
 	rm -rf "$dbg" && mkdir -p "$dbg"
 	mkdir -p "$dbg/module" "$dbg/examples/echo" && cp -r include "$dbg/" &&
 		cp module/Kbuild module/*.c module/*.h "$dbg/module/" &&
-		cp examples/echo/Kbuild examples/echo/*.[ch] "$dbg/examples/echo/"
+		cp examples/echo/Kbuild examples/echo/*.[ch] "$dbg/examples/echo/" &&
+		mkdir -p "$dbg/tests/vm/testep" &&
+		cp tests/vm/testep/Kbuild tests/vm/testep/*.c "$dbg/tests/vm/testep/"
 	if ! make -s all unit WERROR=1 >"$logs/build.log" 2>&1 ||
 		! make -C "$tree" M="$top/$dbg/module" modules >>"$logs/build.log" 2>&1 ||
 		! make -C "$tree" M="$top/$dbg/examples/echo" \
 			KBUILD_EXTRA_SYMBOLS="$top/$dbg/module/Module.symvers" \
 			modules >>"$logs/build.log" 2>&1 ||
-		! make -C "$tree" M="$top/tests/vm/leakmod" modules >>"$logs/build.log" 2>&1; then
+		! make -C "$tree" M="$top/tests/vm/leakmod" modules >>"$logs/build.log" 2>&1 ||
+		! make -C "$tree" M="$top/$dbg/tests/vm/testep" \
+			KBUILD_EXTRA_SYMBOLS="$top/$dbg/module/Module.symvers" \
+			modules >>"$logs/build.log" 2>&1; then
 		cat "$logs/build.log"
 		failed=$((failed + 1))
 		failures+=("build: failed (see $logs/build.log)")
@@ -118,6 +123,7 @@ else
 	KUC_MODULE="$top/$dbg/module/kucomms.ko" \
 		KUC_ECHO_MODULE="$top/$dbg/examples/echo/kucomms_echo.ko" \
 		KUC_LEAK_MODULE="$top/tests/vm/leakmod/kuc_leak_test.ko" \
+		KUC_TESTEP_MODULE="$top/$dbg/tests/vm/testep/kuc_testep.ko" \
 		vm_suite vm-debug tests/vm/run --debug-kernel --timeout 3000 -- tests/vm/suite
 fi
 finish
