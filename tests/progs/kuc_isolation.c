@@ -20,11 +20,11 @@
  *       epoll_wait() (odd ones) with a 2 s time-out, after a non-blocking
  *       receive found nothing. A time-out that fires is a lost wakeup:
  *       prints "pingpong: roundtrips=N timeouts=T" and fails when T > 0.
- *   kuc_isolation trickle DEVICE SECS CONNS
- *       one message in flight on each of CONNS connections, busy-polled
- *       (no system call while the kernel thread runs), for SECS seconds:
- *       the kernel thread finds a little work on every pass and never a
- *       full batch.
+ *   kuc_isolation trickle DEVICE SECS CONNS INFLIGHT
+ *       INFLIGHT (< 64) messages in flight on each of CONNS connections,
+ *       each reply answered at once by the next message, busy-polled (no
+ *       system call while the kernel thread runs), for SECS seconds: the
+ *       kernel thread finds work on every pass, and never a full batch.
  *   kuc_isolation openclose DEVICE N
  *       N open()/close() pairs of /dev/DEVICE; prints
  *       "openclose: ok=A ebusy=B other=C".
@@ -225,7 +225,7 @@ static int pingpong(const char *dev, unsigned long count)
 	return timeouts ? 1 : 0;
 }
 
-static int trickle(const char *dev, double secs, int conns)
+static int trickle(const char *dev, double secs, int conns, int inflight)
 {
 	struct kuc_channel *ch[64];
 	struct kucomms_msg_hdr hdr = { .type = 5, .length = 8 };
@@ -237,10 +237,11 @@ static int trickle(const char *dev, double secs, int conns)
 		return 2;
 	for (i = 0; i < conns; i++) {
 		ch[i] = open_or_die(dev);
-		err = kuc_send(ch[i], &hdr, buf);
-		if (err)
-			return 2;
+		for (n = 0; n < (unsigned long)inflight; n++)
+			if (kuc_send(ch[i], &hdr, buf))
+				return 2;
 	}
+	n = 0;
 	end = now_ms() + secs * 1000;
 	while (now_ms() < end) {
 		for (i = 0; i < conns; i++) {
@@ -327,24 +328,25 @@ static int hold(const char *dev, char **argv, double secs, double pause_ms,
 
 int main(int argc, char **argv)
 {
-	if (argc == 8 && !strcmp(argv[1], "hold"))
+	if (argc == 7 && !strcmp(argv[1], "hold"))
 		return hold(argv[2], argv + 3, atof(argv[6]), 0, 0);
-	if (argc == 9 && !strcmp(argv[1], "slowdrain"))
+	if (argc == 8 && !strcmp(argv[1], "slowdrain"))
 		return hold(argv[2], argv + 3, 0, atof(argv[6]),
 			    strtoul(argv[7], NULL, 0));
 	if (argc == 6 && !strcmp(argv[1], "victim"))
 		return victim(argv[2], atof(argv[3]), atof(argv[4]), argv[5]);
 	if (argc == 4 && !strcmp(argv[1], "pingpong"))
 		return pingpong(argv[2], strtoul(argv[3], NULL, 0));
-	if (argc == 5 && !strcmp(argv[1], "trickle"))
-		return trickle(argv[2], atof(argv[3]), atoi(argv[4]));
+	if (argc == 6 && !strcmp(argv[1], "trickle"))
+		return trickle(argv[2], atof(argv[3]), atoi(argv[4]),
+			       atoi(argv[5]));
 	if (argc == 4 && !strcmp(argv[1], "openclose"))
 		return openclose(argv[2], strtoul(argv[3], NULL, 0));
 	if (argc == 6 && !strcmp(argv[1], "send"))
 		return send_one(argv[2], argv + 3);
 	fprintf(stderr, "usage: kuc_isolation victim DEVICE SECS LIMIT_MS HOSTILE\n"
 		"       kuc_isolation pingpong DEVICE N\n"
-		"       kuc_isolation trickle DEVICE SECS CONNS\n"
+		"       kuc_isolation trickle DEVICE SECS CONNS INFLIGHT\n"
 		"       kuc_isolation openclose DEVICE N\n"
 		"       kuc_isolation send DEVICE TYPE ID VALUE\n"
 		"       kuc_isolation hold DEVICE TYPE ID VALUE SECS\n"
