@@ -9,8 +9,8 @@
  *      back, and receiving it makes it not readable again;
  *   3. sending without receiving fills both rings (the kernel holds
  *      messages back while the reply ring is full): then the fd is not
- *      writable; receiving every
- *      reply makes it writable again, and every reply is intact;
+ *      writable; receiving every reply makes it writable again, and
+ *      every reply is intact;
  *   4. an edge-triggered registration reports a new reply, and nothing
  *      once it was received;
  *   5. it prints "waiting for hangup" and waits (up to --timeout) for
