@@ -20,11 +20,13 @@
  *       epoll_wait() (odd ones) with a 2 s time-out, after a non-blocking
  *       receive found nothing. A time-out that fires is a lost wakeup:
  *       prints "pingpong: roundtrips=N timeouts=T" and fails when T > 0.
- *   kuc_isolation trickle DEVICE SECS CONNS INFLIGHT
+ *   kuc_isolation trickle DEVICE SECS CONNS INFLIGHT IDLE
  *       INFLIGHT (< 64) messages in flight on each of CONNS connections,
  *       each reply answered at once by the next message, busy-polled (no
- *       system call while the kernel thread runs), for SECS seconds: the
- *       kernel thread finds work on every pass, and never a full batch.
+ *       system call while the kernel thread runs), for SECS seconds,
+ *       while IDLE more connections stay open and silent: they make each
+ *       of the kernel thread's passes long, so that it finds work on
+ *       every pass, and never a full batch.
  *   kuc_isolation openclose DEVICE N
  *       N open()/close() pairs of /dev/DEVICE; prints
  *       "openclose: ok=A ebusy=B other=C".
@@ -225,8 +227,10 @@ static int pingpong(const char *dev, unsigned long count)
 	return timeouts ? 1 : 0;
 }
 
-static int trickle(const char *dev, double secs, int conns, int inflight)
+static int trickle(const char *dev, double secs, int conns, int inflight,
+		   int idle)
 {
+	char path[128];
 	struct kuc_channel *ch[64];
 	struct kucomms_msg_hdr hdr = { .type = 5, .length = 8 };
 	unsigned long n = 0;
@@ -235,6 +239,12 @@ static int trickle(const char *dev, double secs, int conns, int inflight)
 
 	if (conns < 1 || conns > 64)
 		return 2;
+	snprintf(path, sizeof(path), "/dev/%s", dev);
+	for (i = 0; i < idle; i++)
+		if (open(path, O_RDWR) < 0) {
+			perror("kuc_isolation: open");
+			return 2;
+		}
 	for (i = 0; i < conns; i++) {
 		ch[i] = open_or_die(dev);
 		for (n = 0; n < (unsigned long)inflight; n++)
@@ -337,16 +347,16 @@ int main(int argc, char **argv)
 		return victim(argv[2], atof(argv[3]), atof(argv[4]), argv[5]);
 	if (argc == 4 && !strcmp(argv[1], "pingpong"))
 		return pingpong(argv[2], strtoul(argv[3], NULL, 0));
-	if (argc == 6 && !strcmp(argv[1], "trickle"))
+	if (argc == 7 && !strcmp(argv[1], "trickle"))
 		return trickle(argv[2], atof(argv[3]), atoi(argv[4]),
-			       atoi(argv[5]));
+			       atoi(argv[5]), atoi(argv[6]));
 	if (argc == 4 && !strcmp(argv[1], "openclose"))
 		return openclose(argv[2], strtoul(argv[3], NULL, 0));
 	if (argc == 6 && !strcmp(argv[1], "send"))
 		return send_one(argv[2], argv + 3);
 	fprintf(stderr, "usage: kuc_isolation victim DEVICE SECS LIMIT_MS HOSTILE\n"
 		"       kuc_isolation pingpong DEVICE N\n"
-		"       kuc_isolation trickle DEVICE SECS CONNS INFLIGHT\n"
+		"       kuc_isolation trickle DEVICE SECS CONNS INFLIGHT IDLE\n"
 		"       kuc_isolation openclose DEVICE N\n"
 		"       kuc_isolation send DEVICE TYPE ID VALUE\n"
 		"       kuc_isolation hold DEVICE TYPE ID VALUE SECS\n"
