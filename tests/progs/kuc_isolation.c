@@ -22,8 +22,9 @@
  *       prints "pingpong: roundtrips=N timeouts=T" and fails when T > 0.
  *   kuc_isolation trickle DEVICE SECS CONNS INFLIGHT IDLE
  *       INFLIGHT (< 64) messages in flight on each of CONNS connections,
- *       each reply answered at once by the next message, busy-polled (no
- *       system call while the kernel thread runs), for SECS seconds,
+ *       sent in a burst once the last burst's replies are in,
+ *       busy-polled (no system call while the kernel thread runs), for
+ *       SECS seconds,
  *       while IDLE more connections stay open and silent: they make each
  *       of the kernel thread's passes long, so that it finds work on
  *       every pass, and never a full batch.
@@ -227,17 +228,29 @@ static int pingpong(const char *dev, unsigned long count)
 	return timeouts ? 1 : 0;
 }
 
+/* Send @n messages on @ch in one go (one kick at most). */
+static int burst(struct kuc_channel *ch, int n)
+{
+	struct kucomms_msg_hdr hdr = { .type = 5, .length = 8 };
+
+	while (n--)
+		if (kuc_send_more(ch, &hdr, buf))
+			return -1;
+	return kuc_flush(ch) ? -1 : 0;
+}
+
 static int trickle(const char *dev, double secs, int conns, int inflight,
 		   int idle)
 {
 	char path[128];
 	struct kuc_channel *ch[64];
-	struct kucomms_msg_hdr hdr = { .type = 5, .length = 8 };
+	struct kucomms_msg_hdr hdr;
+	int out[64];
 	unsigned long n = 0;
 	double end;
 	int i, err;
 
-	if (conns < 1 || conns > 64)
+	if (conns < 1 || conns > 64 || inflight < 1 || inflight >= 64)
 		return 2;
 	snprintf(path, sizeof(path), "/dev/%s", dev);
 	for (i = 0; i < idle; i++)
@@ -247,11 +260,16 @@ static int trickle(const char *dev, double secs, int conns, int inflight,
 		}
 	for (i = 0; i < conns; i++) {
 		ch[i] = open_or_die(dev);
-		for (n = 0; n < (unsigned long)inflight; n++)
-			if (kuc_send(ch[i], &hdr, buf))
-				return 2;
+		if (burst(ch[i], inflight))
+			return 2;
+		out[i] = inflight;
 	}
-	n = 0;
+	/*
+	 * The next burst only once every reply of the last one is in: the
+	 * thread never finds more than INFLIGHT of a connection in one go
+	 * (a full batch would have made even the old thread yield), but the
+	 * burst is there by the time it looks again, after its long pass.
+	 */
 	end = now_ms() + secs * 1000;
 	while (now_ms() < end) {
 		for (i = 0; i < conns; i++) {
@@ -261,8 +279,11 @@ static int trickle(const char *dev, double secs, int conns, int inflight,
 			if (err)
 				return 2;
 			n++;
-			if (kuc_send(ch[i], &hdr, buf))
+			if (--out[i])
+				continue;
+			if (burst(ch[i], inflight))
 				return 2;
+			out[i] = inflight;
 		}
 	}
 	printf("trickle: roundtrips=%lu conns=%d\n", n, conns);
