@@ -126,6 +126,10 @@ isolated() {
 	elif ! grep -qw preempt=none /proc/cmdline; then
 		skip "no preempt=none (boot with KUC_VM_APPEND=preempt=none)"
 	fi
+	# A soft lockup after 4 s instead of 20: the trickle has to keep the
+	# thread busy that long, not for 20 s on a shared host.
+	thresh=$(cat /proc/sys/kernel/watchdog_thresh)
+	echo 2 >/proc/sys/kernel/watchdog_thresh
 	l0=$(dmesg | grep -c "soft lockup" || true)
 	# 1000 silent connections make every pass of the thread long: the
 	# one busy connection (16 messages in flight) always has something
@@ -134,8 +138,9 @@ isolated() {
 	echo 1024 >"$SYS/max_connections"
 	run "$ISO" trickle "$DEV" 30 1 16 1000
 	[ -z "$old" ] || echo "$old" >$mode
+	echo "$thresh" >/proc/sys/kernel/watchdog_thresh
 	echo "$output"
-	note "$output"
+	note "$output (preempt: ${old:+none, was }${old:-boot option})"
 	[ "$status" -eq 0 ]
 	l1=$(dmesg | grep -c "soft lockup" || true)
 	[ "$l1" = "$l0" ]
