@@ -118,6 +118,10 @@ isolated() {
 	fi
 }
 
+# Not seen to fail before the fix (cond_resched() on every pass): under
+# emulation on a shared host the pre-fix thread still found all rings
+# empty now and then and slept, even with watchdog_thresh at 2 s. It
+# guards the fix and the pass structure (idle connections, bursts).
 @test "the kernel thread yields: a 30 s trickle on preempt=none, no soft lockup" {
 	local mode=/sys/kernel/debug/sched/preempt old=
 	if [ -w $mode ]; then
@@ -126,10 +130,6 @@ isolated() {
 	elif ! grep -qw preempt=none /proc/cmdline; then
 		skip "no preempt=none (boot with KUC_VM_APPEND=preempt=none)"
 	fi
-	# A soft lockup after 4 s instead of 20: the trickle has to keep the
-	# thread busy that long, not for 20 s on a shared host.
-	thresh=$(cat /proc/sys/kernel/watchdog_thresh)
-	echo 2 >/proc/sys/kernel/watchdog_thresh
 	l0=$(dmesg | grep -c "soft lockup" || true)
 	# 1000 silent connections make every pass of the thread long: the
 	# one busy connection (16 messages in flight) always has something
@@ -138,7 +138,6 @@ isolated() {
 	echo 1024 >"$SYS/max_connections"
 	run "$ISO" trickle "$DEV" 30 1 16 1000
 	[ -z "$old" ] || echo "$old" >$mode
-	echo "$thresh" >/proc/sys/kernel/watchdog_thresh
 	echo "$output"
 	note "$output (preempt: ${old:+none, was }${old:-boot option})"
 	[ "$status" -eq 0 ]
