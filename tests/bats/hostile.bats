@@ -60,6 +60,7 @@ isolated() {
 	isolated flood
 }
 
+# This one and closemid passed before the fix too: regression guards.
 @test "a client kicking in a loop delays no other connection's replies" {
 	isolated kick
 }
@@ -145,6 +146,8 @@ isolated() {
 	[ "$l1" = "$l0" ]
 }
 
+# Not seen to fail before the fix (smp_mb() after poll_wait()): the
+# store-load reordering window is a few instructions wide.
 @test "100,000 round trips through poll and epoll: no wakeup lost" {
 	run "$ISO" pingpong "$DEV" 100000
 	echo "$output"
@@ -224,6 +227,9 @@ isolated() {
 	[ "$(cat $TPAR/sender_ret)" = 0 ]
 }
 
+# Not seen to fail before the fix (the owner's name copied at register):
+# a reader would have to stall between finding the endpoint and reading
+# the name for as long as the unload takes.
 @test "sysfs endpoint read while the endpoint module is unloaded in a loop" {
 	(while :; do cat "$SYS/endpoint" >/dev/null 2>&1; done) 3>&- &
 	KUC_BG_PIDS=$!
