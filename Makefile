@@ -73,6 +73,8 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/vm/warnmod modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/examples/echo \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/module/Module.symvers modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/vm/testep \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/module/Module.symvers modules
 
 lib: $(LIB_SO) $(LIB_A)
 tools: $(addprefix $(O)/,$(TOOLS))
@@ -301,4 +303,5 @@ clean:
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/examples/echo clean; \
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/tests/vm/leakmod clean; \
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/bench/modules clean; \
+		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/tests/vm/testep clean; \
 	fi

@@ -31,17 +31,22 @@ enum {
 static_assert(PAGE_SIZE == KUCOMMS_PAGE_SIZE);
 static_assert(ARRAY_SIZE(((struct kucomms_conn *)0)->ctl_pages) == CTL_PAGES);
 
+/*
+ * The pages are charged to the memory cgroup of the task that allocates
+ * them (__GFP_ACCOUNT): the process that opened the connection or the
+ * monitor, as for a pipe's buffers.
+ */
 int kuc_ringmem_alloc(struct kuc_ringmem *m, unsigned int npages)
 {
 	struct page **twice;
 	unsigned int i;
 
-	m->pages = kcalloc(npages, sizeof(*m->pages), GFP_KERNEL);
+	m->pages = kcalloc(npages, sizeof(*m->pages), GFP_KERNEL_ACCOUNT);
 	if (!m->pages)
 		return -ENOMEM;
 	m->npages = npages;
 	for (i = 0; i < npages; i++) {
-		m->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		m->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 		if (!m->pages[i])
 			return -ENOMEM;
 	}
@@ -82,6 +87,8 @@ void kuc_conn_free(struct kref *ref)
 			__free_page(conn->ctl_pages[i]);
 	if (conn->ep)
 		kuc_endpoint_put(conn->ep);
+	/* Only now is its memory no longer held: a place for a new one. */
+	atomic_dec(&conn->kd->nheld);
 	put_device(&conn->kd->dev);
 	kfree(conn);
 }
@@ -119,6 +126,7 @@ void kuc_conn_state(struct kucomms_conn *conn, u32 state)
 				      conn->kd->name, conn->id);
 	}
 	wake_up_interruptible_all(&conn->wq);
+	wake_up_all(&conn->send_wq);
 }
 
 static int kuc_conn_alloc_rings(struct kucomms_conn *conn, u64 size)
@@ -127,7 +135,7 @@ static int kuc_conn_alloc_rings(struct kucomms_conn *conn, u64 size)
 	int i, ret;
 
 	for (i = 0; i < CTL_PAGES; i++) {
-		conn->ctl_pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		conn->ctl_pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 		if (!conn->ctl_pages[i])
 			return -ENOMEM;
 		ctl[i] = page_address(conn->ctl_pages[i]);
@@ -161,20 +169,24 @@ static int kuc_conn_open(struct inode *inode, struct file *file)
 	struct kucomms_conn *conn;
 	int ret;
 
-	if (atomic_inc_return(&kd->nconns) > READ_ONCE(kd->max_conns)) {
-		atomic_dec(&kd->nconns);
+	/*
+	 * A place among the connections held, which closed ones keep until
+	 * they are freed: max_conns bounds the memory, not just open files.
+	 */
+	if (atomic_inc_return(&kd->nheld) > READ_ONCE(kd->max_conns)) {
+		atomic_dec(&kd->nheld);
 		return -EBUSY;
 	}
 	/* No endpoint registered under this name: "not ready". */
 	ep = kuc_endpoint_find_get(kd->name);
 	if (!ep) {
-		atomic_dec(&kd->nconns);
+		atomic_dec(&kd->nheld);
 		return -ENXIO;
 	}
-	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL_ACCOUNT);
 	if (!conn) {
 		kuc_endpoint_put(ep);
-		atomic_dec(&kd->nconns);
+		atomic_dec(&kd->nheld);
 		return -ENOMEM;
 	}
 	kref_init(&conn->ref);
@@ -184,16 +196,17 @@ static int kuc_conn_open(struct inode *inode, struct file *file)
 	conn->id = atomic64_inc_return(&kd->next_conn_id);
 	init_waitqueue_head(&conn->wq);
 	mutex_init(&conn->send_lock);
+	init_waitqueue_head(&conn->send_wq);
 	INIT_LIST_HEAD(&conn->node);
 
 	ret = kuc_conn_alloc_rings(conn, 1ULL << READ_ONCE(kd->ring_order));
 	if (!ret)
 		ret = kuc_endpoint_attach(ep, conn);
 	if (ret) {
-		atomic_dec(&kd->nconns);
-		kucomms_conn_put(conn);
+		kucomms_conn_put(conn);		/* gives its place back */
 		return ret;
 	}
+	atomic_inc(&kd->nconns);
 	file->private_data = conn;
 	trace_kucomms_conn_open(kd->name, conn->id);
 	return nonseekable_open(inode, file);
@@ -219,7 +232,11 @@ static int kuc_conn_mmap(struct file *file, struct vm_area_struct *vma)
 	unsigned int nctl, i;
 	int ret;
 
-	if (!(vma->vm_flags & VM_SHARED))
+	/*
+	 * MAP_SHARED only. VM_MAYSHARE, not VM_SHARED: mmap() clears
+	 * VM_SHARED for a shared mapping of a file opened read-only.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (vma->vm_pgoff == KUCOMMS_MMAP_RO >> PAGE_SHIFT) {
 		/* info, the kernel's positions, the k2u data: read-only. */
@@ -265,6 +282,13 @@ static __poll_t kuc_conn_poll(struct file *file, poll_table *wait)
 	u64 prod, cons;
 
 	poll_wait(file, &conn->wq, wait);
+	/*
+	 * Our entry on the wait queue before the positions are read, as in
+	 * sock_poll_wait(): pairs with the barrier of wq_has_sleeper() in
+	 * the wakers, which publish before they look at the queue. Either
+	 * we see their publication or they see us waiting.
+	 */
+	smp_mb();
 	switch (READ_ONCE(conn->info->state)) {
 	case KUCOMMS_STATE_OPEN:
 		break;
@@ -318,6 +342,9 @@ static long kuc_conn_ioctl(struct file *file, unsigned int cmd,
 	case KUCOMMS_IOC_KICK:
 		atomic64_inc(&conn->kd->stats.kicks);
 		kuc_endpoint_kick(conn->ep);
+		/* Room for a kernel thread waiting in kucomms_send_locked(). */
+		if (wq_has_sleeper(&conn->send_wq))
+			wake_up(&conn->send_wq);
 		return 0;
 	default:
 		return -ENOTTY;

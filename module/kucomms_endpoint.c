@@ -22,8 +22,14 @@
 #define KUC_TIMER_PERIOD_NS	NSEC_PER_SEC
 /* Missed periods the scheduler catches up on before it resynchronises. */
 #define KUC_MAX_CATCH_UP	10
-/* Messages taken from one connection before the next gets a turn. */
+/*
+ * Messages taken from one connection before the next gets a turn, and
+ * bytes: a batch ends after KUC_BATCH_BYTES (or one larger message).
+ */
 #define KUC_BATCH		64
+#define KUC_BATCH_BYTES		(256 * 1024)
+/* How often a connection passed over for lack of reply room is looked at. */
+#define KUC_BLOCKED_RECHECK_NS	KUC_WORK_PERIOD_NS
 
 static DEFINE_MUTEX(kuc_endpoints_lock);
 static LIST_HEAD(kuc_endpoints);
@@ -111,6 +117,8 @@ void kuc_endpoint_detach(struct kucomms_conn *conn)
 		drop = true;
 	}
 	mutex_unlock(&ep->lock);
+	/* A kernel sender waiting for room gives up (-ESHUTDOWN). */
+	wake_up_all(&conn->send_wq);
 	if (drop)
 		kucomms_conn_put(conn);
 	else
@@ -134,25 +142,59 @@ static int kuc_msgbuf_reserve(struct kucomms_endpoint *ep, size_t len)
 }
 
 /*
- * Deliver up to KUC_BATCH messages of @conn. Each header is snapshotted
- * and bounded by the ring code, the data copied out of shared memory,
- * the space given back, and only then the handler sees the message.
+ * Is there room for a record of @rec bytes in @conn's k2u ring? If not,
+ * say so to the process the way a producer that found the ring full does
+ * (its full counter moves: libkuc kicks once it freed half the ring),
+ * then look again, so that room made meanwhile is not missed: the
+ * consumer releases space, then (full barrier) reads the counter; we
+ * move the counter, then (full barrier) read its position. A broken ring
+ * counts as room: the send then finds it broken.
+ */
+static bool kuc_k2u_room(struct kucomms_conn *conn, u64 rec)
+{
+	struct kucomms_ring *r = &conn->k2u;
+	long long space = kucomms_ring_space(r);
+
+	if (space < 0 || (u64)space >= rec)
+		return true;
+	WRITE_ONCE(r->prod->full, r->prod->full + 1);
+	/* The counter before the position: see above. */
+	smp_mb();
+	space = kucomms_ring_space(r);
+	return space < 0 || (u64)space >= rec;
+}
+
+/*
+ * Deliver up to KUC_BATCH messages (KUC_BATCH_BYTES) of @conn. Each
+ * header is snapshotted and bounded by the ring code, the data copied
+ * out of shared memory, the space given back, and only then the handler
+ * sees the message.
+ *
+ * Flow control: a message is handed over only when the connection's
+ * reply ring has room for a reply as long (a record of the same size).
+ * Otherwise the connection is passed over, its messages stay queued (its
+ * sender feels backpressure) until the process makes room and kicks; the
+ * other connections go on. A closed connection is drained regardless:
+ * replies to it fail anyway.
+ *
  * Returns true when messages may still be waiting.
  */
 static bool kuc_conn_deliver(struct kucomms_endpoint *ep,
-			     struct kucomms_conn *conn)
+			     struct kucomms_conn *conn, bool closing)
 {
 	struct kuc_stats *st = &conn->kd->stats;
 	struct kucomms_msg_hdr hdr;
 	const void *data;
+	size_t bytes = 0;
 	long long rec;
 	int n;
 
+	conn->blocked = false;
 	if (READ_ONCE(conn->info->state) != KUCOMMS_STATE_OPEN)
 		return false;
 	if (kuc_msgbuf_reserve(ep, conn->u2k.msg_max))
 		return false;
-	for (n = 0; n < KUC_BATCH; n++) {
+	for (n = 0; n < KUC_BATCH && bytes < KUC_BATCH_BYTES; n++) {
 		rec = kucomms_ring_peek(&conn->u2k, &hdr, &data);
 		if (rec == -EAGAIN)
 			break;
@@ -160,6 +202,12 @@ static bool kuc_conn_deliver(struct kucomms_endpoint *ep,
 			kuc_conn_state(conn, KUCOMMS_STATE_CORRUPT);
 			break;
 		}
+		if (!closing && !kuc_k2u_room(conn, rec)) {
+			conn->blocked = true;
+			atomic64_inc(&st->ring_full);
+			break;
+		}
+		bytes += rec;
 		memcpy(ep->msgbuf, data, hdr.length);
 		kucomms_ring_release(&conn->u2k, rec);
 		atomic64_inc(&st->msgs_in);
@@ -175,7 +223,24 @@ static bool kuc_conn_deliver(struct kucomms_endpoint *ep,
 		atomic64_inc(&st->user_wakeups);
 		wake_up_interruptible_poll(&conn->wq, EPOLLOUT | EPOLLWRNORM);
 	}
-	return n == KUC_BATCH;
+	return !conn->blocked && (n == KUC_BATCH || bytes >= KUC_BATCH_BYTES);
+}
+
+/*
+ * Still passed over? Whether the next message's reply fits now (the
+ * process made room without a kick, or the kick came before our flag).
+ */
+static bool kuc_conn_still_blocked(struct kucomms_conn *conn)
+{
+	struct kucomms_msg_hdr hdr;
+	const void *data;
+	long long rec;
+
+	if (!conn->blocked || READ_ONCE(conn->closing) ||
+	    READ_ONCE(conn->info->state) != KUCOMMS_STATE_OPEN)
+		return false;
+	rec = kucomms_ring_peek(&conn->u2k, &hdr, &data);
+	return rec > 0 && !kuc_k2u_room(conn, rec);
 }
 
 /* The next connection after @conn (or the first), with a reference. */
@@ -219,7 +284,7 @@ static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
 			if (ep->ops->connect)
 				ep->ops->connect(ep, conn);
 		}
-		more = kuc_conn_deliver(ep, conn);
+		more = kuc_conn_deliver(ep, conn, closing);
 		busy |= more;
 		over = closing && !more;	/* closed and drained */
 		if (over) {
@@ -248,17 +313,27 @@ static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
 static void kuc_endpoint_sleep(struct kucomms_endpoint *ep, ktime_t deadline)
 {
 	struct kucomms_conn *conn;
-	bool pending = false;
+	bool pending = false, blocked = false;
 
 	mutex_lock(&ep->lock);
 	list_for_each_entry(conn, &ep->conns, node) {
 		if (READ_ONCE(conn->closing) || !conn->connected)
 			pending = true;
+		else if (kuc_conn_still_blocked(conn))
+			/*
+			 * Waits for reply room, not for messages: its kick
+			 * comes when the process made room (kuc_k2u_room()).
+			 */
+			blocked = true;
 		else if (READ_ONCE(conn->info->state) == KUCOMMS_STATE_OPEN &&
 			 kucomms_ring_prepare_sleep(&conn->u2k))
 			pending = true;
 	}
 	mutex_unlock(&ep->lock);
+	/* And a look now and then, should that kick never come. */
+	if (blocked)
+		deadline = min(deadline, ktime_add_ns(ktime_get(),
+						      KUC_BLOCKED_RECHECK_NS));
 
 	set_current_state(TASK_IDLE);
 	if (!pending && !READ_ONCE(ep->kicked) && !kthread_should_stop())
@@ -307,10 +382,14 @@ static int kuc_endpoint_thread(void *arg)
 					 KUC_WORK_PERIOD_NS, &ep->work_runs);
 		next_timer = kuc_periodic(ep, ep->ops->timer, next_timer,
 					  KUC_TIMER_PERIOD_NS, &ep->timer_runs);
-		if (busy)
-			cond_resched();
-		else
+		if (!busy)
 			kuc_endpoint_sleep(ep, min(next_work, next_timer));
+		/*
+		 * Every pass: without a preemptible kernel, a trickle that
+		 * always leaves something pending would otherwise keep this
+		 * thread on its CPU for good (a soft lockup).
+		 */
+		cond_resched();
 	}
 	return 0;
 }
@@ -333,7 +412,8 @@ __kucomms_register(const char *name, const struct kucomms_endpoint_ops *ops,
 	strscpy(ep->name, name, sizeof(ep->name));
 	ep->ops = ops;
 	ep->ctx = ctx;
-	ep->owner = owner;
+	strscpy(ep->owner_name, owner ? module_name(owner) : "kernel",
+		sizeof(ep->owner_name));
 	mutex_init(&ep->lock);
 	INIT_LIST_HEAD(&ep->conns);
 
@@ -432,51 +512,96 @@ int kucomms_send(struct kucomms_conn *conn, const struct kucomms_msg_hdr *hdr,
 }
 EXPORT_SYMBOL_GPL(kucomms_send);
 
+/* What a sender waiting for room looks at again: room, or no more use. */
+static bool kuc_send_may_retry(struct kucomms_conn *conn, u64 length)
+{
+	return READ_ONCE(conn->info->state) != KUCOMMS_STATE_OPEN ||
+	       READ_ONCE(conn->closing) ||
+	       kuc_k2u_room(conn, kucomms_record_size(length));
+}
+
 int kucomms_send_locked(struct kucomms_conn *conn,
 			const struct kucomms_msg_hdr *hdr, const void *data,
 			unsigned long timeout)
 {
-	unsigned long deadline = jiffies + timeout;
+	long left;
 	int ret;
 
 	might_sleep();
-	mutex_lock(&conn->send_lock);
+	/* The endpoint's thread never waits on one connection's behalf. */
+	if (conn->ep && current == conn->ep->task)
+		timeout = 0;
+	/* Above LONG_MAX: for ever (MAX_SCHEDULE_TIMEOUT), not a wrap. */
+	left = min_t(unsigned long, timeout, MAX_SCHEDULE_TIMEOUT);
 	for (;;) {
-		/*
-		 * Sleep state first: a kick (userspace freed space, see
-		 * KUCOMMS_IOC_KICK) arriving between a failed send and the
-		 * sleep then cuts the sleep short instead of being lost.
-		 */
-		set_current_state(TASK_IDLE);
+		/* The lock only for the copy: never held while waiting. */
+		mutex_lock(&conn->send_lock);
 		ret = kucomms_send(conn, hdr, data);
-		if (ret != -EAGAIN || !timeout ||
-		    time_after_eq(jiffies, deadline))
-			break;
-		/* Otherwise a full ring is re-checked every tick. */
-		schedule_timeout(1);
+		mutex_unlock(&conn->send_lock);
+		if (ret != -EAGAIN || !left)
+			return ret;
+		/*
+		 * Woken by KUCOMMS_IOC_KICK (the process made room after it
+		 * saw the full counter move), a close or a state change.
+		 */
+		left = wait_event_idle_timeout(conn->send_wq,
+					       kuc_send_may_retry(conn,
+								  hdr->length),
+					       left);
 	}
-	__set_current_state(TASK_RUNNING);
-	mutex_unlock(&conn->send_lock);
-	return ret;
 }
 EXPORT_SYMBOL_GPL(kucomms_send_locked);
 
+/*
+ * The endpoint's connections, each with a reference, so that they can be
+ * sent to without ep->lock: taking a connection's send_lock under it
+ * would make open() and close() wait for that connection's sender.
+ */
+static struct kucomms_conn **kuc_conns_get(struct kucomms_endpoint *ep,
+					   unsigned int *np)
+{
+	struct kucomms_conn **v, *conn;
+	unsigned int n, i, cap = 16;
+	bool all;
+
+	for (;;) {
+		v = kmalloc_array(cap, sizeof(*v), GFP_KERNEL);
+		if (!v)
+			return NULL;
+		n = 0;
+		all = true;
+		mutex_lock(&ep->lock);
+		list_for_each_entry(conn, &ep->conns, node) {
+			if (n == cap) {
+				all = false;
+				break;
+			}
+			v[n++] = conn;
+		}
+		if (all) {
+			for (i = 0; i < n; i++)
+				kucomms_conn_get(v[i]);
+			mutex_unlock(&ep->lock);
+			*np = n;
+			return v;
+		}
+		mutex_unlock(&ep->lock);
+		kfree(v);
+		cap *= 2;
+	}
+}
+
 static int kuc_broadcast(struct kucomms_endpoint *ep,
-			 const struct kucomms_msg_hdr *hdr, const void *data,
-			 bool locked)
+			 const struct kucomms_msg_hdr *hdr, const void *data)
 {
 	struct kucomms_conn *conn;
 	int n = 0;
 
+	/* The handlers' unlocked variant: kucomms_send() never waits. */
 	mutex_lock(&ep->lock);
-	list_for_each_entry(conn, &ep->conns, node) {
-		if (locked)
-			mutex_lock(&conn->send_lock);
+	list_for_each_entry(conn, &ep->conns, node)
 		if (!kucomms_send(conn, hdr, data))
 			n++;
-		if (locked)
-			mutex_unlock(&conn->send_lock);
-	}
 	mutex_unlock(&ep->lock);
 	return n;
 }
@@ -484,7 +609,7 @@ static int kuc_broadcast(struct kucomms_endpoint *ep,
 int kucomms_broadcast(struct kucomms_endpoint *ep,
 		      const struct kucomms_msg_hdr *hdr, const void *data)
 {
-	return kuc_broadcast(ep, hdr, data, false);
+	return kuc_broadcast(ep, hdr, data);
 }
 EXPORT_SYMBOL_GPL(kucomms_broadcast);
 
@@ -492,7 +617,22 @@ int kucomms_broadcast_locked(struct kucomms_endpoint *ep,
 			     const struct kucomms_msg_hdr *hdr,
 			     const void *data)
 {
+	struct kucomms_conn **v;
+	unsigned int i, n;
+	int sent = 0;
+
 	might_sleep();
-	return kuc_broadcast(ep, hdr, data, true);
+	v = kuc_conns_get(ep, &n);
+	if (!v)
+		return 0;
+	for (i = 0; i < n; i++) {
+		mutex_lock(&v[i]->send_lock);
+		if (!kucomms_send(v[i], hdr, data))
+			sent++;
+		mutex_unlock(&v[i]->send_lock);
+		kucomms_conn_put(v[i]);
+	}
+	kfree(v);
+	return sent;
 }
 EXPORT_SYMBOL_GPL(kucomms_broadcast_locked);

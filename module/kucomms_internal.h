@@ -7,6 +7,7 @@
 #include <linux/device.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -37,7 +38,13 @@ struct kuc_device {
 	char name[KUCOMMS_NAME_MAX + 1];
 	unsigned int ring_order;	/* for connections opened from now on */
 	unsigned int max_conns;
-	atomic_t nconns;
+	atomic_t nconns;		/* open files */
+	/*
+	 * Connections whose memory is allocated: open ones, and closed ones
+	 * until the endpoint thread has drained and freed them. open() fails
+	 * with EBUSY while max_conns are held, which bounds the memory.
+	 */
+	atomic_t nheld;
 	atomic64_t next_conn_id;
 	struct kuc_stats stats;
 	struct list_head taps;		/* monitor readers (RCU), kucomms_tap.c */
@@ -64,13 +71,20 @@ struct kucomms_conn {
 	struct list_head node;		/* in ep->conns, under ep->lock */
 	u64 id;
 	wait_queue_head_t wq;		/* userspace waiting in poll() */
-	struct mutex send_lock;		/* kucomms_send_locked() */
+	/*
+	 * kucomms_send_locked(): held only while a message is copied in,
+	 * never while waiting for room (senders wait on send_wq, which
+	 * KUCOMMS_IOC_KICK and every state change wake).
+	 */
+	struct mutex send_lock;
+	wait_queue_head_t send_wq;
 	struct page *ctl_pages[5];	/* info, u2k cons, k2u prod, u2k prod, k2u cons */
 	struct kuc_ringmem u2k_mem, k2u_mem;
 	struct kucomms_info *info;
 	struct kucomms_ring u2k;	/* kernel as consumer */
 	struct kucomms_ring k2u;	/* kernel as producer */
 	bool connected;			/* connect handler ran (thread only) */
+	bool blocked;			/* no reply room: passed over (thread only) */
 	bool closing;			/* file closed; the thread unlinks it */
 };
 
@@ -80,7 +94,11 @@ struct kucomms_endpoint {
 	char name[KUCOMMS_NAME_MAX + 1];
 	const struct kucomms_endpoint_ops *ops;
 	void *ctx;
-	struct module *owner;
+	/*
+	 * The registering module's name, for sysfs "endpoint": a copy, as
+	 * the module may be unloaded while a reader holds the endpoint.
+	 */
+	char owner_name[MODULE_NAME_LEN];
 	struct task_struct *task;	/* held with get_task_struct() */
 	struct mutex lock;		/* conns, shutdown */
 	struct list_head conns;

@@ -69,6 +69,14 @@ static ssize_t connections_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(connections);
 
+/* Connections whose memory is held: open, or closed and not yet freed. */
+static ssize_t connections_held_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&to_kd(dev)->nheld));
+}
+static DEVICE_ATTR_RO(connections_held);
+
 /* The module that registered the endpoint of this name, or "none". */
 static ssize_t endpoint_show(struct device *dev,
 			     struct device_attribute *attr, char *buf)
@@ -78,8 +86,7 @@ static ssize_t endpoint_show(struct device *dev,
 
 	if (!ep)
 		return sysfs_emit(buf, "none\n");
-	ret = sysfs_emit(buf, "%s\n", ep->owner ? module_name(ep->owner) :
-				      "kernel");
+	ret = sysfs_emit(buf, "%s\n", ep->owner_name);
 	kuc_endpoint_put(ep);
 	return ret;
 }
@@ -132,6 +139,7 @@ static struct attribute *kuc_device_attrs[] = {
 	&dev_attr_ring_size.attr,
 	&dev_attr_max_connections.attr,
 	&dev_attr_connections.attr,
+	&dev_attr_connections_held.attr,
 	&dev_attr_endpoint.attr,
 	&dev_attr_msgs_in.attr,
 	&dev_attr_bytes_in.attr,

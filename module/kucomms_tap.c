@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The monitor tap: /dev/kucomms-monitor. Each open file, once attached to
- * a device (KUCOMMS_IOC_TAP_ATTACH, CAP_SYS_ADMIN), gets a copy of every
+ * a device (KUCOMMS_IOC_TAP_ATTACH, its opener's CAP_SYS_ADMIN), gets a copy of every
  * message of every connection of that device, both directions, as records
  * in a buffer of its own that read() drains (layout in kucomms_abi.h).
  *
@@ -10,8 +10,9 @@
  * always contiguous: never split at the buffer end. Its records are built
  * by kucomms_tap_rec.h, as libkuc builds the shm transport's. The data
  * paths are its producers, serialised by a spinlock (they may run on
- * several threads at once); read() is its one consumer, under a mutex. A
- * producer never waits: a record that does not fit is dropped and counted.
+ * several threads at once, all in process context: interrupts stay on);
+ * read() is its one consumer, under a mutex. A producer never waits: a
+ * record that does not fit is dropped and counted.
  *
  * Lifetime. A reader holds a reference on its device. The device's list
  * of readers is walked under RCU by the data paths; readers join and
@@ -52,27 +53,45 @@ struct kuc_tap {
 	u64 captured, dropped;		/* under @lock */
 };
 
-/* One record into one reader's buffer, or one more drop. Any context. */
+/*
+ * The copy of one message into a reserved record: the costly part (up to
+ * KUCOMMS_TAP_SNAPLEN_MAX bytes). Not inlined, so that a test can probe
+ * it (tests/bats/hostile.bats looks at the interrupt flag there).
+ */
+static noinline void kuc_tap_copy(struct kucomms_msg_hdr *slot, u32 caplen,
+				  u64 ts, u32 dir, u64 conn_id,
+				  const struct kucomms_msg_hdr *hdr,
+				  const void *data)
+{
+	kucomms_tap_rec_fill(slot, caplen, ts, dir, conn_id, hdr, data);
+}
+
+/*
+ * One record into one reader's buffer, or one more drop. Process context
+ * only, as every data path is (the endpoint thread, kucomms_send*() and
+ * kucomms_broadcast*(), which the API allows from process context only):
+ * a plain spinlock, so the copy of up to snaplen bytes runs with
+ * interrupts on.
+ */
 static void kuc_tap_put(struct kuc_tap *tap, u64 ts, u32 dir, u64 conn_id,
 			const struct kucomms_msg_hdr *hdr, const void *data)
 {
 	struct kucomms_msg_hdr *slot;
-	unsigned long flags;
 	u32 caplen;
 	int err;
 
-	spin_lock_irqsave(&tap->lock, flags);
+	spin_lock(&tap->lock);
 	slot = kucomms_tap_rec_reserve(&tap->out, hdr->length, tap->snaplen,
 				       &caplen, &err);
 	if (!slot) {
 		tap->dropped++;
-		spin_unlock_irqrestore(&tap->lock, flags);
+		spin_unlock(&tap->lock);
 		return;
 	}
-	kucomms_tap_rec_fill(slot, caplen, ts, dir, conn_id, hdr, data);
+	kuc_tap_copy(slot, caplen, ts, dir, conn_id, hdr, data);
 	kucomms_ring_commit(&tap->out);
 	tap->captured++;
-	spin_unlock_irqrestore(&tap->lock, flags);
+	spin_unlock(&tap->lock);
 	/* wq_has_sleeper() orders the publish before the check. */
 	if (wq_has_sleeper(&tap->wq))
 		wake_up_interruptible_poll(&tap->wq, EPOLLIN | EPOLLRDNORM);
@@ -141,7 +160,8 @@ static int kuc_mon_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static int kuc_mon_attach(struct kuc_tap *tap, void __user *arg)
+static int kuc_mon_attach(struct file *file, struct kuc_tap *tap,
+			  void __user *arg)
 {
 	struct kucomms_tap_attach a;
 	struct kuc_device *kd;
@@ -149,8 +169,13 @@ static int kuc_mon_attach(struct kuc_tap *tap, void __user *arg)
 	u64 size;
 	int ret;
 
-	/* Sniffing every connection of a device is a privilege. */
-	if (!capable(CAP_SYS_ADMIN))
+	/*
+	 * Sniffing every connection of a device is a privilege: the
+	 * opener's (file->f_cred), as for a socket, not the caller's. A
+	 * privileged process handed an unprivileged opener's file (as its
+	 * stdin, say) must not attach it for that opener.
+	 */
+	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
 		return -EPERM;
 	if (copy_from_user(&a, arg, sizeof(a)))
 		return -EFAULT;
@@ -213,14 +238,13 @@ out:
 static long kuc_mon_stats(struct kuc_tap *tap, void __user *arg)
 {
 	struct kucomms_tap_stats st = {};
-	unsigned long flags;
 
 	if (!READ_ONCE(tap->kd))
 		return -ENOTCONN;
-	spin_lock_irqsave(&tap->lock, flags);
+	spin_lock(&tap->lock);
 	st.captured = tap->captured;
 	st.dropped = tap->dropped;
-	spin_unlock_irqrestore(&tap->lock, flags);
+	spin_unlock(&tap->lock);
 	st.snaplen = tap->snaplen;
 	st.buf_order = tap->buf_order;
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
@@ -233,7 +257,7 @@ static long kuc_mon_ioctl(struct file *file, unsigned int cmd,
 
 	switch (cmd) {
 	case KUCOMMS_IOC_TAP_ATTACH:
-		return kuc_mon_attach(tap, (void __user *)arg);
+		return kuc_mon_attach(file, tap, (void __user *)arg);
 	case KUCOMMS_IOC_TAP_STATS:
 		return kuc_mon_stats(tap, (void __user *)arg);
 	default:
@@ -303,6 +327,11 @@ static __poll_t kuc_mon_poll(struct file *file, poll_table *wait)
 	if (!READ_ONCE(tap->kd))
 		return EPOLLERR;
 	poll_wait(file, &tap->wq, wait);
+	/*
+	 * On the wait queue before the buffer is looked at: pairs with the
+	 * barrier of wq_has_sleeper() in kuc_tap_put() (sock_poll_wait()).
+	 */
+	smp_mb();
 	if (kucomms_ring_avail(&tap->in))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (READ_ONCE(tap->gone))

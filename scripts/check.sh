@@ -88,16 +88,16 @@ finish() {
 }
 
 # The bats files each lane runs: every kernel-facing suite, except on the
-# RT kernel, where the channel, echo (with the hostile-ring tests), storm
-# (hostile syscalls) and kucdump suites are what spinlocks that sleep
-# could break.
+# RT kernel, where the channel, echo (with the hostile-ring tests),
+# hostile (client isolation), storm (hostile syscalls) and kucdump suites
+# are what spinlocks that sleep could break.
 lane_suites() {
 	if [ ${#files[@]} -gt 0 ]; then
 		echo "${files[@]}"
 		return
 	fi
 	case "$1" in
-	6.12-rt) echo tests/bats/channel_api.bats tests/bats/echo.bats \
+	6.12-rt) echo tests/bats/channel_api.bats tests/bats/echo.bats tests/bats/hostile.bats \
 		tests/bats/storm.bats tests/bats/kucdump.bats ;;
 	*) echo tests/bats ;;
 	esac
@@ -144,7 +144,7 @@ lane_build() {
 	rm -rf "$dir" && mkdir -p "$dir/examples" "$dir/bench"
 	cp -r include module "$dir/" && cp -r examples/echo "$dir/examples/" &&
 		cp -r bench/modules "$dir/bench/" &&
-		cp -r tests/vm/warnmod tests/vm/leakmod "$dir/" &&
+		cp -r tests/vm/warnmod tests/vm/leakmod tests/vm/testep "$dir/" &&
 		find "$dir" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
 			-o -name Module.symvers -o -name modules.order \) -delete
 	: >"$log"
@@ -157,6 +157,9 @@ lane_build() {
 		tap_step "$lane: the test module $m builds against $krel" "$log" \
 			lane_kbuild "$lane" "$kdir" "$top/$dir/$m"
 	done
+	tap_step "$lane: the test endpoint testep builds against $krel" "$log" \
+		lane_kbuild "$lane" "$kdir" "$top/$dir/testep" \
+		KBUILD_EXTRA_SYMBOLS="$top/$dir/module/Module.symvers"
 	tap_step "$lane: make bench's reference modules build warning-free against $krel" \
 		"$log" lane_kbuild "$lane" "$kdir" "$top/$dir/bench/modules"
 }
@@ -245,6 +248,7 @@ for lane in "${lanes[@]}"; do
 	KUC_MODULE="$top/$dir/module/kucomms.ko" \
 		KUC_ECHO_MODULE="$top/$dir/examples/echo/kucomms_echo.ko" \
 		KUC_LEAK_MODULE="$top/$dir/leakmod/kuc_leak_test.ko" KUC_DKMS_TREE=$dkms_tree \
+		KUC_TESTEP_MODULE="$top/$dir/testep/kuc_testep.ko" \
 		vm_suite "vm-$lane" tests/vm/run --kernel "$lane" --timeout "$timeout" \
 		-- tests/vm/suite $(lane_suites "$lane")
 done

@@ -21,11 +21,16 @@ static void echo_message(struct kucomms_endpoint *ep, struct kucomms_conn *conn,
 		return;
 	}
 	/*
-	 * Backpressure: wait (bounded) for the client to make room rather
-	 * than drop; what still does not fit is counted, never silent.
+	 * Never waits in the kernel: the endpoint thread hands a message
+	 * over only when its connection's reply ring has room for a reply
+	 * as long (backpressure: the rest stays queued), and a send from
+	 * that thread does not wait (kucomms_kernel(9)); one connection's
+	 * client cannot hold up the others. In userspace (a shm segment has
+	 * one client at a time, kucomms_endpoint.h) this waits up to 5 s for
+	 * the client to make room. What does not fit is counted, never
+	 * silent.
 	 */
-	if (kucomms_send(conn, hdr, data) == -EAGAIN &&
-	    kucomms_send_locked(conn, hdr, data, 5 * HZ))
+	if (kucomms_send_locked(conn, hdr, data, 5 * HZ))
 		atomic64_inc(&echo_dropped);
 }
 

@@ -32,7 +32,7 @@ MODULE_PARM_DESC(work_runs, "Times the work handler ran (100 Hz)");
 module_param_cb(timer_runs, &echo_counter_ops, &echo_timer_runs, 0444);
 MODULE_PARM_DESC(timer_runs, "Times the timer handler ran (1 Hz)");
 module_param_cb(dropped, &echo_counter_ops, &echo_dropped, 0444);
-MODULE_PARM_DESC(dropped, "Replies dropped after 5 s of a full ring");
+MODULE_PARM_DESC(dropped, "Replies that did not fit (counted, not waited for)");
 module_param_cb(connects, &echo_counter_ops, &echo_connects, 0444);
 MODULE_PARM_DESC(connects, "Connections opened (connect handler runs)");
 module_param_cb(disconnects, &echo_counter_ops, &echo_disconnects, 0444);

@@ -200,8 +200,10 @@ struct kucomms_info {
  * an endpoint is registered and is never a connection of the device. A
  * fresh open file is attached to one device with KUCOMMS_IOC_TAP_ATTACH;
  * attaching needs CAP_SYS_ADMIN (sniffing is a privilege, as with
- * usbmon), checked with capable() at attach, and the node itself is 0600
- * root. From then on read(2) returns whole records, oldest first:
+ * usbmon) in the credentials of the process that opened the file (as for
+ * a socket: a file handed to a privileged process keeps its opener's
+ * rights), and the node itself is 0600 root. From then on read(2)
+ * returns whole records, oldest first:
  *
  *   struct kucomms_tap_rec, then caplen bytes of data, padded to 8 bytes
  *

@@ -20,7 +20,11 @@
  * a time (conn is the endpoint's channel, conn_id counts clients), so
  * each client's disconnect comes before the next one's connect; HZ is
  * 1000, so timeouts in jiffies are milliseconds; -ENOTCONN (no client)
- * comes back as -ESHUTDOWN, like a closed connection in the kernel.
+ * comes back as -ESHUTDOWN, like a closed connection in the kernel. With
+ * one client there is nobody else to hold up, so kucomms_send_locked()
+ * waits as asked on the endpoint thread too (in the kernel it never waits
+ * there), and a message is not held back until its reply fits (the
+ * kernel's flow control, kucomms_kernel(9)).
  */
 #ifndef KUCOMMS_ENDPOINT_H
 #define KUCOMMS_ENDPOINT_H

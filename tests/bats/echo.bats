@@ -185,8 +185,9 @@ field() {
 	h0=$(param messages) in0=$(stat_of msgs_in)
 	c0=$(param connects) d0=$(param disconnects)
 	# No reply is read: about 2000 replies fill the 64 KiB reply ring,
-	# the handler then waits for room, and the last messages are still
-	# queued when the client closes. Every one must be handled, and
+	# the endpoint then passes the connection over (its messages stay
+	# queued, kucomms_kernel(9)), and they are still queued when the
+	# client closes. Every one must be handled, and
 	# only then the connection's disconnect.
 	run "$SENDMSG" --burst 3000 "$DEV"
 	echo "$output"

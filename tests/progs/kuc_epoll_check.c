@@ -7,9 +7,10 @@
  *   1. a fresh channel is writable (EPOLLOUT) and not readable;
  *   2. a message sent makes it readable (EPOLLIN) when the echo comes
  *      back, and receiving it makes it not readable again;
- *   3. sending without receiving fills both rings (the echo blocks on
- *      its full reply ring): then the fd is not writable; receiving every
- *      reply makes it writable again, and every reply is intact;
+ *   3. sending without receiving fills both rings (the kernel holds
+ *      messages back while the reply ring is full): then the fd is not
+ *      writable; receiving every reply makes it writable again, and
+ *      every reply is intact;
  *   4. an edge-triggered registration reports a new reply, and nothing
  *      once it was received;
  *   5. it prints "waiting for hangup" and waits (up to --timeout) for

@@ -14,8 +14,8 @@
  *
  * Sends N empty messages (ids 1 to N) without reading a reply, closes the
  * channel at once and prints "sent N": the echo module's replies fill the
- * reply ring, its handler waits for room, and messages are still queued
- * for the kernel when the file is closed.
+ * reply ring, the endpoint holds the rest back (flow control), and
+ * messages are still queued for the kernel when the file is closed.
  */
 #include <inttypes.h>
 #include <stdio.h>

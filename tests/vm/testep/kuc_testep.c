@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kuc_testep: a test endpoint for tests/bats/hostile.bats. It serves
+ * /dev/kucomms_testep and does on request what a user module may do that
+ * echo does not: a handler that sleeps (a stalled endpoint), a kernel
+ * thread sending with kucomms_send_locked() and one calling
+ * kucomms_broadcast_locked() in a loop. Each message's type says what:
+ *
+ *   TESTEP_ECHO    the message goes back (kucomms_send()), else counted
+ *   TESTEP_STALL   the handler sleeps while the parameter stall is 1
+ *                  (at most 300 s): every connection waits
+ *   TESTEP_SENDER  a kernel thread sends hdr->value messages of
+ *                  hdr->id bytes to this connection with
+ *                  kucomms_send_locked(..., sender_timeout); its pid,
+ *                  how many went and its last error are parameters
+ *   TESTEP_BCAST   a kernel thread calls kucomms_broadcast_locked() with
+ *                  64-byte messages until the module is unloaded
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+#include <kucomms/kucomms_kernel.h>
+
+#define TESTEP_ECHO	1
+#define TESTEP_STALL	2
+#define TESTEP_SENDER	3
+#define TESTEP_BCAST	4
+
+static bool stall;
+module_param(stall, bool, 0644);
+MODULE_PARM_DESC(stall, "TESTEP_STALL handlers sleep while this is 1");
+static int stalls;
+module_param(stalls, int, 0444);
+MODULE_PARM_DESC(stalls, "TESTEP_STALL handlers now sleeping");
+static int sender_pid;
+module_param(sender_pid, int, 0444);
+static long sender_sent;
+module_param(sender_sent, long, 0444);
+static int sender_ret;
+module_param(sender_ret, int, 0444);
+static ulong sender_timeout = ULONG_MAX;
+module_param(sender_timeout, ulong, 0644);
+MODULE_PARM_DESC(sender_timeout, "The TESTEP_SENDER thread's timeout (jiffies)");
+static bool sender_done;
+module_param(sender_done, bool, 0444);
+static long bcasts;
+module_param(bcasts, long, 0444);
+static long dropped;
+module_param(dropped, long, 0444);
+
+static struct kucomms_endpoint *testep;
+static struct task_struct *sender_task, *bcast_task;
+static struct kucomms_conn *sender_conn;
+static u64 sender_len, sender_count;
+
+static int testep_sender(void *arg)
+{
+	struct kucomms_msg_hdr hdr = { .type = TESTEP_SENDER };
+	void *buf = kzalloc(sender_len ? sender_len : 1, GFP_KERNEL);
+	int ret = -ENOMEM;
+	u64 i;
+
+	hdr.length = sender_len;
+	for (i = 0; buf && i < sender_count && !kthread_should_stop(); i++) {
+		hdr.id = i;
+		ret = kucomms_send_locked(sender_conn, &hdr, buf,
+					  READ_ONCE(sender_timeout));
+		if (ret)
+			break;
+		WRITE_ONCE(sender_sent, i + 1);
+	}
+	kfree(buf);
+	WRITE_ONCE(sender_ret, ret);
+	WRITE_ONCE(sender_done, true);
+	while (!kthread_should_stop())
+		schedule_timeout_idle(HZ / 10);
+	return 0;
+}
+
+static int testep_bcast(void *arg)
+{
+	struct kucomms_msg_hdr hdr = { .type = TESTEP_BCAST, .length = 64 };
+	static const char data[64];
+
+	while (!kthread_should_stop()) {
+		kucomms_broadcast_locked(testep, &hdr, data);
+		WRITE_ONCE(bcasts, bcasts + 1);
+		hdr.id++;
+		schedule_timeout_idle(1);
+	}
+	return 0;
+}
+
+static void testep_message(struct kucomms_endpoint *ep,
+			   struct kucomms_conn *conn,
+			   const struct kucomms_msg_hdr *hdr, const void *data)
+{
+	struct task_struct *t;
+	int i;
+
+	switch (hdr->type) {
+	case TESTEP_STALL:
+		WRITE_ONCE(stalls, stalls + 1);
+		for (i = 0; i < 15000 && READ_ONCE(stall); i++)
+			msleep(20);
+		WRITE_ONCE(stalls, stalls - 1);
+		break;
+	case TESTEP_SENDER:
+		if (sender_task)
+			break;
+		kucomms_conn_get(conn);
+		sender_conn = conn;
+		sender_len = hdr->id;
+		sender_count = hdr->value;
+		t = kthread_run(testep_sender, NULL, "kuc_testep_send");
+		if (IS_ERR(t)) {
+			kucomms_conn_put(conn);
+			break;
+		}
+		get_task_struct(t);
+		sender_task = t;
+		WRITE_ONCE(sender_pid, task_pid_nr(t));
+		break;
+	case TESTEP_BCAST:
+		if (bcast_task)
+			break;
+		t = kthread_run(testep_bcast, NULL, "kuc_testep_bcast");
+		if (IS_ERR(t))
+			break;
+		get_task_struct(t);
+		bcast_task = t;
+		break;
+	default:
+		if (kucomms_send(conn, hdr, data))
+			WRITE_ONCE(dropped, dropped + 1);
+	}
+}
+
+static const struct kucomms_endpoint_ops testep_ops = {
+	.message = testep_message,
+};
+
+static int __init testep_init(void)
+{
+	testep = kucomms_register("kucomms_testep", &testep_ops, NULL);
+	return PTR_ERR_OR_ZERO(testep);
+}
+
+static void __exit testep_exit(void)
+{
+	WRITE_ONCE(stall, false);
+	/* The broadcaster uses the endpoint: it stops first. */
+	if (bcast_task) {
+		kthread_stop(bcast_task);
+		put_task_struct(bcast_task);
+	}
+	kucomms_unregister(testep);
+	if (sender_task) {
+		kthread_stop(sender_task);
+		put_task_struct(sender_task);
+		kucomms_conn_put(sender_conn);
+	}
+}
+
+module_init(testep_init);
+module_exit(testep_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("kucomms test endpoint: stalls, kernel senders, broadcasts");
