@@ -47,7 +47,7 @@ LIB_SO     := $(O)/libkuc.so.0
 LIB_A      := $(O)/libkuc.a
 
 .PHONY: all module lib tools progs examples unit clean deps check check-debug check-kernel \
-        check-kernels demo install \
+        check-kernels demo install install-kit \
         uninstall checkpatch help
 .SUFFIXES:
 .SECONDARY:
@@ -65,7 +65,7 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/examples/echo \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/module/Module.symvers modules
 
-lib: $(LIB_SO) $(LIB_A) $(O)/kucomms.pc
+lib: $(LIB_SO) $(LIB_A) $(O)/kucomms.pc $(O)/kucomms.mk
 tools: $(addprefix $(O)/,$(TOOLS))
 
 $(O)/obj/%.o: %.c $(LIB_HDRS) $(wildcard libkuc/*.h)
@@ -89,6 +89,22 @@ $(LIB_A): $(LIB_OBJS)
 
 $(O)/kucomms.pc: libkuc/kucomms.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
+
+# The kit for modules of other packages (kucomms(7), "Building with the
+# kit"): kernel headers and, per kernel release, kucomms' Module.symvers.
+KITDIR     := $(PREFIX)/src/kucomms-$(VERSION)
+KIT_HDRS   := include/kucomms/kucomms_kernel.h include/kucomms/kucomms_abi.h \
+              include/kucomms/kucomms_endpoint.h
+KIT_SYMVERS ?= module/Module.symvers
+define install_kit
+install -d $(DESTDIR)$(KITDIR)/include/kucomms $(DESTDIR)$(KITDIR)/symvers/$(KREL)
+install -m 0644 $(KIT_HDRS) $(DESTDIR)$(KITDIR)/include/kucomms/
+install -m 0644 $(KIT_SYMVERS) $(DESTDIR)$(KITDIR)/symvers/$(KREL)/Module.symvers
+install -m 0644 $(O)/kucomms.mk $(DESTDIR)$(PREFIX)/share/kucomms/
+endef
+$(O)/kucomms.mk: kit/kucomms.mk.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@VERSION@|$(VERSION)|g' $< >$@
 
 # Tools link the static library: they run from the build tree and in the
 # VM without LD_LIBRARY_PATH. common/ holds the headers they share.
@@ -229,7 +245,16 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0644 completion/* \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/
+	$(install_kit)
 	[ -n "$(DESTDIR)" ] || ldconfig
+
+# The kit alone (no build: KIT_SYMVERS names kucomms' Module.symvers for
+# KDIR's kernel), e.g. for a module built elsewhere; scripts/check.sh
+# makes one per kernel lane.
+install-kit: $(O)/kucomms.mk $(O)/kucomms.pc
+	install -d $(DESTDIR)$(PREFIX)/share/kucomms $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 0644 $(O)/kucomms.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	$(install_kit)
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KREL)/extra/kucomms.ko
@@ -242,6 +267,14 @@ uninstall:
 	done
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/bash-completion/completions/,\
 		$(notdir $(wildcard completion/*)))
+	# With PREFIX=/usr the kit is also where DKMS keeps kucomms' source
+	# (/usr/src/kucomms-VERSION): then its files are DKMS's, left alone.
+	[ -f $(DESTDIR)$(KITDIR)/dkms.conf ] || rm -f \
+		$(addprefix $(DESTDIR)$(KITDIR)/include/kucomms/,$(notdir $(KIT_HDRS))) \
+		$(DESTDIR)$(KITDIR)/symvers/$(KREL)/Module.symvers
+	-rmdir $(DESTDIR)$(KITDIR)/include/kucomms $(DESTDIR)$(KITDIR)/include \
+		$(DESTDIR)$(KITDIR)/symvers/$(KREL) $(DESTDIR)$(KITDIR)/symvers \
+		$(DESTDIR)$(KITDIR) 2>/dev/null
 	[ -n "$(DESTDIR)" ] || depmod -a $(KREL)
 
 clean:

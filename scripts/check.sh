@@ -121,13 +121,21 @@ tap_step() {
 # prepared source tree but no built kernel, hence no symbol list: modpost
 # may only report symbols it cannot resolve, nothing else.
 lane_kbuild() {
-	local lane=$1 kdir=$2 m=$3 out rc
+	local lane=$1 kdir=$2 m=$3
 	shift 3
+	lane_make "$lane" make -C "$kdir" M="$m" "$@" modules
+}
+
+# lane_make LANE MAKE-COMMAND...: the same for any make command that builds
+# modules (a module's own Makefile using the kit).
+lane_make() {
+	local lane=$1 out rc
+	shift
 	if kuc_lane_boots "$lane"; then
-		make -C "$kdir" M="$m" KCFLAGS=-Werror "$@" modules
+		"$@" KCFLAGS=-Werror
 		return
 	fi
-	out=$(make -C "$kdir" M="$m" KCFLAGS=-Werror KBUILD_MODPOST_WARN=1 "$@" modules 2>&1)
+	out=$("$@" KCFLAGS=-Werror KBUILD_MODPOST_WARN=1 2>&1)
 	rc=$?
 	echo "$out"
 	[ "$rc" = 0 ] || return "$rc"
@@ -142,7 +150,7 @@ lane_build() {
 	krel=$(kuc_kernel_release "$kdir")
 	rm -rf "$dir" && mkdir -p "$dir/examples"
 	cp -r include module "$dir/" && cp -r examples/echo "$dir/examples/" &&
-		cp -r tests/vm/warnmod tests/vm/leakmod "$dir/" &&
+		cp -r tests/vm/warnmod tests/vm/leakmod tests/kit/handmod "$dir/" &&
 		find "$dir" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
 			-o -name Module.symvers -o -name modules.order \) -delete
 	: >"$log"
@@ -155,6 +163,19 @@ lane_build() {
 		tap_step "$lane: the test module $m builds against $krel" "$log" \
 			lane_kbuild "$lane" "$kdir" "$top/$dir/$m"
 	done
+	# The kit as make install-kit lays it out for this kernel (in a
+	# prefix of the lane's own), then a module written by hand builds
+	# with it through pkg-config, as a module of another package would.
+	tap_step "$lane: the hand-written module tests/kit/handmod builds with the installed kit against $krel" \
+		"$log" lane_kit_build "$lane" "$kdir" "$dir"
+}
+
+lane_kit_build() {
+	local lane=$1 kdir=$2 dir=$top/$3
+	make -s install-kit O="$dir/kit-obj" DESTDIR="$dir/kit" PREFIX=/usr KDIR="$kdir" \
+		KIT_SYMVERS="$dir/module/Module.symvers" || return
+	PKG_CONFIG_PATH=$dir/kit/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$dir/kit \
+		lane_make "$lane" make -C "$dir/handmod" KDIR="$kdir"
 }
 
 # lane_warns LANE DIR: a kernel WARNING fails a run on this lane's kernel

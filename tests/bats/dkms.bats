@@ -16,7 +16,7 @@ setup() {
 	kuc_unload
 	SRC=$BATS_TEST_TMPDIR/src TREE=$BATS_TEST_TMPDIR/dkms
 	mkdir -p "$SRC/kucomms-0.1.0" "$TREE"
-	(cd "$KUC_TOP" && cp -r dkms.conf Makefile include module "$SRC/kucomms-0.1.0/")
+	(cd "$KUC_TOP" && cp -r dkms.conf Makefile include module kit "$SRC/kucomms-0.1.0/")
 	find "$SRC" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) -delete
 	DKMS=(dkms --sourcetree "$SRC" --dkmstree "$TREE" -k "$(uname -r)"
 		--kernelsourcedir "$KDIR")
@@ -44,4 +44,6 @@ teardown() {
 	[ -c /dev/kucomms_dkms ]
 	run "${DKMS[@]}" status kucomms/0.1.0
 	[[ $output == *installed* ]]
+	# The POST_BUILD hook kept the symbols where the kit looks for them.
+	grep -q '	__kucomms_register	' "$SRC/kucomms-0.1.0/symvers/$(uname -r)/Module.symvers"
 }
