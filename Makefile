@@ -102,6 +102,17 @@ install -m 0644 $(KIT_HDRS) $(DESTDIR)$(KITDIR)/include/kucomms/
 install -m 0644 $(KIT_SYMVERS) $(DESTDIR)$(KITDIR)/symvers/$(KREL)/Module.symvers
 install -m 0644 $(O)/kucomms.mk $(DESTDIR)$(PREFIX)/share/kucomms/
 endef
+# The real-kernel runner kucomms-vm(1), which tests/vm/run runs from
+# kit/vm/ itself; installed, it finds its files in PREFIX/lib/kucomms/vm/.
+VM_LIB     := kit/vm/guest-init kit/vm/initramfs-init scripts/kernels.sh \
+              scripts/kernel-env.sh
+define install_vm
+install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/kucomms/vm
+sed 's|^install_prefix=@PREFIX@$$|install_prefix=$(PREFIX)|' kit/vm/kucomms-vm \
+	>$(DESTDIR)$(PREFIX)/bin/kucomms-vm
+chmod 0755 $(DESTDIR)$(PREFIX)/bin/kucomms-vm
+install -m 0755 $(VM_LIB) $(DESTDIR)$(PREFIX)/lib/kucomms/vm/
+endef
 $(O)/kucomms.mk: kit/kucomms.mk.in Makefile
 	@mkdir -p $(dir $@)
 	sed -e 's|@VERSION@|$(VERSION)|g' $< >$@
@@ -246,6 +257,7 @@ install: all
 	install -m 0644 completion/* \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/
 	$(install_kit)
+	$(install_vm)
 	[ -n "$(DESTDIR)" ] || ldconfig
 
 # The kit alone (no build: KIT_SYMVERS names kucomms' Module.symvers for
@@ -261,7 +273,8 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/kucomms
 	rm -f $(DESTDIR)$(PREFIX)/lib/libkuc.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/kucomms.pc
 	rm -f $(foreach t,$(TOOLS),$(DESTDIR)$(PREFIX)/$(or $(TOOL_DIR_$(t)),bin)/$(t))
-	rm -rf $(DESTDIR)$(PREFIX)/share/kucomms
+	rm -rf $(DESTDIR)$(PREFIX)/share/kucomms $(DESTDIR)$(PREFIX)/lib/kucomms
+	rm -f $(DESTDIR)$(PREFIX)/bin/kucomms-vm
 	for f in man/*.[0-9]; do \
 		rm -f $(DESTDIR)$(PREFIX)/share/man/man$${f##*.}/$${f##*/}; \
 	done

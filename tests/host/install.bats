@@ -90,6 +90,33 @@ include \$(shell pkg-config --variable=kbuild kucomms)" ]
 	[ ! -e "$kit" ]
 }
 
+@test "make install installs the runner kucomms-vm, which works from the prefix alone" {
+	dest=$BATS_TEST_TMPDIR/dest
+	make -C "$COPY" -s install DESTDIR="$dest" PREFIX=/usr
+	for f in usr/bin/kucomms-vm usr/share/man/man1/kucomms-vm.1 \
+		usr/lib/kucomms/vm/guest-init usr/lib/kucomms/vm/initramfs-init \
+		usr/lib/kucomms/vm/kernels.sh usr/lib/kucomms/vm/kernel-env.sh; do
+		[ -e "$dest/$f" ] || { echo "missing $f"; return 1; }
+	done
+	rm -rf "$COPY"		# nothing of the source tree is needed
+	run "$dest/usr/bin/kucomms-vm" --help
+	[ "$status" -eq 0 ]
+	[[ $output == *"Usage: kucomms-vm [options] -- CMD"* ]]
+	run "$dest/usr/bin/kucomms-vm" --kernel newest -- true
+	[ "$status" -eq 125 ]
+	[[ $output == *"kucomms-vm: the newest lane is compiled against, not booted"* ]]
+	# It looks for the kucomms.ko installed under its own DESTDIR, and
+	# refuses to boot without one (before it takes the VM lock).
+	mv "$dest/lib/modules/$KREL/extra/kucomms.ko" "$BATS_TEST_TMPDIR/"
+	KUC_VM_DIR=$BATS_TEST_TMPDIR/vm run "$dest/usr/bin/kucomms-vm" -- true
+	echo "$output"
+	[ "$status" -eq 125 ]
+	[[ $output == *"no kucomms.ko installed for kernel $KREL under $dest/lib/modules/$KREL"* ]]
+	run "$dest/usr/bin/kucomms-vm" --load "$BATS_TEST_TMPDIR/none.ko" -- true
+	[ "$status" -eq 125 ]
+	[[ $output == *"no module file '$BATS_TEST_TMPDIR/none.ko'"* ]]
+}
+
 @test "make clean leaves the tree exactly as cloned" {
 	before=$(cd "$COPY" && find . | sort)
 	make -C "$COPY" -s all
