@@ -104,6 +104,8 @@ install -m 0644 $(O)/kucomms.mk $(DESTDIR)$(PREFIX)/share/kucomms/
 endef
 # The real-kernel runner kucomms-vm(1), which tests/vm/run runs from
 # kit/vm/ itself; installed, it finds its files in PREFIX/lib/kucomms/vm/.
+# And the bats helpers for users' tests, where bats_load_library finds
+# them (BATS_LIB_PATH, /usr/lib/bats by default).
 VM_LIB     := kit/vm/guest-init kit/vm/initramfs-init scripts/kernels.sh \
               scripts/kernel-env.sh
 define install_vm
@@ -112,6 +114,8 @@ sed 's|^install_prefix=@PREFIX@$$|install_prefix=$(PREFIX)|' kit/vm/kucomms-vm \
 	>$(DESTDIR)$(PREFIX)/bin/kucomms-vm
 chmod 0755 $(DESTDIR)$(PREFIX)/bin/kucomms-vm
 install -m 0755 $(VM_LIB) $(DESTDIR)$(PREFIX)/lib/kucomms/vm/
+install -d $(DESTDIR)$(PREFIX)/lib/bats/kucomms
+install -m 0644 kit/bats/load.bash $(DESTDIR)$(PREFIX)/lib/bats/kucomms/
 endef
 $(O)/kucomms.mk: kit/kucomms.mk.in Makefile
 	@mkdir -p $(dir $@)
@@ -273,7 +277,9 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/kucomms
 	rm -f $(DESTDIR)$(PREFIX)/lib/libkuc.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/kucomms.pc
 	rm -f $(foreach t,$(TOOLS),$(DESTDIR)$(PREFIX)/$(or $(TOOL_DIR_$(t)),bin)/$(t))
-	rm -rf $(DESTDIR)$(PREFIX)/share/kucomms $(DESTDIR)$(PREFIX)/lib/kucomms
+	rm -rf $(DESTDIR)$(PREFIX)/share/kucomms $(DESTDIR)$(PREFIX)/lib/kucomms \
+		$(DESTDIR)$(PREFIX)/lib/bats/kucomms
+	-rmdir $(DESTDIR)$(PREFIX)/lib/bats 2>/dev/null
 	rm -f $(DESTDIR)$(PREFIX)/bin/kucomms-vm
 	for f in man/*.[0-9]; do \
 		rm -f $(DESTDIR)$(PREFIX)/share/man/man$${f##*.}/$${f##*/}; \

@@ -93,7 +93,7 @@ include \$(shell pkg-config --variable=kbuild kucomms)" ]
 @test "make install installs the runner kucomms-vm, which works from the prefix alone" {
 	dest=$BATS_TEST_TMPDIR/dest
 	make -C "$COPY" -s install DESTDIR="$dest" PREFIX=/usr
-	for f in usr/bin/kucomms-vm usr/share/man/man1/kucomms-vm.1 \
+	for f in usr/bin/kucomms-vm usr/share/man/man1/kucomms-vm.1 usr/lib/bats/kucomms/load.bash \
 		usr/lib/kucomms/vm/guest-init usr/lib/kucomms/vm/initramfs-init \
 		usr/lib/kucomms/vm/kernels.sh usr/lib/kucomms/vm/kernel-env.sh; do
 		[ -e "$dest/$f" ] || { echo "missing $f"; return 1; }
