@@ -13,6 +13,7 @@ enum kucsend_exit {
 	KUCSEND_EXIT_INPUT	= 3,	/* bad message input: nothing was sent */
 	KUCSEND_EXIT_CHANNEL	= 4,	/* cannot open, send or receive */
 	KUCSEND_EXIT_TIMEOUT	= 5,	/* replies missing when --timeout ran out */
+	KUCSEND_EXIT_MISMATCH	= 6,	/* a reply differs from --expect */
 	/*
 	 * Plus N: a load run stopped by signal N (SIGINT 130, SIGTERM 143),
 	 * summary printed. kucsend then dies of N; a shell shows 128 + N.

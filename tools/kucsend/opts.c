@@ -43,6 +43,10 @@ static void help(void)
 "  -r, --rate R           load mode: send at most R messages per second\n"
 "  -i, --interactive      the interactive mode (readline; type 'help')\n"
 "      --history PATH     its history file (default ~/.kucsend_history)\n"
+"  -e, --expect JSON      check the replies, in order, against these messages\n"
+"                         (only the fields given); waits for as many replies\n"
+"                         (unless --wait or --match-id); a difference is\n"
+"                         printed and makes the exit status 6\n"
 "  -h, --help             show this help\n"
 "  -V, --version          show the version\n"
 "\n"
@@ -51,7 +55,8 @@ static void help(void)
 "kucsend dies of that signal.\n"
 "\n"
 "Exit status: 0 ok, 1 other error, 2 bad usage, 3 bad input (nothing was\n"
-"sent), 4 channel error, 5 time-out (replies missing), 130/143 load run\n"
+"sent), 4 channel error, 5 time-out (replies missing), 6 a reply differs\n"
+"from --expect, 130/143 load run\n"
 "stopped by SIGINT/SIGTERM (128 + signal). See kucsend(1).\n");
 }
 
@@ -86,6 +91,7 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 {
 	char *wait = NULL, *timeout = NULL, *data = NULL, *format = NULL;
 	char *count = NULL, *rate = NULL, *file = NULL, *history = NULL;
+	char *expect = NULL;
 	int interactive = 0, match_id = 0, rc, ret = KUCSEND_CONTINUE;
 	struct poptOption table[] = {
 		{ "file", 'f', POPT_ARG_STRING, &file, 0, NULL, NULL },
@@ -98,6 +104,7 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 		{ "rate", 'r', POPT_ARG_STRING, &rate, 0, NULL, NULL },
 		{ "interactive", 'i', POPT_ARG_NONE, &interactive, 0, NULL, NULL },
 		{ "history", 0, POPT_ARG_STRING, &history, 0, NULL, NULL },
+		{ "expect", 'e', POPT_ARG_STRING, &expect, 0, NULL, NULL },
 		{ "help", 'h', POPT_ARG_NONE, NULL, 'h', NULL, NULL },
 		{ "version", 'V', POPT_ARG_NONE, NULL, 'V', NULL, NULL },
 		POPT_TABLEEND
@@ -163,7 +170,8 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 	if (!o->messages[0] && !o->file && !o->interactive &&
 	    isatty(STDIN_FILENO) && o->count < 0 && o->wait < 0)
 		o->interactive = true;
-	return KUCSEND_CONTINUE;
+	o->expect = expect;
+	return kucsend_expect_setup(o);
 }
 
 /* The strings in the options live in popt's context until this. */
