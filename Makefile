@@ -105,7 +105,8 @@ endef
 # The real-kernel runner kucomms-vm(1), which tests/vm/run runs from
 # kit/vm/ itself; installed, it finds its files in PREFIX/lib/kucomms/vm/.
 # And the bats helpers for users' tests, where bats_load_library finds
-# them (BATS_LIB_PATH, /usr/lib/bats by default).
+# them (BATS_LIB_PATH, /usr/lib/bats by default), and the starter
+# kucomms-new(1) with its templates in PREFIX/share/kucomms/new/.
 VM_LIB     := kit/vm/guest-init kit/vm/initramfs-init scripts/kernels.sh \
               scripts/kernel-env.sh
 define install_vm
@@ -116,6 +117,12 @@ chmod 0755 $(DESTDIR)$(PREFIX)/bin/kucomms-vm
 install -m 0755 $(VM_LIB) $(DESTDIR)$(PREFIX)/lib/kucomms/vm/
 install -d $(DESTDIR)$(PREFIX)/lib/bats/kucomms
 install -m 0644 kit/bats/load.bash $(DESTDIR)$(PREFIX)/lib/bats/kucomms/
+sed 's|@VERSION@|$(VERSION)|' kit/new/kucomms-new >$(DESTDIR)$(PREFIX)/bin/kucomms-new
+chmod 0755 $(DESTDIR)$(PREFIX)/bin/kucomms-new
+install -d $(DESTDIR)$(PREFIX)/share/kucomms/new/tests
+install -m 0644 $(filter-out %/tests,$(wildcard kit/new/template/*)) \
+	$(DESTDIR)$(PREFIX)/share/kucomms/new/
+install -m 0644 kit/new/template/tests/* $(DESTDIR)$(PREFIX)/share/kucomms/new/tests/
 endef
 $(O)/kucomms.mk: kit/kucomms.mk.in Makefile
 	@mkdir -p $(dir $@)
@@ -280,7 +287,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/kucomms $(DESTDIR)$(PREFIX)/lib/kucomms \
 		$(DESTDIR)$(PREFIX)/lib/bats/kucomms
 	-rmdir $(DESTDIR)$(PREFIX)/lib/bats 2>/dev/null
-	rm -f $(DESTDIR)$(PREFIX)/bin/kucomms-vm
+	rm -f $(DESTDIR)$(PREFIX)/bin/kucomms-vm $(DESTDIR)$(PREFIX)/bin/kucomms-new
 	for f in man/*.[0-9]; do \
 		rm -f $(DESTDIR)$(PREFIX)/share/man/man$${f##*.}/$${f##*/}; \
 	done

@@ -90,10 +90,12 @@ include \$(shell pkg-config --variable=kbuild kucomms)" ]
 	[ ! -e "$kit" ]
 }
 
-@test "make install installs the runner kucomms-vm, which works from the prefix alone" {
+@test "make install installs kucomms-vm, kucomms-new and its templates, the bats helpers and kucomms(7); the runner works from the prefix alone" {
 	dest=$BATS_TEST_TMPDIR/dest
 	make -C "$COPY" -s install DESTDIR="$dest" PREFIX=/usr
 	for f in usr/bin/kucomms-vm usr/share/man/man1/kucomms-vm.1 usr/lib/bats/kucomms/load.bash \
+		usr/bin/kucomms-new usr/share/man/man1/kucomms-new.1 usr/share/kucomms/new/mymod.c \
+		usr/share/kucomms/new/tests/mymod.bats usr/share/man/man7/kucomms.7 \
 		usr/lib/kucomms/vm/guest-init usr/lib/kucomms/vm/initramfs-init \
 		usr/lib/kucomms/vm/kernels.sh usr/lib/kucomms/vm/kernel-env.sh; do
 		[ -e "$dest/$f" ] || { echo "missing $f"; return 1; }
