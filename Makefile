@@ -87,7 +87,12 @@ $(LIB_A): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(O)/kucomms.pc: libkuc/kucomms.pc.in Makefile
+# kucomms.pc names PREFIX: made again when PREFIX changes (make, then
+# make install PREFIX=/usr).
+ifneq ($(shell cat $(O)/.prefix 2>/dev/null),$(PREFIX))
+$(shell mkdir -p $(O) && echo '$(PREFIX)' >$(O)/.prefix)
+endif
+$(O)/kucomms.pc: libkuc/kucomms.pc.in Makefile $(O)/.prefix
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
 
 # The kit for modules of other packages (kucomms(7), "Building with the
