@@ -56,7 +56,7 @@ TLIB_SRCS  := $(wildcard common/*.c)
 TLIB_A     := $(O)/libkuctools.a
 
 .PHONY: all module lib tools progs examples unit clean deps check check-debug check-kernel \
-        check-kernels demo install \
+        check-kernels demo install install-kit \
         uninstall checkpatch help bench bench-modules storm
 .SUFFIXES:
 .SECONDARY:
@@ -76,7 +76,7 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/vm/testep \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/module/Module.symvers modules
 
-lib: $(LIB_SO) $(LIB_A)
+lib: $(LIB_SO) $(LIB_A) $(O)/kucomms.mk
 tools: $(addprefix $(O)/,$(TOOLS))
 
 $(O)/obj/%.o: %.c $(LIB_HDRS) $(wildcard libkuc/*.h)
@@ -110,6 +110,52 @@ $(TLIB_A): $(TLIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
+# The kit for modules of other packages (kucomms(7), "Building with the
+# kit"): kernel headers and, per kernel release, kucomms' Module.symvers.
+KITDIR     := $(PREFIX)/src/kucomms-$(VERSION)
+KIT_HDRS   := include/kucomms/kucomms_kernel.h include/kucomms/kucomms_abi.h \
+              include/kucomms/kucomms_endpoint.h
+KIT_SYMVERS ?= module/Module.symvers
+define install_pc
+sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	-e 's|@VERSION@|$(VERSION)|' libkuc/kucomms.pc.in \
+	>$(DESTDIR)$(LIBDIR)/pkgconfig/kucomms.pc
+endef
+define install_kit
+install -d $(DESTDIR)$(KITDIR)/include/kucomms $(DESTDIR)$(KITDIR)/symvers/$(KREL) \
+	$(DESTDIR)$(PREFIX)/share/kucomms
+install -m 0644 $(KIT_HDRS) $(DESTDIR)$(KITDIR)/include/kucomms/
+install -m 0644 $(KIT_SYMVERS) $(DESTDIR)$(KITDIR)/symvers/$(KREL)/Module.symvers
+install -m 0644 $(O)/kucomms.mk $(DESTDIR)$(PREFIX)/share/kucomms/
+endef
+# The real-kernel runner kucomms-vm(1), which tests/vm/run runs from
+# kit/vm/ itself; installed, it finds its files in PREFIX/lib/kucomms/vm/.
+# And the bats helpers for users' tests, where bats_load_library finds
+# them (BATS_LIB_PATH, /usr/lib/bats by default), and the starter
+# kucomms-new(1) with its templates in PREFIX/share/kucomms/new/.
+VM_LIB     := kit/vm/guest-init kit/vm/initramfs-init scripts/kernels.sh \
+              scripts/kernel-env.sh
+define install_vm
+install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/kucomms/vm
+sed 's|^install_prefix=@PREFIX@$$|install_prefix=$(PREFIX)|' kit/vm/kucomms-vm \
+	>$(DESTDIR)$(PREFIX)/bin/kucomms-vm
+chmod 0755 $(DESTDIR)$(PREFIX)/bin/kucomms-vm
+install -m 0755 $(VM_LIB) $(DESTDIR)$(PREFIX)/lib/kucomms/vm/
+install -d $(DESTDIR)$(PREFIX)/lib/bats/kucomms
+install -m 0644 kit/bats/load.bash $(DESTDIR)$(PREFIX)/lib/bats/kucomms/
+sed 's|@VERSION@|$(VERSION)|' kit/new/kucomms-new >$(DESTDIR)$(PREFIX)/bin/kucomms-new
+chmod 0755 $(DESTDIR)$(PREFIX)/bin/kucomms-new
+install -d $(DESTDIR)$(PREFIX)/share/kucomms/new/tests
+install -m 0644 $(filter-out %/tests,$(wildcard kit/new/template/*)) \
+	$(DESTDIR)$(PREFIX)/share/kucomms/new/
+install -m 0644 kit/new/template/tests/* $(DESTDIR)$(PREFIX)/share/kucomms/new/tests/
+endef
+$(O)/kucomms.mk: kit/kucomms.mk.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@VERSION@|$(VERSION)|g' $< >$@
+
+# Tools link the static library: they run from the build tree and in the
+# VM without LD_LIBRARY_PATH. common/ holds the headers they share.
 define tool_rule
 $(1)_OBJS := $$(patsubst %.c,$$(O)/obj/%.o,$$(wildcard tools/$(1)/*.c))
 $$($(1)_OBJS): CPPFLAGS += -Icommon
@@ -264,9 +310,7 @@ install: all
 	ln -sf libkuc.so.0 $(DESTDIR)$(LIBDIR)/libkuc.so
 	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
 	# Made here, not at build time: PREFIX and LIBDIR are install's own.
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-		-e 's|@VERSION@|$(VERSION)|' libkuc/kucomms.pc.in \
-		>$(DESTDIR)$(LIBDIR)/pkgconfig/kucomms.pc
+	$(install_pc)
 	# All tools to bin: each has work that needs no root (shm segments).
 	install -d $(DESTDIR)$(PREFIX)/bin
 	$(foreach t,$(TOOLS),install -m 0755 $(O)/$(t) $(DESTDIR)$(PREFIX)/bin/ &&) true
@@ -280,7 +324,17 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0644 completion/* \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/
+	$(install_kit)
+	$(install_vm)
 	[ -n "$(DESTDIR)" ] || ldconfig
+
+# The kit alone (no build: KIT_SYMVERS names kucomms' Module.symvers for
+# KDIR's kernel), e.g. for a module built elsewhere; scripts/check.sh
+# makes one per kernel lane.
+install-kit: $(O)/kucomms.mk
+	install -d $(DESTDIR)$(PREFIX)/share/kucomms $(DESTDIR)$(LIBDIR)/pkgconfig
+	$(install_pc)
+	$(install_kit)
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KREL)/extra/kucomms.ko
@@ -288,11 +342,23 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libkuc.* $(DESTDIR)$(LIBDIR)/pkgconfig/kucomms.pc
 	rm -f $(foreach t,$(TOOLS),$(DESTDIR)$(PREFIX)/bin/$(t))
 	rm -f $(DESTDIR)$(WIRESHARK_LUA_DIR)/kucomms.lua
+	rm -rf $(DESTDIR)$(PREFIX)/share/kucomms $(DESTDIR)$(PREFIX)/lib/kucomms \
+		$(DESTDIR)$(PREFIX)/lib/bats/kucomms
+	-rmdir $(DESTDIR)$(PREFIX)/lib/bats 2>/dev/null
+	rm -f $(DESTDIR)$(PREFIX)/bin/kucomms-vm $(DESTDIR)$(PREFIX)/bin/kucomms-new
 	for f in man/*.[0-9]; do \
 		rm -f $(DESTDIR)$(PREFIX)/share/man/man$${f##*.}/$${f##*/}; \
 	done
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/bash-completion/completions/,\
 		$(notdir $(wildcard completion/*)))
+	# With PREFIX=/usr the kit is also where DKMS keeps kucomms' source
+	# (/usr/src/kucomms-VERSION): then its files are DKMS's, left alone.
+	[ -f $(DESTDIR)$(KITDIR)/dkms.conf ] || rm -f \
+		$(addprefix $(DESTDIR)$(KITDIR)/include/kucomms/,$(notdir $(KIT_HDRS))) \
+		$(DESTDIR)$(KITDIR)/symvers/$(KREL)/Module.symvers
+	-rmdir $(DESTDIR)$(KITDIR)/include/kucomms $(DESTDIR)$(KITDIR)/include \
+		$(DESTDIR)$(KITDIR)/symvers/$(KREL) $(DESTDIR)$(KITDIR)/symvers \
+		$(DESTDIR)$(KITDIR) 2>/dev/null
 	[ -n "$(DESTDIR)" ] || depmod -a $(KREL)
 
 clean:

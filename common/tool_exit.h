@@ -23,6 +23,7 @@ enum tool_exit {
 	TOOL_EXIT_TIMEOUT	= 8,	/* replies missing at the time-out */
 	TOOL_EXIT_EXISTS	= 9,	/* already exists */
 	TOOL_EXIT_BUSY		= 10,	/* a limit reached, or taken by another */
+	TOOL_EXIT_MISMATCH	= 11,	/* a reply differs from kucsend --expect */
 	/*
 	 * Plus N: stopped by signal N with a summary printed; the tool then
 	 * dies of N, and a shell shows 128 + N.

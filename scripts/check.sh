@@ -122,13 +122,21 @@ tap_step() {
 # prepared source tree but no built kernel, hence no symbol list: modpost
 # may only report symbols it cannot resolve, nothing else.
 lane_kbuild() {
-	local lane=$1 kdir=$2 m=$3 out rc
+	local lane=$1 kdir=$2 m=$3
 	shift 3
+	lane_make "$lane" make -C "$kdir" M="$m" "$@" modules
+}
+
+# lane_make LANE MAKE-COMMAND...: the same for any make command that builds
+# modules (a module's own Makefile using the kit).
+lane_make() {
+	local lane=$1 out rc
+	shift
 	if kuc_lane_boots "$lane"; then
-		make -C "$kdir" M="$m" KCFLAGS=-Werror "$@" modules
+		"$@" KCFLAGS=-Werror
 		return
 	fi
-	out=$(make -C "$kdir" M="$m" KCFLAGS=-Werror KBUILD_MODPOST_WARN=1 "$@" modules 2>&1)
+	out=$("$@" KCFLAGS=-Werror KBUILD_MODPOST_WARN=1 2>&1)
 	rc=$?
 	echo "$out"
 	[ "$rc" = 0 ] || return "$rc"
@@ -144,7 +152,7 @@ lane_build() {
 	rm -rf "$dir" && mkdir -p "$dir/examples" "$dir/bench"
 	cp -r include module "$dir/" && cp -r examples/echo "$dir/examples/" &&
 		cp -r bench/modules "$dir/bench/" &&
-		cp -r tests/vm/warnmod tests/vm/leakmod tests/vm/testep "$dir/" &&
+		cp -r tests/vm/warnmod tests/vm/leakmod tests/vm/testep tests/kit/handmod "$dir/" &&
 		find "$dir" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
 			-o -name Module.symvers -o -name modules.order \) -delete
 	: >"$log"
@@ -162,6 +170,19 @@ lane_build() {
 		KBUILD_EXTRA_SYMBOLS="$top/$dir/module/Module.symvers"
 	tap_step "$lane: make bench's reference modules build warning-free against $krel" \
 		"$log" lane_kbuild "$lane" "$kdir" "$top/$dir/bench/modules"
+	# The kit as make install-kit lays it out for this kernel (in a
+	# prefix of the lane's own), then a module written by hand builds
+	# with it through pkg-config, as a module of another package would.
+	tap_step "$lane: the hand-written module tests/kit/handmod builds with the installed kit against $krel" \
+		"$log" lane_kit_build "$lane" "$kdir" "$dir"
+}
+
+lane_kit_build() {
+	local lane=$1 kdir=$2 dir=$top/$3
+	make -s install-kit O="$dir/kit-obj" DESTDIR="$dir/kit" PREFIX=/usr KDIR="$kdir" \
+		KIT_SYMVERS="$dir/module/Module.symvers" || return
+	PKG_CONFIG_PATH=$dir/kit/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$dir/kit \
+		lane_make "$lane" make -C "$dir/handmod" KDIR="$kdir"
 }
 
 # dkms_build LANE KDIR DIR: `dkms add` and `dkms build` of this tree against
@@ -172,7 +193,7 @@ dkms_build() {
 	local lane=$1 kdir=$2 dir=$3 krel log="$logs/dkms-$1.log"
 	krel=$(kuc_kernel_release "$kdir")
 	rm -rf "$dir/dkms" && mkdir -p "$dir/dkms/src/kucomms-0.1.0" "$dir/dkms/tree"
-	cp -r dkms.conf Makefile include module "$dir/dkms/src/kucomms-0.1.0/"
+	cp -r dkms.conf Makefile include module kit "$dir/dkms/src/kucomms-0.1.0/"
 	find "$dir/dkms/src" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \
 		-o -name Module.symvers -o -name modules.order \) -delete
 	: >"$log"
@@ -181,6 +202,23 @@ dkms_build() {
 	tap_step "$lane: dkms build against $krel" "$log" \
 		dkms --sourcetree "$top/$dir/dkms/src" --dkmstree "$top/$dir/dkms/tree" \
 		build kucomms/0.1.0 -k "$krel" --kernelsourcedir "$kdir"
+	tap_step "$lane: dkms's POST_BUILD hook kept kucomms' Module.symvers for the kit" "$log" \
+		grep -q '	__kucomms_register	' \
+		"$dir/dkms/src/kucomms-0.1.0/symvers/$krel/Module.symvers"
+	tap_step "$lane: a module of another package builds with the kit against what DKMS kept" \
+		"$log" dkms_handmod "$kdir" "$top/$dir/dkms"
+}
+
+# dkms_handmod KDIR DIR: tests/kit/handmod built with the kit whose tree is
+# the DKMS source (as /usr/src/kucomms-VERSION is on a user's machine);
+# dkms.bats loads it on the module DKMS installed.
+dkms_handmod() {
+	local kdir=$1 dir=$2
+	make -s O="$dir/o" "$dir/o/kucomms.mk" || return
+	rm -rf "$dir/handmod" && cp -r tests/kit/handmod "$dir/handmod" &&
+		find "$dir/handmod" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \) -delete
+	printf 'obj-m := kuc_handmod.o\ninclude %s\n' "$dir/o/kucomms.mk" >"$dir/handmod/Makefile"
+	make -C "$dir/handmod" KDIR="$kdir" KCFLAGS=-Werror KUCOMMS_KIT="$dir/src/kucomms-0.1.0"
 }
 
 # lane_warns LANE DIR: a kernel WARNING fails a run on this lane's kernel

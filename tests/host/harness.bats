@@ -12,7 +12,7 @@ setup() {
 @test "vm/run --help explains usage and exits 0" {
 	run "$RUN" --help
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"Usage: tests/vm/run"* ]]
+	[[ "$output" == *"Usage: kucomms-vm"*"--load FILE"* ]]
 }
 
 @test "vm/run rejects an unknown option" {

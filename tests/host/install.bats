@@ -65,6 +65,78 @@ setup() {
 	[ -e "$dest/w/kucomms.lua" ]
 }
 
+# The kit for other packages' modules: headers and symbols in the prefix,
+# found through pkg-config (a sysroot stands in for the DESTDIR), and a
+# module whose Makefile names no path builds against it.
+@test "make install provides the kit: a two-line Makefile builds a module against it; make uninstall removes everything" {
+	dest=$BATS_TEST_TMPDIR/dest
+	make -C "$COPY" -s install DESTDIR="$dest" PREFIX=/usr
+	kit=$dest/usr/src/kucomms-0.1.0
+	for f in include/kucomms/kucomms_kernel.h include/kucomms/kucomms_abi.h \
+		include/kucomms/kucomms_endpoint.h "symvers/$KREL/Module.symvers"; do
+		[ -f "$kit/$f" ] || { echo "missing $f"; return 1; }
+	done
+	grep -qE '^0x[0-9a-f]+	__kucomms_register	' "$kit/symvers/$KREL/Module.symvers"
+	export PKG_CONFIG_PATH=$dest/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$dest
+	[ "$(pkg-config --variable=kbuild kucomms)" = "$dest/usr/share/kucomms/kucomms.mk" ]
+	[ "$(pkg-config --variable=kernel_includedir kucomms)" = "$kit/include" ]
+	cp -r "$TOP/tests/kit/handmod" "$BATS_TEST_TMPDIR/handmod"
+	# The module's Makefile: two lines, no path.
+	[ "$(grep -v '^#' "$BATS_TEST_TMPDIR/handmod/Makefile")" = "obj-m := kuc_handmod.o
+include \$(shell pkg-config --variable=kbuild kucomms)" ]
+	run make -C "$BATS_TEST_TMPDIR/handmod" KDIR="$KDIR" KCFLAGS=-Werror
+	echo "$output"
+	[ "$status" -eq 0 ]
+	ko=$BATS_TEST_TMPDIR/handmod/kuc_handmod.ko
+	[ "$(modinfo -F depends "$ko")" = kucomms ]
+	[ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$KREL" ]
+	# No modpost warning: every kucomms symbol was resolved from the kit.
+	[[ $output != *WARNING* ]]
+	# A kernel the kit has no build for is refused, saying what to do.
+	run make -C "$BATS_TEST_TMPDIR/handmod" KDIR="$BATS_TEST_TMPDIR/handmod"
+	[ "$status" -ne 0 ]
+	[[ $output == *"is not a kernel build tree"* ]]
+	mkdir -p "$BATS_TEST_TMPDIR/fake/include/generated"
+	echo '#define UTS_RELEASE "0.0.0-none"' >"$BATS_TEST_TMPDIR/fake/include/generated/utsrelease.h"
+	run make -C "$BATS_TEST_TMPDIR/handmod" KDIR="$BATS_TEST_TMPDIR/fake"
+	[ "$status" -ne 0 ]
+	[[ $output == *"kucomms is not built for kernel 0.0.0-none"* ]]
+	make -C "$COPY" -s uninstall DESTDIR="$dest" PREFIX=/usr
+	left=$(find "$dest" ! -type d)
+	echo "left behind: $left"
+	[ -z "$left" ]
+	[ ! -e "$kit" ]
+}
+
+@test "make install installs kucomms-vm, kucomms-new and its templates, the bats helpers and kucomms(7); the runner works from the prefix alone" {
+	dest=$BATS_TEST_TMPDIR/dest
+	make -C "$COPY" -s install DESTDIR="$dest" PREFIX=/usr
+	for f in usr/bin/kucomms-vm usr/share/man/man1/kucomms-vm.1 usr/lib/bats/kucomms/load.bash \
+		usr/bin/kucomms-new usr/share/man/man1/kucomms-new.1 usr/share/kucomms/new/mymod.c \
+		usr/share/kucomms/new/tests/mymod.bats usr/share/man/man7/kucomms.7 \
+		usr/lib/kucomms/vm/guest-init usr/lib/kucomms/vm/initramfs-init \
+		usr/lib/kucomms/vm/kernels.sh usr/lib/kucomms/vm/kernel-env.sh; do
+		[ -e "$dest/$f" ] || { echo "missing $f"; return 1; }
+	done
+	rm -rf "$COPY"		# nothing of the source tree is needed
+	run "$dest/usr/bin/kucomms-vm" --help
+	[ "$status" -eq 0 ]
+	[[ $output == *"Usage: kucomms-vm [options] -- CMD"* ]]
+	run "$dest/usr/bin/kucomms-vm" --kernel newest -- true
+	[ "$status" -eq 125 ]
+	[[ $output == *"kucomms-vm: the newest lane is compiled against, not booted"* ]]
+	# It looks for the kucomms.ko installed under its own DESTDIR, and
+	# refuses to boot without one (before it takes the VM lock).
+	mv "$dest/lib/modules/$KREL/extra/kucomms.ko" "$BATS_TEST_TMPDIR/"
+	KUC_VM_DIR=$BATS_TEST_TMPDIR/vm run "$dest/usr/bin/kucomms-vm" -- true
+	echo "$output"
+	[ "$status" -eq 125 ]
+	[[ $output == *"no kucomms.ko installed for kernel $KREL under $dest/lib/modules/$KREL"* ]]
+	run "$dest/usr/bin/kucomms-vm" --load "$BATS_TEST_TMPDIR/none.ko" -- true
+	[ "$status" -eq 125 ]
+	[[ $output == *"no module file '$BATS_TEST_TMPDIR/none.ko'"* ]]
+}
+
 @test "make clean leaves the tree exactly as cloned" {
 	before=$(cd "$COPY" && find . | sort)
 	make -C "$COPY" -s all
@@ -74,9 +146,10 @@ setup() {
 	diff <(echo "$before") <(echo "$after")
 }
 
-@test "DKMS builds the module from dkms.conf" {
+@test "DKMS builds the module from dkms.conf, keeps its Module.symvers for the kit, and forgets it on remove" {
 	src=$BATS_TEST_TMPDIR/dkms-src tree=$BATS_TEST_TMPDIR/dkms-tree
 	mkdir -p "$src" "$tree"
+	make -C "$COPY" -s O="$BATS_TEST_TMPDIR/o" "$BATS_TEST_TMPDIR/o/kucomms.mk"
 	mv "$COPY" "$src/kucomms-0.1.0"
 	dkms --sourcetree "$src" --dkmstree "$tree" add kucomms/0.1.0
 	run dkms --sourcetree "$src" --dkmstree "$tree" build kucomms/0.1.0 \
@@ -86,4 +159,26 @@ setup() {
 	ko=$(find "$tree" -name kucomms.ko | head -n 1)
 	[ -n "$ko" ]
 	modinfo -F vermagic "$ko" | grep -q "^$KREL "
+	symvers=$src/kucomms-0.1.0/symvers/$KREL/Module.symvers
+	grep -q '	kucomms_send	' "$symvers"
+	# A module of another package builds against what DKMS kept (here the
+	# kit is the DKMS source tree, as /usr/src/kucomms-0.1.0 would be).
+	cp -r "$TOP/tests/kit/handmod" "$BATS_TEST_TMPDIR/handmod"
+	printf 'obj-m := kuc_handmod.o\ninclude %s\n' "$BATS_TEST_TMPDIR/o/kucomms.mk" \
+		>"$BATS_TEST_TMPDIR/handmod/Makefile"
+	run make -C "$BATS_TEST_TMPDIR/handmod" KDIR="$KDIR" KCFLAGS=-Werror \
+		KUCOMMS_KIT="$src/kucomms-0.1.0"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(modinfo -F depends "$BATS_TEST_TMPDIR/handmod/kuc_handmod.ko")" = kucomms ]
+	# Installed (into a private tree: the host's stays untouched), then
+	# removed: the POST_REMOVE hook takes the symbols away with it.
+	mkdir -p "$BATS_TEST_TMPDIR/modules/$KREL"
+	dkms --sourcetree "$src" --dkmstree "$tree" --installtree "$BATS_TEST_TMPDIR/modules" \
+		--no-depmod install kucomms/0.1.0 -k "$KREL"
+	[ -f "$BATS_TEST_TMPDIR/modules/$KREL/updates/dkms/kucomms.ko" ]
+	[ -f "$symvers" ]
+	dkms --sourcetree "$src" --dkmstree "$tree" --installtree "$BATS_TEST_TMPDIR/modules" \
+		--no-depmod remove kucomms/0.1.0 -k "$KREL"
+	[ ! -e "$symvers" ]
 }

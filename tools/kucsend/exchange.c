@@ -120,6 +120,7 @@ static void take(struct kucsend_run *r, struct id_table *ids,
 		return;		/* beyond --wait N: not ours to show */
 	}
 	r->counted++;
+	kucsend_expect_reply(h, data);
 	if (r->print)
 		kucsend_print_msg(stdout, h, data, r->format, r->data_mode);
 }

@@ -52,6 +52,7 @@ struct kucsend_opts {
 	double rate;		/* messages per second, 0 = as fast as possible */
 	enum tool_data_mode data_mode;
 	enum kucsend_format format;
+	const char *expect;	/* --expect JSON (expect.c) */
 };
 
 /* opts.c: returns KUCSEND_CONTINUE or the exit status (help, error). */
@@ -118,6 +119,11 @@ void kucsend_progress_end(void);
 /* load.c: --count/--rate summary. */
 void kucsend_print_summary(FILE *f, const struct kucsend_run *r,
 			   uint64_t expected, enum kucsend_format format);
+
+/* expect.c: --expect, checked on each reply counted. */
+int kucsend_expect_setup(struct kucsend_opts *o);
+void kucsend_expect_reply(const struct kucomms_msg_hdr *h, const void *data);
+int kucsend_expect_finish(int status);
 
 /* repl.c */
 int kucsend_repl(const struct kucsend_opts *o);

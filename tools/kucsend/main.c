@@ -121,6 +121,7 @@ static int run_once(const struct kucsend_opts *o)
 	} else if (ret == TOOL_EXIT_FAILURE) {
 		tool_msg("out of memory");
 	}
+	ret = kucsend_expect_finish(ret);
 close:
 	kuc_close(ch);
 out:

@@ -45,6 +45,10 @@ static void help(void)
 "  -r, --rate R           load mode: send at most R messages per second\n"
 "  -i, --interactive      the interactive mode (readline; type 'help')\n"
 "      --history PATH     its history file (default ~/.kucsend_history)\n"
+"  -e, --expect JSON      check the replies, in order, against these messages\n"
+"                         (only the fields given); waits for as many replies\n"
+"                         (unless --wait or --match-id); a difference is\n"
+"                         printed and makes the exit status 6\n"
 "  -h, --help             show this help\n"
 "  -V, --version          show the version\n"
 "\n"
@@ -56,8 +60,9 @@ static void help(void)
 "Exit status: 0 ok, 1 other error, 2 bad usage, 3 bad input (nothing was\n"
 "sent), 4 no such device or segment, 5 permission denied, 6 module not\n"
 "loaded, 7 no endpoint or server (or it went away), 8 time-out (replies\n"
-"missing), 10 connection limit, 130/143 load run stopped by SIGINT/SIGTERM\n"
-"(128 + signal); the same for all kucomms tools, see kucomms-tools(7).\n");
+"missing), 10 connection limit, 11 a reply differs from --expect,\n"
+"130/143 load run stopped by SIGINT/SIGTERM (128 + signal); the same for\n"
+"all kucomms tools, see kucomms-tools(7).\n");
 }
 
 /* A whole number from 0 to LLONG_MAX. */
@@ -91,6 +96,7 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 {
 	char *wait = NULL, *timeout = NULL, *data = NULL, *format = NULL;
 	char *count = NULL, *rate = NULL, *file = NULL, *history = NULL;
+	char *expect = NULL;
 	int interactive = 0, match_id = 0, json = 0, pretty = 0, rc;
 	int ret = KUCSEND_CONTINUE;
 	struct poptOption table[] = {
@@ -106,6 +112,7 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 		{ "rate", 'r', POPT_ARG_STRING, &rate, 0, NULL, NULL },
 		{ "interactive", 'i', POPT_ARG_NONE, &interactive, 0, NULL, NULL },
 		{ "history", 0, POPT_ARG_STRING, &history, 0, NULL, NULL },
+		{ "expect", 'e', POPT_ARG_STRING, &expect, 0, NULL, NULL },
 		{ "help", 'h', POPT_ARG_NONE, NULL, 'h', NULL, NULL },
 		{ "version", 'V', POPT_ARG_NONE, NULL, 'V', NULL, NULL },
 		POPT_TABLEEND
@@ -178,7 +185,8 @@ int kucsend_parse_opts(int argc, const char **argv, struct kucsend_opts *o)
 	if (!o->messages[0] && !o->file && !o->interactive &&
 	    isatty(STDIN_FILENO) && o->count < 0 && o->wait < 0)
 		o->interactive = true;
-	return KUCSEND_CONTINUE;
+	o->expect = expect;
+	return kucsend_expect_setup(o);
 }
 
 /* The strings in the options live in popt's context until this. */
