@@ -297,6 +297,7 @@ demo: deps
 
 checkpatch:
 	@bash scripts/checkpatch.sh
+	@bash scripts/kerneldoc.sh
 
 install: all
 	install -d $(DESTDIR)/lib/modules/$(KREL)/extra

@@ -93,6 +93,7 @@ void kuc_conn_free(struct kref *ref)
 	kfree(conn);
 }
 
+/* Exported: documented (kernel-doc) in include/kucomms/kucomms_kernel.h. */
 void kucomms_conn_get(struct kucomms_conn *conn)
 {
 	kref_get(&conn->ref);

@@ -5,6 +5,9 @@
  * scheduler of docs/design.md): messages as soon as they arrive, work at
  * 100 Hz, timer at 1 Hz; asleep otherwise, woken by a userspace kick
  * only after it announced it would sleep (NEED_WAKEUP).
+ *
+ * The exported functions are documented (kernel-doc) where module authors
+ * read them: include/kucomms/kucomms_kernel.h.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -3,7 +3,7 @@
 # suite, and end with one line "N passed, N failed" over all of them.
 #
 #   scripts/check.sh                 unit tests (ASan/UBSan), TSan tests,
-#                                    checkpatch,
+#                                    checkpatch, kernel-doc,
 #                                    harness self-tests, bats in the VM
 #   scripts/check.sh --kernel LANE...
 #                                    per lane (scripts/kernels.sh): the
@@ -250,6 +250,7 @@ if [ ${#lanes[@]} -eq 0 ]; then
 		[ -x "$t" ] && run_suite "tsan-${t##*/}" "$t"
 	done
 	run_suite checkpatch scripts/checkpatch.sh
+	run_suite kerneldoc scripts/kerneldoc.sh
 	run_suite harness bats --tap tests/host
 	run_suite dkms-6.1 dkms_build 6.1 "$KDIR" build/kernels/6.1
 	KUC_DKMS_TREE=$top/build/kernels/6.1/dkms/tree \

@@ -2,38 +2,17 @@
 # Run the kernel's checkpatch.pl over the module sources (kernel coding
 # style). checkpatch.pl comes from Debian's linux-source of the installed
 # headers' version: the debug-kernel tree when it is built, otherwise the
-# three files it needs are extracted once into $KUC_CACHE/checkpatch.
+# three files it needs are extracted once into $KUC_CACHE/checkpatch
+# (scripts/linux-source.sh).
 # Prints TAP: one test per file.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/kernel-env.sh"
+. "$here/linux-source.sh"
 
-find_checkpatch() {
-	local f
-	for f in "$KUC_CACHE"/debug-kernel/*/linux-source-*/scripts/checkpatch.pl \
-		"$KUC_CACHE"/checkpatch/*/scripts/checkpatch.pl; do
-		[ -f "$f" ] && { echo "$f"; return 0; }
-	done
-	return 1
-}
-
-if ! cp=$(find_checkpatch); then
-	pkgver=$(dpkg-query -W -f='${Version}' "linux-headers-$KREL")
-	series=$(echo "$pkgver" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
-	(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root \
-		"linux-source-$series=$pkgver" >/dev/null)
-	dpkg-deb --fsys-tarfile "$tmp"/linux-source-*.deb |
-		tar -xO "./usr/src/linux-source-$series.tar.xz" |
-		tar -xJ -C "$tmp" --wildcards '*/scripts/checkpatch.pl' \
-			'*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
-	mkdir -p "$KUC_CACHE/checkpatch"
-	rm -rf "$KUC_CACHE/checkpatch/$series"
-	mv "$tmp/linux-source-$series" "$KUC_CACHE/checkpatch/$series"
-	cp=$(find_checkpatch)
-fi
+cp=$(kuc_linux_script checkpatch.pl scripts/checkpatch.pl \
+	scripts/spelling.txt scripts/const_structs.checkpatch)
 
 cd "$top"
 files=()

@@ -18,13 +18,17 @@
 #include <stddef.h>
 #endif
 
-/* Every device name starts with this prefix: /dev/kucomms_NAME. */
+/**
+ * KUCOMMS_PREFIX - the prefix of every device name: /dev/kucomms_NAME
+ */
 #define KUCOMMS_PREFIX		"kucomms_"
 #define KUCOMMS_PREFIX_LEN	(sizeof(KUCOMMS_PREFIX) - 1)
 
-/*
- * Longest full device name, prefix included, terminating NUL excluded.
- * A name is the prefix followed by one or more of [a-z0-9_].
+/**
+ * KUCOMMS_NAME_MAX - longest full device name
+ *
+ * Prefix included, terminating NUL excluded. A name is the prefix followed
+ * by one or more of [a-z0-9_] (kucomms_name_valid()).
  */
 #define KUCOMMS_NAME_MAX	63
 
@@ -42,10 +46,15 @@ static inline bool kucomms_name_char_ok(char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-/*
- * True when the @len bytes at @name form a valid full device name. The
- * bytes need not be NUL-terminated; a NUL inside them makes the name
+/**
+ * kucomms_name_valid - check a full device name
+ * @name: the name's bytes, prefix included
+ * @len: how many bytes of @name to check
+ *
+ * The bytes need not be NUL-terminated; a NUL inside them makes the name
  * invalid.
+ *
+ * Return: true when the @len bytes at @name form a valid full device name.
  */
 static inline bool kucomms_name_valid(const char *name, size_t len)
 {
@@ -64,10 +73,17 @@ static inline bool kucomms_name_valid(const char *name, size_t len)
 
 /* ------------------------------------------------------------------------
  * Messages (docs/design.md, "The message").
+ */
+
+/**
+ * struct kucomms_msg_hdr - the header of every message
+ * @length: bytes of data that follow the header; the only field kucomms
+ *	interprets
+ * @type: the user's; no reserved values
+ * @id: the user's; no reserved values
+ * @value: the user's; no reserved values
  *
  * A message is this 32-byte header followed by @length bytes of data.
- * @length is the only field kucomms interprets; @type, @id and @value
- * belong to the user and have no reserved values.
  */
 struct kucomms_msg_hdr {
 	__u64 length;
@@ -76,13 +92,19 @@ struct kucomms_msg_hdr {
 	__u64 value;
 };
 
+/**
+ * KUCOMMS_HDR_SIZE - bytes of struct kucomms_msg_hdr
+ */
 #define KUCOMMS_HDR_SIZE	32
 #define KUCOMMS_RECORD_ALIGN	8
 
-/*
- * Bytes a message of @length data bytes occupies in a ring: the header,
- * the data, padding to 8 bytes. Only for lengths already bounded by the
- * ring's maximum message size (so the sum cannot overflow).
+/**
+ * kucomms_record_size - bytes a message occupies in a ring
+ * @length: the message's data bytes, already bounded by the ring's maximum
+ *	message size (so the sum cannot overflow)
+ *
+ * Return: the header, the data and padding to KUCOMMS_RECORD_ALIGN (8)
+ * bytes.
  */
 static inline __u64 kucomms_record_size(__u64 length)
 {
@@ -111,7 +133,12 @@ static inline __u64 kucomms_record_size(__u64 length)
 #define KUCOMMS_CONNS_DEFAULT		16
 #define KUCOMMS_CONNS_LIMIT		1024
 
-/* The largest message data a ring of @size bytes carries. */
+/**
+ * KUCOMMS_MSG_MAX - the largest message a ring carries
+ * @size: the ring's data bytes
+ *
+ * Return: the largest @length of a message in a ring of @size bytes.
+ */
 #define KUCOMMS_MSG_MAX(size)		((size) - KUCOMMS_HDR_SIZE)
 
 /* Written only by the producer. */

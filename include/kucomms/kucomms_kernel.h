@@ -24,6 +24,11 @@
  * than wait: kucomms_send_locked() does not wait on the endpoint thread.
  * A connection's memory counts against max_connections until freed and
  * is charged to the opener's memory cgroup. See kucomms_kernel(9).
+ *
+ * Each function, structure and macro of this API is documented below in
+ * kernel-doc form (scripts/kernel-doc; scripts/kerneldoc.sh checks it in
+ * make check): here rather than at the definitions in the module's
+ * sources, as authors of out-of-tree modules read this header.
  */
 #ifndef KUCOMMS_KERNEL_H
 #define KUCOMMS_KERNEL_H
@@ -31,74 +36,233 @@
 #include <linux/module.h>
 #include <kucomms/kucomms_abi.h>
 
+/*
+ * Opaque to the module author: an endpoint (from kucomms_register()) and
+ * one connection of it (one open file of /dev/kucomms_NAME, handed to the
+ * handlers).
+ */
 struct kucomms_endpoint;
 struct kucomms_conn;
 
+/**
+ * struct kucomms_endpoint_ops - an endpoint's handlers
+ * @message: required. A message arrived on @conn and the connection's
+ *	reply ring has room for a reply as long. @hdr and @data are a
+ *	private copy, valid for the call only; @data holds @hdr->length
+ *	bytes, and that length is all kucomms checked: validate the rest,
+ *	as if a hostile process sent it. Messages a process sent before it
+ *	closed the device still come here (replies to them fail with
+ *	-ESHUTDOWN).
+ * @work: optional (may be NULL). Called 100 times a second.
+ * @timer: optional. Called once a second.
+ * @connect: optional. A connection opened: called before its first
+ *	message.
+ * @disconnect: optional. A connection went away: called after its last
+ *	message. Not called for connections still open at
+ *	kucomms_unregister().
+ *
+ * One kernel thread per endpoint (named kuc/NAME) calls the handlers,
+ * never two at once, so they need no locking among themselves. They run
+ * in process context and may sleep, but while one runs every other
+ * connection of the endpoint waits: keep them short and never wait on
+ * one connection's behalf (for its process to make room, say). The
+ * structure must stay valid until kucomms_unregister() returns.
+ */
 struct kucomms_endpoint_ops {
-	/* Required. @data is valid for @hdr->length bytes during the call. */
 	void (*message)(struct kucomms_endpoint *ep, struct kucomms_conn *conn,
 			const struct kucomms_msg_hdr *hdr, const void *data);
-	/* Optional: 100 Hz and 1 Hz. */
 	void (*work)(struct kucomms_endpoint *ep);
 	void (*timer)(struct kucomms_endpoint *ep);
-	/* Optional: a connection opened / went away. */
 	void (*connect)(struct kucomms_endpoint *ep, struct kucomms_conn *conn);
 	void (*disconnect)(struct kucomms_endpoint *ep,
 			   struct kucomms_conn *conn);
 };
 
-/*
- * Register an endpoint for /dev/@name (the device may be created before or
- * after). Returns the endpoint or an ERR_PTR: -EINVAL (bad name or ops),
- * -EEXIST (name taken), -ENOMEM.
+/**
+ * __kucomms_register - register an endpoint (use kucomms_register())
+ * @name: full device name, "kucomms_" followed by [a-z0-9_], at most
+ *	KUCOMMS_NAME_MAX bytes; the endpoint serves /dev/@name, which may be
+ *	created before or after (kucctl(8)). Copied.
+ * @ops: the handlers; @ops->message is required. Kept, not copied.
+ * @ctx: the caller's context, returned by kucomms_ctx().
+ * @owner: the registering module (its name is shown in sysfs), or NULL.
+ *
+ * Starts the endpoint's thread. Until an endpoint is registered, open()
+ * of /dev/@name fails with ENXIO; from now on each open() is a connection
+ * of this endpoint.
+ *
+ * Context: Process context; may sleep. Takes the global endpoint list's
+ * mutex.
+ *
+ * Return: the endpoint, or an ERR_PTR(): -EINVAL for a NULL or invalid
+ * @name, a NULL @ops or a NULL @ops->message; -EEXIST when an endpoint of
+ * that name is registered already; -ENOMEM; or the error of
+ * kthread_create() (-EINTR when the caller was sent SIGKILL).
  */
 struct kucomms_endpoint *
 __kucomms_register(const char *name, const struct kucomms_endpoint_ops *ops,
 		   void *ctx, struct module *owner);
+
+/**
+ * kucomms_register - register an endpoint for the calling module
+ * @name: full device name, as for __kucomms_register()
+ * @ops: the handlers, as for __kucomms_register()
+ * @ctx: the caller's context, returned by kucomms_ctx()
+ *
+ * __kucomms_register() with THIS_MODULE as owner. Like any use of a
+ * symbol of kucomms.ko, it makes the module depend on kucomms.ko, which
+ * cannot be unloaded while the module is loaded.
+ *
+ * Context: Process context; may sleep.
+ *
+ * Return: the endpoint or an ERR_PTR(), as __kucomms_register().
+ */
 #define kucomms_register(name, ops, ctx) \
 	__kucomms_register(name, ops, ctx, THIS_MODULE)
 
-/*
- * Unregister. Returns only when no handler runs or can run again. Open
- * connections see the shutdown (ESHUTDOWN, POLLHUP). May sleep; must not
- * be called from a handler.
+/**
+ * kucomms_unregister - unregister an endpoint and stop its thread
+ * @ep: an endpoint from kucomms_register(); not used again after
+ *
+ * Returns only when no handler runs or can run again: the module may then
+ * free its context and unload. Connections still open see the shutdown
+ * (their operations fail with ESHUTDOWN, poll() reports POLLHUP); their
+ * disconnect handler is not called. No new connection is accepted.
+ *
+ * Context: Process context; sleeps (waits for the endpoint's thread).
+ * Must not be called from a handler of @ep.
  */
 void kucomms_unregister(struct kucomms_endpoint *ep);
 
+/**
+ * kucomms_ctx - the context an endpoint was registered with
+ * @ep: the endpoint
+ *
+ * Context: Any context.
+ *
+ * Return: the @ctx passed to kucomms_register().
+ */
 void *kucomms_ctx(struct kucomms_endpoint *ep);
+
+/**
+ * kucomms_conn_id - a connection's id
+ * @conn: the connection
+ *
+ * Context: Any context.
+ *
+ * Return: the connection's id on its device, the one its process reads in
+ * struct kucomms_info (conn_id) and kucdump(8) shows.
+ */
 u64 kucomms_conn_id(struct kucomms_conn *conn);
 
-/*
- * Send to one connection. kucomms_send() is the unlocked variant: call it
- * from the endpoint's handlers only (they run on one thread); it never
- * sleeps. kucomms_send_locked() may be called from any context that may
- * sleep, from any number of threads. Both return 0, -EAGAIN (ring full;
- * the locked variant first waits up to @timeout jiffies, 0 = no wait,
- * MAX_SCHEDULE_TIMEOUT or more = for ever, woken by the process's
- * KUCOMMS_IOC_KICK, a close or a shutdown; on the endpoint thread it
- * never waits), -EMSGSIZE (longer than the ring's maximum message),
- * -ESHUTDOWN (the connection is closed or broken).
+/**
+ * kucomms_send - send a message to one connection (handlers only)
+ * @conn: the connection
+ * @hdr: the header; @hdr->length data bytes follow at @data
+ * @data: the data (may be NULL when @hdr->length is 0)
+ *
+ * Copies the message into the connection's reply ring and wakes its
+ * process if it waits in poll(). Never waits for room.
+ *
+ * Context: The endpoint's handlers only (process context, the endpoint's
+ * thread): it takes no lock of its own, so it must not run concurrently
+ * with another send to @conn. Never sleeps. When other threads send to
+ * @conn too, everyone must use kucomms_send_locked().
+ *
+ * Return: 0 when sent; -EAGAIN when the ring has no room for it now
+ * (counted in the device's ring_full); -EMSGSIZE when @hdr->length exceeds
+ * the ring's maximum message (KUCOMMS_MSG_MAX() of its size);
+ * -ESHUTDOWN when the connection is closed, its endpoint is unregistering
+ * or its process broke the ring.
  */
 int kucomms_send(struct kucomms_conn *conn, const struct kucomms_msg_hdr *hdr,
 		 const void *data);
+
+/**
+ * kucomms_send_locked - send a message to one connection, from any thread
+ * @conn: the connection (held with kucomms_conn_get() outside a handler)
+ * @hdr: the header; @hdr->length data bytes follow at @data
+ * @data: the data (may be NULL when @hdr->length is 0)
+ * @timeout: jiffies to wait for room when the ring is full: 0 does not
+ *	wait, MAX_SCHEDULE_TIMEOUT or more waits for ever
+ *
+ * As kucomms_send(), under the connection's send mutex, which is held
+ * only while the message is copied, never while waiting. A wait for room
+ * ends when the process makes room (libkuc's KUCOMMS_IOC_KICK), at a
+ * close or shutdown, or after @timeout; signals do not end it. On the
+ * endpoint's own thread (in a handler) it never waits, whatever @timeout.
+ * Messages of one thread arrive in the order sent; the order between
+ * threads that wait at the same time is not defined.
+ *
+ * Context: Process context; may sleep. Any number of threads.
+ *
+ * Return: 0 when sent; -EAGAIN when the ring still has no room once
+ * @timeout ran out (or at once with no wait); -EMSGSIZE when @hdr->length
+ * exceeds the ring's maximum message; -ESHUTDOWN when the connection is
+ * closed, its endpoint is unregistering or its process broke the ring.
+ */
 int kucomms_send_locked(struct kucomms_conn *conn,
 			const struct kucomms_msg_hdr *hdr, const void *data,
 			unsigned long timeout);
 
-/*
- * Send to every connection of the endpoint, never waiting for room;
- * returns how many received the message. Unlocked: from the handlers
- * only. Locked: may sleep (for the connections' send locks, never while
- * holding up open() or close()).
+/**
+ * kucomms_broadcast - send a message to every connection (handlers only)
+ * @ep: the endpoint
+ * @hdr: the header; @hdr->length data bytes follow at @data
+ * @data: the data (may be NULL when @hdr->length is 0)
+ *
+ * kucomms_send() to each open connection of @ep, never waiting for room:
+ * a connection whose ring is full misses the message.
+ *
+ * Context: The endpoint's handlers only (the unlocked sends). May sleep
+ * for the endpoint's connection-list mutex, held during the sends.
+ *
+ * Return: how many connections received the message.
  */
 int kucomms_broadcast(struct kucomms_endpoint *ep,
 		      const struct kucomms_msg_hdr *hdr, const void *data);
+
+/**
+ * kucomms_broadcast_locked - send a message to every connection, any thread
+ * @ep: the endpoint
+ * @hdr: the header; @hdr->length data bytes follow at @data
+ * @data: the data (may be NULL when @hdr->length is 0)
+ *
+ * As kucomms_broadcast(), with each connection's send mutex, as
+ * kucomms_send_locked() with no wait. It holds the endpoint's
+ * connection list only to take a reference on each connection, never
+ * while sending, so open() and close() do not wait for it.
+ *
+ * Context: Process context; may sleep. Any number of threads.
+ *
+ * Return: how many connections received the message (0 also when the
+ * list of connections could not be allocated).
+ */
 int kucomms_broadcast_locked(struct kucomms_endpoint *ep,
 			     const struct kucomms_msg_hdr *hdr,
 			     const void *data);
 
-/* Keep a connection beyond a handler call (for kucomms_send_locked()). */
+/**
+ * kucomms_conn_get - take a reference on a connection
+ * @conn: the connection, valid now (in a handler, or already referenced)
+ *
+ * A connection pointer is valid during the handler call it was passed to;
+ * a reference keeps it valid beyond, to send to it from another thread
+ * with kucomms_send_locked(). Sends to a closed connection fail with
+ * -ESHUTDOWN.
+ *
+ * Context: Any context.
+ */
 void kucomms_conn_get(struct kucomms_conn *conn);
+
+/**
+ * kucomms_conn_put - drop a reference taken with kucomms_conn_get()
+ * @conn: the connection; not used again after
+ *
+ * The last reference frees the connection's memory (its rings).
+ *
+ * Context: Process context; may sleep when it drops the last reference.
+ */
 void kucomms_conn_put(struct kucomms_conn *conn);
 
 #endif /* KUCOMMS_KERNEL_H */
