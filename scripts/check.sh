@@ -152,7 +152,8 @@ lane_build() {
 	rm -rf "$dir" && mkdir -p "$dir/examples" "$dir/bench"
 	cp -r include module "$dir/" && cp -r examples/echo "$dir/examples/" &&
 		cp -r bench/modules "$dir/bench/" &&
-		cp -r tests/vm/warnmod tests/vm/leakmod tests/vm/testep tests/kit/handmod "$dir/" &&
+		cp -r tests/vm/warnmod tests/vm/leakmod tests/kit/handmod "$dir/" &&
+		mkdir -p "$dir/tests/vm" && cp -r tests/vm/testep "$dir/tests/vm/" &&
 		find "$dir" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
 			-o -name Module.symvers -o -name modules.order \) -delete
 	: >"$log"
@@ -166,7 +167,7 @@ lane_build() {
 			lane_kbuild "$lane" "$kdir" "$top/$dir/$m"
 	done
 	tap_step "$lane: the test endpoint testep builds against $krel" "$log" \
-		lane_kbuild "$lane" "$kdir" "$top/$dir/testep" \
+		lane_kbuild "$lane" "$kdir" "$top/$dir/tests/vm/testep" \
 		KBUILD_EXTRA_SYMBOLS="$top/$dir/module/Module.symvers"
 	tap_step "$lane: make bench's reference modules build warning-free against $krel" \
 		"$log" lane_kbuild "$lane" "$kdir" "$top/$dir/bench/modules"
@@ -287,7 +288,7 @@ for lane in "${lanes[@]}"; do
 	KUC_MODULE="$top/$dir/module/kucomms.ko" \
 		KUC_ECHO_MODULE="$top/$dir/examples/echo/kucomms_echo.ko" \
 		KUC_LEAK_MODULE="$top/$dir/leakmod/kuc_leak_test.ko" KUC_DKMS_TREE=$dkms_tree \
-		KUC_TESTEP_MODULE="$top/$dir/testep/kuc_testep.ko" \
+		KUC_TESTEP_MODULE="$top/$dir/tests/vm/testep/kuc_testep.ko" \
 		vm_suite "vm-$lane" tests/vm/run --kernel "$lane" --timeout "$timeout" \
 		-- tests/vm/suite $(lane_suites "$lane")
 done

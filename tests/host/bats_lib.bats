@@ -53,6 +53,6 @@ teardown() {
 	run kucomms_dump_stop
 	echo "$output"
 	[[ $output == *"kucdump: the test's traffic"* ]]
-	[ "$(grep -c 'type 77' <<<"$output")" -eq 2 ]
+	[ "$(grep -c 'type=77' <<<"$output")" -eq 2 ]
 	[[ $output == *"2 captured"* ]]
 }
