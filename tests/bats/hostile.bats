@@ -209,8 +209,10 @@ isolated() {
 
 @test "KICK wakes a kernel sender in send_locked; a timeout above LONG_MAX waits" {
 	testep_up
-	# sender_timeout is ULONG_MAX: wait for as long as it takes.
-	"$ISO" slowdrain "$TDEV" $T_SENDER 1024 500 3000 500 >"$BATS_TEST_TMPDIR/drain" 3>&- &
+	# sender_timeout is ULONG_MAX: wait for as long as it takes. The
+	# client reads nothing until it is told to (SIGUSR1) after the checks
+	# below, or after 120 s: a fixed pause raced a slow (debug) kernel.
+	"$ISO" slowdrain "$TDEV" $T_SENDER 1024 500 120000 500 >"$BATS_TEST_TMPDIR/drain" 3>&- &
 	KUC_BG_PIDS=$!
 	wait_for '[ "$(cat $TPAR/sender_sent)" -gt 10 ]'
 	sleep 0.5
@@ -222,6 +224,7 @@ isolated() {
 	note "the waiting sender woke $((v1 - v0)) times in 1 s; done=$done1 ret=$ret1"
 	[ "$done1" = N ]
 	[ $((v1 - v0)) -le 5 ]
+	kill -USR1 "$KUC_BG_PIDS"
 	wait "$KUC_BG_PIDS"
 	KUC_BG_PIDS=
 	cat "$BATS_TEST_TMPDIR/drain"

@@ -36,9 +36,12 @@
  *   kuc_isolation hold DEVICE TYPE ID VALUE SECS
  *       one empty message, then SECS seconds without reading, then close.
  *   kuc_isolation slowdrain DEVICE TYPE ID VALUE PAUSE_MS N
- *       one empty message, PAUSE_MS without reading, then receives N
- *       messages (10 s time-out each); prints "slowdrain: got=N ms=T",
- *       T the time the N took after the pause.
+ *       one empty message, then no reading for PAUSE_MS or until a
+ *       SIGUSR1, whichever comes first (a test that must see the peer
+ *       still stalled signals when it has looked, so a slow kernel cannot
+ *       end the pause early); then receives N messages (10 s time-out
+ *       each); prints "slowdrain: got=N ms=T", T the time the N took
+ *       after the pause.
  *
  * Exit status: 0 fine, 1 a check failed, 2 an error.
  */
@@ -336,11 +339,20 @@ static int hold(const char *dev, char **argv, double secs, double pause_ms,
 		.id = strtoull(argv[1], NULL, 0),
 		.value = strtoull(argv[2], NULL, 0),
 	};
-	struct kuc_channel *ch = open_or_die(dev);
+	struct kuc_channel *ch;
 	unsigned long got = 0;
+	struct timespec pause;
+	sigset_t usr1;
 	double t;
-	int err = kuc_send_wait(ch, &hdr, NULL, 5000);
+	int err;
 
+	/* Blocked before anything is sent: a SIGUSR1 that comes early stays
+	 * pending and ends the pause at once instead of killing us. */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	ch = open_or_die(dev);
+	err = kuc_send_wait(ch, &hdr, NULL, 5000);
 	if (err)
 		return 2;
 	if (secs > 0) {
@@ -348,7 +360,10 @@ static int hold(const char *dev, char **argv, double secs, double pause_ms,
 		kuc_close(ch);
 		return 0;
 	}
-	usleep((useconds_t)(pause_ms * 1e3));
+	pause.tv_sec = (time_t)(pause_ms / 1e3);
+	pause.tv_nsec = (long)((pause_ms - pause.tv_sec * 1e3) * 1e6);
+	while (sigtimedwait(&usr1, NULL, &pause) < 0 && errno == EINTR)
+		;
 	t = now_ms();
 	while (got < n && !kuc_recv(ch, &hdr, buf, sizeof(buf), 10000))
 		got++;
