@@ -289,9 +289,7 @@ static bool kuc_info_ok(const struct kucomms_info *info)
 	       info->abi_version == KUCOMMS_ABI_VERSION &&
 	       info->page_size == KUCOMMS_PAGE_SIZE &&
 	       page == (long)info->page_size &&
-	       size >= (1ULL << KUCOMMS_RING_ORDER_MIN) &&
-	       size <= (1ULL << KUCOMMS_RING_ORDER_MAX) &&
-	       !(size & (size - 1)) &&
+	       kucomms_ring_size_valid(size) &&
 	       info->msg_max == KUCOMMS_MSG_MAX(size);
 }
 

@@ -47,11 +47,7 @@ int kuc_shm_name(const char *name, char *shm_name, size_t size, char *full,
 
 int kuc_shm_ring_size_check(uint64_t ring_size)
 {
-	if (ring_size < (1ULL << KUCOMMS_RING_ORDER_MIN) ||
-	    ring_size > (1ULL << KUCOMMS_RING_ORDER_MAX) ||
-	    (ring_size & (ring_size - 1)))
-		return -EINVAL;
-	return 0;
+	return kucomms_ring_size_valid(ring_size) ? 0 : -EINVAL;
 }
 
 void kuc_shm_hdr_init(struct kucomms_shm_hdr *h, uint64_t ring_size)

@@ -31,9 +31,7 @@ static ssize_t ring_size_store(struct device *dev,
 
 	if (ret)
 		return ret;
-	if (!is_power_of_2(size) ||
-	    size < (1ULL << KUCOMMS_RING_ORDER_MIN) ||
-	    size > (1ULL << KUCOMMS_RING_ORDER_MAX))
+	if (!kucomms_ring_size_valid(size))
 		return -EINVAL;
 	WRITE_ONCE(to_kd(dev)->ring_order, ilog2(size));
 	return count;

@@ -129,6 +129,23 @@ static inline __u64 kucomms_record_size(__u64 length)
 #define KUCOMMS_RING_ORDER_DEFAULT	16	/* 64 KiB */
 #define KUCOMMS_RING_ORDER_MAX		22	/* 4 MiB */
 
+/**
+ * kucomms_ring_size_valid - check a ring size (data bytes of one ring)
+ * @size: the size asked for (sysfs ring_size, a shm segment's size) or
+ *        found (a connection's or segment's header)
+ *
+ * The one statement of the rule, for the module, libkuc and the tools: a
+ * power of two from 1 << KUCOMMS_RING_ORDER_MIN to 1 << KUCOMMS_RING_ORDER_MAX.
+ *
+ * Return: true when @size is a valid ring size.
+ */
+static inline bool kucomms_ring_size_valid(__u64 size)
+{
+	return size >= (1ULL << KUCOMMS_RING_ORDER_MIN) &&
+	       size <= (1ULL << KUCOMMS_RING_ORDER_MAX) &&
+	       !(size & (size - 1));
+}
+
 /* Connections one device accepts at once: default and settable maximum. */
 #define KUCOMMS_CONNS_DEFAULT		16
 #define KUCOMMS_CONNS_LIMIT		1024

@@ -125,9 +125,7 @@ static int create_shm(const struct kucctl_cmd *cmd, const char *name,
 	if (size_arg) {
 		errno = 0;
 		size = strtoull(size_arg, &end, 0);
-		if (errno || *end || !size || size & (size - 1) ||
-		    size < (1ULL << KUCOMMS_RING_ORDER_MIN) ||
-		    size > (1ULL << KUCOMMS_RING_ORDER_MAX))
+		if (errno || *end || !kucomms_ring_size_valid(size))
 			return kucctl_usage_error(cmd,
 				"--size: invalid ring size '%s', want a power of two from %llu to %llu",
 				tool_printable(size_arg, buf, sizeof(buf)),
