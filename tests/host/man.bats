@@ -4,7 +4,7 @@
 # their section; every function of libkuc.map and every function module/ exports
 # has a page whose SYNOPSIS declares it exactly as its header does
 # (tests/host/man_synopsis.py). Each check is first shown to fail on a
-# broken copy.
+# broken copy. Every function page has the sections of a liburing page.
 
 setup() {
 	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
@@ -121,4 +121,18 @@ synopses() {
 			"$TOP/man/$([ "${name##*.}" = 3 ] && echo libkuc.3 || echo kucomms_kernel.9)" ||
 			{ echo "$name is not named"; return 1; }
 	done
+}
+
+@test "every function page has NAME, SYNOPSIS, DESCRIPTION, RETURN VALUE, ERRORS, THREAD SAFETY and SEE ALSO" {
+	local f s missing=""
+
+	for f in "$TOP"/man/*.3 "$TOP"/man/*.9; do
+		so_line "$f" >/dev/null && continue
+		case ${f##*/} in libkuc.3 | kucomms_kernel.9) continue ;; esac
+		for s in NAME SYNOPSIS DESCRIPTION "RETURN VALUE" ERRORS \
+			"THREAD SAFETY" "SEE ALSO"; do
+			grep -qx "\.SH $s" "$f" || missing+="${f##*/}: no $s"$'\n'
+		done
+	done
+	[ -z "$missing" ] || { printf '%s' "$missing"; return 1; }
 }
