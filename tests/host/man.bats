@@ -1,10 +1,11 @@
 #!/usr/bin/env bats
 # The manual pages on the host: every page in man/ is lint-clean for
 # groff -ww and mandoc -Tlint, the .so links too, followed to a page of
-# their section; every function of libkuc.map and every function module/ exports
-# has a page whose SYNOPSIS declares it exactly as its header does
-# (tests/host/man_synopsis.py). Each check is first shown to fail on a
-# broken copy. Every function page has the sections of a liburing page.
+# their section; every function of libkuc.map and every function module/
+# exports has a page whose SYNOPSIS declares it exactly as its header does
+# (tests/host/man_synopsis.py); the lint and the SYNOPSIS checks are first
+# shown to fail on a broken copy. The overviews name every page, and every
+# function page has the sections of a liburing page.
 
 setup() {
 	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
