@@ -23,6 +23,8 @@ pkgs=(
 	gnuplot-nox
 	# packaging test (tests/host/install.bats)
 	dkms git
+	# man page lint (tests/host/man.bats; groff is groff-base, always there)
+	mandoc
 )
 
 missing=()

@@ -38,6 +38,19 @@ setup() {
 		usr/share/bash-completion/completions/kucdump; do
 		[ -e "$dest/$f" ] || { echo "missing $f"; return 1; }
 	done
+	# Every page in its section's directory; a .so link's page beside it,
+	# as man(1) resolves it (man3/kuc_open.3 under share/man).
+	local page sec so n=0
+	for page in "$COPY"/man/*.[0-9]; do
+		sec=${page##*.}
+		[ -f "$dest/usr/share/man/man$sec/${page##*/}" ] ||
+			{ echo "missing man$sec/${page##*/}"; return 1; }
+		so=$(sed -n '1s/^\.so //p' "$page")
+		[ -z "$so" ] || [ -f "$dest/usr/share/man/$so" ] ||
+			{ echo "${page##*/}: .so $so is not installed"; return 1; }
+		n=$((n + 1))
+	done
+	[ "$n" -gt 60 ]
 	grep -q '^prefix=/usr$' "$dest/usr/lib/pkgconfig/kucomms.pc"
 	grep -q '^libdir=/usr/lib$' "$dest/usr/lib/pkgconfig/kucomms.pc"
 	[ ! -e "$dest/usr/sbin" ]
@@ -68,6 +81,7 @@ setup() {
 # The kit for other packages' modules: headers and symbols in the prefix,
 # found through pkg-config (a sysroot stands in for the DESTDIR), and a
 # module whose Makefile names no path builds against it.
+# "make uninstall removes everything": the man pages too.
 @test "make install provides the kit: a two-line Makefile builds a module against it; make uninstall removes everything" {
 	dest=$BATS_TEST_TMPDIR/dest
 	make -C "$COPY" -s install DESTDIR="$dest" PREFIX=/usr
