@@ -114,7 +114,8 @@ include \$(shell pkg-config --variable=kbuild kucomms)" ]
 	for f in usr/bin/kucomms-vm usr/share/man/man1/kucomms-vm.1 usr/lib/bats/kucomms/load.bash \
 		usr/bin/kucomms-new usr/share/man/man1/kucomms-new.1 usr/share/kucomms/new/mymod.c \
 		usr/share/kucomms/new/tests/mymod.bats usr/share/kucomms/new/dkms.conf \
-		usr/share/man/man7/kucomms.7 \
+		usr/share/man/man7/kucomms.7 usr/share/bash-completion/completions/kucomms-vm \
+		usr/share/bash-completion/completions/kucomms-new \
 		usr/lib/kucomms/vm/guest-init usr/lib/kucomms/vm/initramfs-init \
 		usr/lib/kucomms/vm/kernels.sh usr/lib/kucomms/vm/kernel-env.sh; do
 		[ -e "$dest/$f" ] || { echo "missing $f"; return 1; }
