@@ -208,6 +208,8 @@ dkms_build() {
 		"$dir/dkms/src/kucomms-0.1.0/symvers/$krel/Module.symvers"
 	tap_step "$lane: a module of another package builds with the kit against what DKMS kept" \
 		"$log" dkms_handmod "$kdir" "$top/$dir/dkms"
+	tap_step "$lane: a starter project's dkms.conf builds it against kucomms' DKMS build" \
+		"$log" dkms_newmod "$kdir" "$krel" "$top/$dir/dkms"
 }
 
 # dkms_handmod KDIR DIR: tests/kit/handmod built with the kit whose tree is
@@ -220,6 +222,25 @@ dkms_handmod() {
 		find "$dir/handmod" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \) -delete
 	printf 'obj-m := kuc_handmod.o\ninclude %s\n' "$dir/o/kucomms.mk" >"$dir/handmod/Makefile"
 	make -C "$dir/handmod" KDIR="$kdir" KCFLAGS=-Werror KUCOMMS_KIT="$dir/src/kucomms-0.1.0"
+}
+
+# dkms_newmod KDIR KREL DIR: a kucomms-new project added and built by DKMS
+# in kucomms' DKMS tree (after dkms_handmod made DIR/o/kucomms.mk), its
+# Makefile finding the kit through pkg-config as after make install
+# PREFIX=/usr (whose kit is DKMS's source); no symbol may be undefined.
+dkms_newmod() {
+	local kdir=$1 krel=$2 dir=$3 built=$3/tree/kucnew/0.1/$2/x86_64
+	rm -rf "$dir/src/kucnew-0.1" "$dir/tree/kucnew" &&
+		kit/new/kucomms-new "$dir/src/kucnew-0.1" kucnew >/dev/null || return
+	printf 'Name: kucomms\nDescription: kit\nVersion: 0\nkbuild=%s\n' "$dir/o/kucomms.mk" \
+		>"$dir/o/kucomms.pc"
+	(export PKG_CONFIG_PATH=$dir/o KUCOMMS_KIT=$dir/src/kucomms-0.1.0
+	dkms --sourcetree "$dir/src" --dkmstree "$dir/tree" add kucnew/0.1 &&
+		dkms --sourcetree "$dir/src" --dkmstree "$dir/tree" build kucnew/0.1 \
+			-k "$krel" --kernelsourcedir "$kdir") || return
+	grep -q MODPOST "$built/log/make.log" && ! grep -n undefined "$built/log/make.log" || return
+	echo "depends=$(modinfo -F depends "$built/module/kucnew.ko")"
+	[ "$(modinfo -F depends "$built/module/kucnew.ko")" = kucomms ]
 }
 
 # lane_warns LANE DIR: a kernel WARNING fails a run on this lane's kernel

@@ -170,7 +170,7 @@ kuc_fetch_image() {
 			kuc_die "apt-get download $spec failed"
 	fi
 	dpkg-deb -x "$tmp"/deb/*.deb "$tmp/root"
-	depmod -b "$tmp/root" "$krel"
+	depmod -b "$tmp/root" "$krel" || kuc_die "depmod of $spec failed"
 	mkdir -p "$dir/root"
 	cp -a "$tmp/root/boot" "$tmp/root/lib" "$dir/root/" 2>/dev/null ||
 		cp -a "$tmp/root/boot" "$tmp/root/usr/lib" "$dir/root/"

@@ -25,7 +25,7 @@ complete_line() {
 		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 		COMP_LINE="$*"
 		COMP_POINT=${#COMP_LINE}
-		"_$0"
+		"_${0//-/_}"
 		printf "%s\n" "${COMPREPLY[@]}"
 	' "$tool" "$BC" "$TOP/completion/$tool" "$tool" "$@"
 }
@@ -88,6 +88,46 @@ complete_line() {
 	[ "$output" = "k2u" ]
 }
 
+@test "completion: kucomms-vm options, lanes, module files, then the guest command's own" {
+	run complete_line kucomms-vm --ke
+	[ "$output" = "--kernel" ]
+	run complete_line kucomms-vm --kernel ''
+	[ "$(echo $output)" = "6.1 debug 6.12 6.12-rt" ]
+	# The lanes offered are those the runner boots.
+	[ "$(echo $output)" = "$(bash "$TOP/scripts/kernels.sh" list | grep -vx newest | xargs)" ]
+	touch "$BATS_TEST_TMPDIR/mine.ko" "$BATS_TEST_TMPDIR/mine.c"
+	mkdir "$BATS_TEST_TMPDIR/sub"
+	cd "$BATS_TEST_TMPDIR"
+	run complete_line kucomms-vm --load m
+	[ "$output" = "mine.ko" ]
+	run complete_line kucomms-vm --kucomms ''
+	[ "$(echo $output | tr ' ' '\n' | sort | xargs)" = "mine.ko sub" ]
+	run complete_line kucomms-vm --timeout ''
+	[ -z "$output" ]
+	# After "--", the command and then what its completion offers (found
+	# where bash-completion looks for a user's own).
+	mkdir -p "$BATS_TEST_TMPDIR/bc"
+	ln -s "$TOP/completion" "$BATS_TEST_TMPDIR/bc/completions"
+	export PATH=$TOP/build:$PATH BASH_COMPLETION_USER_DIR=$BATS_TEST_TMPDIR/bc
+	# (Outside a real completion, _command_offset's compopt complains.)
+	run complete_line kucomms-vm --load mine.ko -- kucct
+	[ "$(grep -v 'compopt: not currently' <<<"$output")" = "kucctl" ]
+	run complete_line kucomms-vm -- kucctl cr
+	[ "$(grep -v 'compopt: not currently' <<<"$output")" = "create" ]
+}
+
+@test "completion: kucomms-new offers directories for DIR, nothing for NAME" {
+	mkdir "$BATS_TEST_TMPDIR/proj"
+	touch "$BATS_TEST_TMPDIR/pfile"
+	cd "$BATS_TEST_TMPDIR"
+	run complete_line kucomms-new p
+	[ "$output" = "proj" ]
+	run complete_line kucomms-new --h
+	[ "$output" = "--help" ]
+	run complete_line kucomms-new proj ''
+	[ -z "$output" ]
+}
+
 @test "completion: every long option of each tool's --help is offered" {
 	local tool opt missing=
 	for tool in kucsend kucdump; do
@@ -99,6 +139,11 @@ complete_line() {
 		   $(for c in create remove list show; do "$TOP/build/kucctl" "$c" --help; done |
 		     grep -o -- '--[a-z][a-z-]*' | sort -u); do
 		grep -q -- "$opt\\b" "$TOP/completion/kucctl" || missing+=" kucctl:$opt"
+	done
+	for tool in kucomms-vm kucomms-new; do
+		for opt in $(bash "$TOP/kit/${tool#kucomms-}/$tool" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+			grep -q -- "$opt\\b" "$TOP/completion/$tool" || missing+=" $tool:$opt"
+		done
 	done
 	echo "missing:$missing"
 	[ -z "$missing" ]

@@ -9,6 +9,11 @@ setup() {
 	. "$TOP/scripts/kernel-env.sh"
 }
 
+teardown() {
+	[ -z "${VM_USER:-}" ] || userdel "$VM_USER"
+	[ -z "${VM_HOME:-}" ] || rm -rf "$VM_HOME"
+}
+
 @test "vm/run --help explains usage and exits 0" {
 	run "$RUN" --help
 	[ "$status" -eq 0 ]
@@ -73,4 +78,34 @@ setup() {
 	run "$RUN" --timeout 25 -- sleep 600
 	[ "$status" -eq 124 ]
 	[[ "$output" == *"time-out after 25s"* ]]
+}
+
+# kucomms-vm(1) promises a user no root beyond QEMU's and no terminal (CI):
+# a throwaway user with a user's PATH (no sbin) and its own cache, in a
+# session of its own with no terminal, runs the runner from a copy of its
+# files (the tree may be unreadable to others).
+@test "a user other than root, without a terminal, fetches the kernel into its cache, boots, loads kucomms.ko and gets CMD's status" {
+	[ "$(id -u)" = 0 ] || skip "creating a throwaway user needs root"
+	[ -f "$TOP/module/kucomms.ko" ] || skip "module/kucomms.ko not built"
+	VM_USER=kucvm$$
+	useradd --system --no-create-home --home-dir /nonexistent --shell /bin/sh "$VM_USER"
+	VM_HOME=$(mktemp -d /tmp/kuc-user.XXXXXX)
+	mkdir -p "$VM_HOME/src/kit" "$VM_HOME/src/scripts"
+	cp -r "$TOP/kit/vm" "$VM_HOME/src/kit/"
+	cp "$TOP/scripts/kernels.sh" "$TOP/scripts/kernel-env.sh" "$VM_HOME/src/scripts/"
+	cp "$TOP/module/kucomms.ko" "$VM_HOME/"
+	chown -R "$VM_USER" "$VM_HOME"
+	chmod 755 "$VM_HOME"
+	cd "$VM_HOME"
+	run setsid -w runuser -u "$VM_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
+		HOME="$VM_HOME" XDG_CACHE_HOME="$VM_HOME/cache" \
+		${KUC_VM_LOCK:+KUC_VM_LOCK="$KUC_VM_LOCK"} "$VM_HOME/src/kit/vm/kucomms-vm" \
+		--kucomms "$VM_HOME/kucomms.ko" --timeout 600 -- \
+		sh -c 'grep "^kucomms " /proc/modules >/dev/null && echo "loaded uid=$(id -u) pwd=$PWD"; exit 7' \
+		</dev/null
+	echo "$output"
+	[ "$status" -eq 7 ]
+	[[ $output == *"kucomms-vm: booting kernel $KREL"* ]]
+	[[ $output == *"loaded uid=0 pwd=$VM_HOME"* ]]
+	[ -f "$VM_HOME/cache/kucomms/kernels/$KREL/root/boot/vmlinuz-$KREL" ]
 }

@@ -127,12 +127,23 @@ include \$(shell pkg-config --variable=kbuild kucomms)" ]
 	make -C "$COPY" -s install DESTDIR="$dest" PREFIX=/usr
 	for f in usr/bin/kucomms-vm usr/share/man/man1/kucomms-vm.1 usr/lib/bats/kucomms/load.bash \
 		usr/bin/kucomms-new usr/share/man/man1/kucomms-new.1 usr/share/kucomms/new/mymod.c \
-		usr/share/kucomms/new/tests/mymod.bats usr/share/man/man7/kucomms.7 \
+		usr/share/kucomms/new/tests/mymod.bats usr/share/kucomms/new/dkms.conf \
+		usr/share/man/man7/kucomms.7 usr/share/bash-completion/completions/kucomms-vm \
+		usr/share/bash-completion/completions/kucomms-new \
 		usr/lib/kucomms/vm/guest-init usr/lib/kucomms/vm/initramfs-init \
 		usr/lib/kucomms/vm/kernels.sh usr/lib/kucomms/vm/kernel-env.sh; do
 		[ -e "$dest/$f" ] || { echo "missing $f"; return 1; }
 	done
 	rm -rf "$COPY"		# nothing of the source tree is needed
+	# The starter's dkms.conf builds against the installed version's DKMS
+	# build of kucomms.
+	"$dest/usr/bin/kucomms-new" "$BATS_TEST_TMPDIR/proj" demo
+	cat "$BATS_TEST_TMPDIR/proj/dkms.conf"
+	grep -q '^BUILD_DEPENDS\[0\]="kucomms"$' "$BATS_TEST_TMPDIR/proj/dkms.conf"
+	grep -q '^BUILT_MODULE_NAME\[0\]="demo"$' "$BATS_TEST_TMPDIR/proj/dkms.conf"
+	grep -q 'KBUILD_EXTRA_SYMBOLS=${source_tree}/kucomms-0\.1\.0/symvers/${kernelver}/Module\.symvers' \
+		"$BATS_TEST_TMPDIR/proj/dkms.conf"
+	! grep -rn '@[A-Z_]*@' "$BATS_TEST_TMPDIR/proj"
 	run "$dest/usr/bin/kucomms-vm" --help
 	[ "$status" -eq 0 ]
 	[[ $output == *"Usage: kucomms-vm [options] -- CMD"* ]]

@@ -43,7 +43,7 @@ new_project() {
 	run kucomms-new "$proj" demo
 	echo "$output"
 	[ "$status" -eq 0 ]
-	for f in Makefile README.md demo.c demo.h demo_client.c tests/demo.bats; do
+	for f in Makefile README.md dkms.conf demo.c demo.h demo_client.c tests/demo.bats; do
 		[ -f "$proj/$f" ] || { echo "missing $f"; return 1; }
 	done
 	! grep -rn mymod "$proj"
