@@ -114,7 +114,7 @@ $(TLIB_A): $(TLIB_OBJS)
 # kit"): kernel headers and, per kernel release, kucomms' Module.symvers.
 KITDIR     := $(PREFIX)/src/kucomms-$(VERSION)
 KIT_HDRS   := include/kucomms/kucomms_kernel.h include/kucomms/kucomms_abi.h \
-              include/kucomms/kucomms_endpoint.h
+              include/kucomms/kucomms_endpoint.h include/kucomms/kucomms_endpoint_ops.h
 KIT_SYMVERS ?= module/Module.symvers
 define install_pc
 sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
@@ -306,6 +306,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/include/kucomms $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 0644 include/kucomms/kucomms_abi.h include/kucomms/kucomms_ring.h \
 		include/kucomms/kucomms_shm.h include/kucomms/kucomms_endpoint.h \
+		include/kucomms/kucomms_endpoint_ops.h \
 		libkuc/include/kuc.h libkuc/include/kuc.hpp $(DESTDIR)$(PREFIX)/include/kucomms/
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libkuc.so.0 $(DESTDIR)$(LIBDIR)/libkuc.so

@@ -33,7 +33,8 @@ cd "$top"
 # The ABI names a module author uses (kucomms_abi.h is also userspace's).
 abi_api=("struct kucomms_msg_hdr" KUCOMMS_HDR_SIZE kucomms_record_size
 	KUCOMMS_MSG_MAX KUCOMMS_PREFIX KUCOMMS_NAME_MAX kucomms_name_valid)
-api_headers=(include/kucomms/kucomms_kernel.h include/kucomms/kucomms_abi.h)
+api_headers=(include/kucomms/kucomms_kernel.h include/kucomms/kucomms_endpoint_ops.h
+	include/kucomms/kucomms_abi.h)
 
 srcs=()
 for f in module/*.c; do
@@ -65,7 +66,7 @@ documented=$(perl "$kd" -man "${api_headers[@]}" "${srcs[@]}" 2>/dev/null |
 want=$( {
 	sed -nE 's/^EXPORT_SYMBOL(_GPL)?\(([A-Za-z0-9_]+)\);.*/\2/p' "${srcs[@]}"
 	sed -nE 's/^struct ([a-z0-9_]+) \{.*/struct \1/p' \
-		include/kucomms/kucomms_kernel.h
+		include/kucomms/kucomms_kernel.h include/kucomms/kucomms_endpoint_ops.h
 	sed -nE 's/^#define ([a-z0-9_]+)\(.*/\1/p' \
 		include/kucomms/kucomms_kernel.h
 	printf '%s\n' "${abi_api[@]}"

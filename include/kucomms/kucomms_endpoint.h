@@ -74,20 +74,8 @@ static inline long long atomic64_read(const atomic64_t *v)
 #define PTR_ERR(p)	((long)(intptr_t)(p))
 #define ERR_PTR(e)	((void *)(intptr_t)(e))
 
-struct kucomms_endpoint;
 /* A connection is the endpoint's channel: one client at a time. */
-struct kucomms_conn;
-
-struct kucomms_endpoint_ops {
-	void (*message)(struct kucomms_endpoint *ep, struct kucomms_conn *conn,
-			const struct kucomms_msg_hdr *hdr, const void *data);
-	void (*work)(struct kucomms_endpoint *ep);
-	void (*timer)(struct kucomms_endpoint *ep);
-	/* Before a client's first message, after its last (kuc.h). */
-	void (*connect)(struct kucomms_endpoint *ep, struct kucomms_conn *conn);
-	void (*disconnect)(struct kucomms_endpoint *ep,
-			   struct kucomms_conn *conn);
-};
+#include <kucomms/kucomms_endpoint_ops.h>
 
 struct kucomms_endpoint {
 	struct kuc_channel *ch;

@@ -28,55 +28,16 @@
  * Each function, structure and macro of this API is documented below in
  * kernel-doc form (scripts/kernel-doc; scripts/kerneldoc.sh checks it in
  * make check): here rather than at the definitions in the module's
- * sources, as authors of out-of-tree modules read this header.
+ * sources, as authors of out-of-tree modules read this header. The
+ * handlers' table, struct kucomms_endpoint_ops, is in
+ * kucomms_endpoint_ops.h, which userspace handler sources share.
  */
 #ifndef KUCOMMS_KERNEL_H
 #define KUCOMMS_KERNEL_H
 
 #include <linux/module.h>
 #include <kucomms/kucomms_abi.h>
-
-/*
- * Opaque to the module author: an endpoint (from kucomms_register()) and
- * one connection of it (one open file of /dev/kucomms_NAME, handed to the
- * handlers).
- */
-struct kucomms_endpoint;
-struct kucomms_conn;
-
-/**
- * struct kucomms_endpoint_ops - an endpoint's handlers
- * @message: required. A message arrived on @conn and the connection's
- *	reply ring has room for a reply as long. @hdr and @data are a
- *	private copy, valid for the call only; @data holds @hdr->length
- *	bytes, and that length is all kucomms checked: validate the rest,
- *	as if a hostile process sent it. Messages a process sent before it
- *	closed the device still come here (replies to them fail with
- *	-ESHUTDOWN).
- * @work: optional (may be NULL). Called 100 times a second.
- * @timer: optional. Called once a second.
- * @connect: optional. A connection opened: called before its first
- *	message.
- * @disconnect: optional. A connection went away: called after its last
- *	message. Not called for connections still open at
- *	kucomms_unregister().
- *
- * One kernel thread per endpoint (named kuc/NAME) calls the handlers,
- * never two at once, so they need no locking among themselves. They run
- * in process context and may sleep, but while one runs every other
- * connection of the endpoint waits: keep them short and never wait on
- * one connection's behalf (for its process to make room, say). The
- * structure must stay valid until kucomms_unregister() returns.
- */
-struct kucomms_endpoint_ops {
-	void (*message)(struct kucomms_endpoint *ep, struct kucomms_conn *conn,
-			const struct kucomms_msg_hdr *hdr, const void *data);
-	void (*work)(struct kucomms_endpoint *ep);
-	void (*timer)(struct kucomms_endpoint *ep);
-	void (*connect)(struct kucomms_endpoint *ep, struct kucomms_conn *conn);
-	void (*disconnect)(struct kucomms_endpoint *ep,
-			   struct kucomms_conn *conn);
-};
+#include <kucomms/kucomms_endpoint_ops.h>
 
 /**
  * __kucomms_register - register an endpoint (use kucomms_register())

@@ -25,7 +25,8 @@ header_functions() {
 @test "the headers compile warning-free as C99, C11, C++11 and C++17 with -pedantic" {
 	local h std
 	for h in kuc.h kucomms/kucomms_abi.h kucomms/kucomms_ring.h \
-		kucomms/kucomms_shm.h kucomms/kucomms_tap_rec.h; do
+		kucomms/kucomms_shm.h kucomms/kucomms_tap_rec.h \
+		kucomms/kucomms_endpoint_ops.h; do
 		for std in c99 c11; do
 			printf '#include <%s>\nint main(void) { return 0; }\n' "$h" |
 				gcc -std=$std -Wall -Wextra -pedantic -Werror "${INC[@]}" \

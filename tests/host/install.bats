@@ -26,6 +26,7 @@ setup() {
 		usr/include/kucomms/kucomms_ring.h usr/include/kucomms/kuc.hpp \
 		usr/include/kucomms/kucomms_shm.h \
 		usr/include/kucomms/kucomms_endpoint.h \
+		usr/include/kucomms/kucomms_endpoint_ops.h \
 		usr/bin/kucctl usr/share/man/man8/kucctl.8 \
 		usr/bin/kucdump usr/share/man/man8/kucdump.8 \
 		usr/share/man/man7/kucomms-tools.7 \
@@ -87,7 +88,8 @@ setup() {
 	make -C "$COPY" -s install DESTDIR="$dest" PREFIX=/usr
 	kit=$dest/usr/src/kucomms-0.1.0
 	for f in include/kucomms/kucomms_kernel.h include/kucomms/kucomms_abi.h \
-		include/kucomms/kucomms_endpoint.h "symvers/$KREL/Module.symvers"; do
+		include/kucomms/kucomms_endpoint.h include/kucomms/kucomms_endpoint_ops.h \
+		"symvers/$KREL/Module.symvers"; do
 		[ -f "$kit/$f" ] || { echo "missing $f"; return 1; }
 	done
 	grep -qE '^0x[0-9a-f]+	__kucomms_register	' "$kit/symvers/$KREL/Module.symvers"

@@ -48,16 +48,29 @@ def split_decls(text):
     return decls
 
 
-def header_decls(path):
+def header_decls(path, incdirs, seen=None):
+    """The declarations of a header and of the headers it includes that
+    are found under the -I directories (a declaration a module author
+    gets from <kucomms/kucomms_kernel.h> may live in a header it includes)."""
+    seen = set() if seen is None else seen
+    if path in seen:
+        return set()
+    seen.add(path)
     with open(path, encoding="utf-8") as f:
         text = f.read()
+    found = set()
+    for inc in re.findall(r"^#include <([^>]+)>", text, flags=re.M):
+        sub = next((os.path.join(d, inc) for d in incdirs
+                    if os.path.isfile(os.path.join(d, inc))), None)
+        if sub:
+            found |= header_decls(sub, incdirs, seen)
     text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
     text = re.sub(r"//[^\n]*", "", text)
     # Macros continued over lines become one line.
     text = re.sub(r"\\\n", " ", text)
     # The C++ linkage block is not a declaration.
     text = re.sub(r"#ifdef __cplusplus\n.*?#endif", "", text, flags=re.S)
-    return set(split_decls(text))
+    return found | set(split_decls(text))
 
 
 def synopsis(page):
@@ -116,7 +129,7 @@ def main():
             problems.append(f"{page}: SYNOPSIS includes no header found "
                             f"under {args.incdirs}: {hdr}")
             continue
-        known = header_decls(path)
+        known = header_decls(path, args.incdirs)
         for d in decls:
             if d not in known:
                 problems.append(f"{page}: not as in {hdr}: {d}")
