@@ -12,7 +12,6 @@
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/vmalloc.h>
 
 #include "kucomms_compat.h"
 #include "kucomms_internal.h"
@@ -30,49 +29,6 @@ enum {
 
 static_assert(PAGE_SIZE == KUCOMMS_PAGE_SIZE);
 static_assert(ARRAY_SIZE(((struct kucomms_conn *)0)->ctl_pages) == CTL_PAGES);
-
-/*
- * The pages are charged to the memory cgroup of the task that allocates
- * them (__GFP_ACCOUNT): the process that opened the connection or the
- * monitor, as for a pipe's buffers.
- */
-int kuc_ringmem_alloc(struct kuc_ringmem *m, unsigned int npages)
-{
-	struct page **twice;
-	unsigned int i;
-
-	m->pages = kcalloc(npages, sizeof(*m->pages), GFP_KERNEL_ACCOUNT);
-	if (!m->pages)
-		return -ENOMEM;
-	m->npages = npages;
-	for (i = 0; i < npages; i++) {
-		m->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-		if (!m->pages[i])
-			return -ENOMEM;
-	}
-	/* The same pages twice in a row: every record is contiguous. */
-	twice = kmalloc_array(2 * npages, sizeof(*twice), GFP_KERNEL);
-	if (!twice)
-		return -ENOMEM;
-	for (i = 0; i < 2 * npages; i++)
-		twice[i] = m->pages[i % npages];
-	m->mirror = vmap(twice, 2 * npages, VM_MAP, PAGE_KERNEL);
-	kfree(twice);
-	return m->mirror ? 0 : -ENOMEM;
-}
-
-void kuc_ringmem_free(struct kuc_ringmem *m)
-{
-	unsigned int i;
-
-	if (m->mirror)
-		vunmap(m->mirror);
-	if (m->pages)
-		for (i = 0; i < m->npages; i++)
-			if (m->pages[i])
-				__free_page(m->pages[i]);
-	kfree(m->pages);
-}
 
 /* Pages mapped into userspace stay alive there until munmap(). */
 void kuc_conn_free(struct kref *ref)
@@ -267,12 +223,7 @@ static int kuc_conn_mmap(struct file *file, struct vm_area_struct *vma)
 		if (ret)
 			return ret;
 	}
-	for (i = 0; i < 2 * mem->npages; i++, addr += PAGE_SIZE) {
-		ret = vm_insert_page(vma, addr, mem->pages[i % mem->npages]);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return kuc_ringmem_insert(mem, vma, addr);
 }
 
 static __poll_t kuc_conn_poll(struct file *file, poll_table *wait)

@@ -15,6 +15,7 @@
 #include <kucomms/kucomms_abi.h>
 #include <kucomms/kucomms_kernel.h>
 #include <kucomms/kucomms_ring.h>
+#include "kucomms_ringmem.h"
 
 /* Per-device figures, shown one value per file in sysfs. */
 struct kuc_stats {
@@ -50,13 +51,6 @@ struct kuc_device {
 	struct list_head taps;		/* monitor readers (RCU), kucomms_tap.c */
 	spinlock_t tap_lock;		/* taps, removed */
 	bool removed;			/* no new readers */
-};
-
-/* One ring's memory: @npages pages, mapped twice in a row at @mirror. */
-struct kuc_ringmem {
-	struct page **pages;
-	unsigned int npages;
-	void *mirror;
 };
 
 /*
@@ -119,9 +113,6 @@ int kuc_device_create(const char *name);
 int kuc_device_remove(const char *name);
 
 struct kuc_device *kuc_device_find_get(const char *name);
-
-int kuc_ringmem_alloc(struct kuc_ringmem *m, unsigned int npages);
-void kuc_ringmem_free(struct kuc_ringmem *m);
 
 extern const struct file_operations kuc_conn_fops;
 extern const struct attribute_group *kuc_device_groups[];
