@@ -224,7 +224,12 @@ static int kuc_mon_attach(struct file *file, struct kuc_tap *tap,
 		put_device(&kd->dev);
 		goto out_free;
 	}
-	tap->kd = kd;
+	/*
+	 * Published last, with a release: stats and poll look at the tap
+	 * without read_lock, and a non-NULL kd must mean they see the ring,
+	 * snaplen and buf_order set above (paired with their acquire loads).
+	 */
+	smp_store_release(&tap->kd, kd);
 	goto out;
 
 out_free:
@@ -239,7 +244,7 @@ static long kuc_mon_stats(struct kuc_tap *tap, void __user *arg)
 {
 	struct kucomms_tap_stats st = {};
 
-	if (!READ_ONCE(tap->kd))
+	if (!smp_load_acquire(&tap->kd))
 		return -ENOTCONN;
 	spin_lock(&tap->lock);
 	st.captured = tap->captured;
@@ -324,7 +329,7 @@ static __poll_t kuc_mon_poll(struct file *file, poll_table *wait)
 	struct kuc_tap *tap = file->private_data;
 	__poll_t mask = 0;
 
-	if (!READ_ONCE(tap->kd))
+	if (!smp_load_acquire(&tap->kd))
 		return EPOLLERR;
 	poll_wait(file, &tap->wq, wait);
 	/*
