@@ -244,6 +244,7 @@ static long kuc_mon_stats(struct kuc_tap *tap, void __user *arg)
 {
 	struct kucomms_tap_stats st = {};
 
+	/* Pairs with the release in kuc_mon_attach(). */
 	if (!smp_load_acquire(&tap->kd))
 		return -ENOTCONN;
 	spin_lock(&tap->lock);
@@ -329,6 +330,7 @@ static __poll_t kuc_mon_poll(struct file *file, poll_table *wait)
 	struct kuc_tap *tap = file->private_data;
 	__poll_t mask = 0;
 
+	/* Pairs with the release in kuc_mon_attach(). */
 	if (!smp_load_acquire(&tap->kd))
 		return EPOLLERR;
 	poll_wait(file, &tap->wq, wait);
