@@ -56,6 +56,12 @@
 #define KUC_SPIN_RETRY		16
 /* Turns of the loop between two looks at the clock. */
 #define KUC_SPIN_CLOCK_TURNS	32
+/*
+ * kuc_release() on a channel whose rx view caches the producer position
+ * looks for a producer waiting for room once this part of the ring was
+ * released since it last looked, and whenever its view ran empty.
+ */
+#define KUC_RX_CHECK_PART	8
 /* The endpoint thread's channel, for the -EDEADLK check of a handler. */
 static _Thread_local struct kuc_channel *kuc_ep_current;
 
@@ -543,10 +549,29 @@ int kuc_peek(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr,
 
 void kuc_release(struct kuc_channel *ch)
 {
-	if (!ch->rx_peeked)
+	uint64_t rec = ch->rx_peeked;
+
+	if (!rec)
 		return;
-	kuc_rx_consume(ch, ch->rx_peeked, ch->rx_peeked_len);
+	kuc_rx_consume(ch, rec, ch->rx_peeked_len);
 	ch->rx_peeked = 0;
+	/*
+	 * The look costs a full barrier and the producer's cache line, which
+	 * it writes for every message. With a cached view (shm, pairs) it is
+	 * made once 1/KUC_RX_CHECK_PART of the ring was released since the
+	 * last one, and on the release that empties the view: a receiver
+	 * only sleeps on an empty ring, which it cannot find without
+	 * emptying its view first, so a waiting producer is still woken
+	 * before the receiver sleeps, and while the receiver keeps reading
+	 * within that part of the ring of when it would be woken before.
+	 */
+	if (ch->rx.cache_peer) {
+		ch->rx_unchecked += rec;
+		if (ch->rx.peer != ch->rx.pos &&
+		    ch->rx_unchecked < ch->rx.size / KUC_RX_CHECK_PART)
+			return;
+		ch->rx_unchecked = 0;
+	}
 	kuc_rx_freed(ch);
 }
 

@@ -221,6 +221,7 @@ struct kuc_channel {
 	uint64_t rx_peeked;		/* record size of the peeked message */
 	uint64_t rx_peeked_len;
 	uint64_t rx_full_seen;		/* kernel's k2u full count we acted on */
+	uint64_t rx_unchecked;		/* released since the last such look */
 	struct kuc_spin rx_spin;	/* waits for messages (channel.c) */
 	struct kuc_side_stats rx_st;
 

@@ -146,6 +146,7 @@ void kuc_shm_rings(struct kuc_channel *ch)
 	ch->tx.cache_peer = true;
 	ch->rx.cache_peer = true;
 	ch->rx_full_seen = 0;
+	ch->rx_unchecked = 0;
 	ch->rx_peeked = 0;
 	ch->tx_slot = NULL;
 	ch->tx_unflushed = false;
