@@ -115,6 +115,15 @@ static inline int64_t kuc_deadline_left(const struct kuc_deadline *dl)
 	return left > 0 ? left : 0;
 }
 
+/*
+ * How long one side spins before it sleeps (channel.c, kuc_spin()):
+ * adapted to how long its waits have been, per channel and side.
+ */
+struct kuc_spin {
+	int64_t ns;			/* the bound of the next spin */
+	unsigned int misses;		/* spins that ended in a sleep */
+};
+
 /* ---- transports ----------------------------------------------------- */
 
 struct kuc_channel;
@@ -199,6 +208,7 @@ struct kuc_channel {
 	uint64_t tx_kick_prod;		/* our position at our last kick */
 	unsigned int tx_suppressed;	/* kicks left out since then */
 	int64_t tx_nap_ns;		/* device: nap while POLLOUT lies */
+	struct kuc_spin tx_spin;	/* waits for room (channel.c) */
 	struct kuc_side_stats tx_st;
 	/*
 	 * shm: the tap header's session word in the segment, non-zero while
@@ -211,6 +221,8 @@ struct kuc_channel {
 	uint64_t rx_peeked;		/* record size of the peeked message */
 	uint64_t rx_peeked_len;
 	uint64_t rx_full_seen;		/* kernel's k2u full count we acted on */
+	uint64_t rx_unchecked;		/* released since the last such look */
+	struct kuc_spin rx_spin;	/* waits for messages (channel.c) */
 	struct kuc_side_stats rx_st;
 
 	/* The endpoint thread (kuc_endpoint_start()). */

@@ -138,7 +138,15 @@ void kuc_shm_rings(struct kuc_channel *ch)
 		kucomms_ring_init(&ch->tx, c2s_p, c2s_c, m->c2s, size, 0);
 		kucomms_ring_init(&ch->rx, s2c_p, s2c_c, m->s2c, size, 0);
 	}
+	/*
+	 * Each side reloads the peer's position only when its cached copy
+	 * says full (empty): a hostile peer's impossible position is then
+	 * refused at that load (kucomms_ring.h, "Cached peer positions").
+	 */
+	ch->tx.cache_peer = true;
+	ch->rx.cache_peer = true;
 	ch->rx_full_seen = 0;
+	ch->rx_unchecked = 0;
 	ch->rx_peeked = 0;
 	ch->tx_slot = NULL;
 	ch->tx_unflushed = false;

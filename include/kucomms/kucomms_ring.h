@@ -12,6 +12,21 @@
  * what the kernel needs towards userspace and what two mutually
  * untrusting processes need towards each other.
  *
+ * Cached peer positions (opt-in: @cache_peer, set by libkuc). A side
+ * may keep the last value of the other's position it loaded and checked
+ * (struct kucomms_ring's @peer): the producer then reserves against it
+ * and loads the consumer's position again only when the cached one says
+ * there is no room; the consumer reads records up to it and loads the
+ * producer's position again only when the cached one says empty. The
+ * peer writes its position for every message: loading it per message
+ * moves that cache line across cores per message. A cached value was
+ * bounded when it was loaded and stays true for the bytes it covers (a
+ * producer publishes whole records, a consumer only gives space back),
+ * so nothing it allows went unchecked; every load is checked as without
+ * the cache. What changes is when a hostile peer's impossible position
+ * is noticed: at the next load, not at the next message. The kernel
+ * does not opt in: it notices at once, as its tests expect.
+ *
  * Ordering. The producer writes the record, then store-releases its
  * position; the consumer load-acquires the producer position, then reads
  * the record. The consumer store-releases its position after it is done
@@ -79,6 +94,12 @@ struct kucomms_ring {
 	__u64 msg_max;
 	__u64 pos;
 	__u64 pending;	/* producer: bytes reserved but not committed */
+	/*
+	 * The peer's position as last loaded and checked (see "Cached peer
+	 * positions" above); private, like @pos.
+	 */
+	__u64 peer;
+	bool cache_peer;	/* use @peer; kucomms_ring_init() says no */
 };
 
 /* Set up a view; @size must be a power of two >= 4 KiB. */
@@ -94,6 +115,12 @@ static inline void kucomms_ring_init(struct kucomms_ring *r,
 	r->msg_max = KUCOMMS_MSG_MAX(size);
 	r->pos = pos;
 	r->pending = 0;
+	/*
+	 * A ring's worth behind: "full" to a producer, impossible (so not
+	 * used) to a consumer: either side's first look loads the peer's.
+	 */
+	r->peer = pos - size;
+	r->cache_peer = false;
 }
 
 static inline unsigned char *kucomms_ring_at(const struct kucomms_ring *r,
@@ -135,7 +162,17 @@ kucomms_ring_reserve(struct kucomms_ring *r, __u64 length, int *err)
 		return NULL;
 	}
 	rec = kucomms_record_size(length);
+	/* The cached consumer position first (the check as below). */
+	space = (long long)(r->size - (r->pos - r->peer));
+	if (r->cache_peer && r->pos - r->peer <= r->size &&
+	    rec <= (__u64)space) {
+		r->pending = rec;
+		*err = 0;
+		return (struct kucomms_msg_hdr *)kucomms_ring_at(r, r->pos);
+	}
 	space = kucomms_ring_space(r);
+	if (space >= 0)
+		r->peer = r->pos - (r->size - space);
 	if (space < 0) {
 		*err = (int)space;
 		return NULL;
@@ -238,9 +275,20 @@ static inline long long kucomms_ring_peek(struct kucomms_ring *r,
 					  const void **data)
 {
 	const struct kucomms_msg_hdr *slot;
-	long long avail = kucomms_ring_avail(r);
+	long long avail;
 	__u64 rec;
 
+	/*
+	 * The cached producer position while it holds a header (it was
+	 * checked when loaded, the bytes up to it acquired); else load.
+	 */
+	avail = (long long)(r->peer - r->pos);
+	if (!r->cache_peer || r->peer - r->pos > r->size ||
+	    avail < KUCOMMS_HDR_SIZE) {
+		avail = kucomms_ring_avail(r);
+		if (avail >= 0)
+			r->peer = r->pos + avail;
+	}
 	if (avail <= 0)
 		return avail ? avail : -EAGAIN;
 	if (avail < KUCOMMS_HDR_SIZE)

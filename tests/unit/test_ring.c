@@ -70,6 +70,9 @@ struct tr {
 	struct kucomms_ring c;
 };
 
+/* Both views cache the peer's position (libkuc's shm rings do). */
+static bool tr_cache;
+
 static void tr_open(struct tr *t, __u64 size, __u64 start)
 {
 	unsigned char *pages;
@@ -90,6 +93,8 @@ static void tr_open(struct tr *t, __u64 size, __u64 start)
 	t->cons->pos = start;
 	kucomms_ring_init(&t->p, t->prod, t->cons, t->data, size, start);
 	kucomms_ring_init(&t->c, t->prod, t->cons, t->data, size, start);
+	t->p.cache_peer = tr_cache;
+	t->c.cache_peer = tr_cache;
 }
 
 static void tr_close(struct tr *t)
@@ -781,6 +786,75 @@ static void test_hostile_producer(__u64 base)
 	tr_close(&t);
 }
 
+/* ---- cached peer positions ---------------------------------------------- */
+
+/*
+ * With cache_peer, a peer's position is loaded only when the cached one
+ * says empty (full), and every load is still bounded: an impossible
+ * position is used for nothing and refused at the load that sees it.
+ */
+static void test_cached(__u64 base)
+{
+	__u64 size = SIZE_MIN, ppos, full;
+	int ok, ret;
+	__u64 id, n;
+	struct tr t;
+
+	tr_cache = true;
+	/* Consumer: what was published before the corruption is read. */
+	tr_open(&t, size, base);
+	ok = !put(&t, 40, 1) && !put(&t, 8, 2) && !put(&t, 0, 3);
+	ok &= get(&t, 40, 1);
+	ppos = t.prod->pos;
+	t.prod->pos = base + 4;
+	ok &= get(&t, 8, 2) && get(&t, 0, 3);
+	TAP_OK(ok, "base %#llx: cached: records below the cached producer position are read without a load",
+	       (ull)base);
+	TAP_OK(peek_fails(&t, -EPROTO),
+	       "base %#llx: cached: the misaligned producer position is refused at the load",
+	       (ull)base);
+	t.prod->pos = ppos + 8;
+	TAP_OK(peek_fails(&t, -EPROTO),
+	       "base %#llx: cached: a producer position with less than a header published is refused",
+	       (ull)base);
+	t.prod->pos = ppos;
+	TAP_OK(!put(&t, 16, 4) && get(&t, 16, 4) && peek_fails(&t, -EAGAIN),
+	       "base %#llx: cached: corrected, the ring works on", (ull)base);
+	tr_close(&t);
+
+	/* Producer: space the cache allows is used, the next load refuses. */
+	tr_open(&t, size, base);
+	ok = !put(&t, 40, 1);
+	t.cons->pos = base + 4;		/* misaligned */
+	full = t.prod->full;
+	n = 1;
+	for (id = 2; !(ret = put(&t, 8, id)); id++)
+		n++;
+	TAP_OK(ok && ret == -EPROTO && t.prod->full == full &&
+	       t.p.pos - base <= size && t.p.pending == 0 &&
+	       t.prod->pos == t.p.pos,
+	       "base %#llx: cached: %llu records fill the cached space, then the misaligned consumer position is refused at the load: -EPROTO, not -EAGAIN",
+	       (ull)base, (ull)n);
+	t.cons->pos = base;
+	ok = get(&t, 40, 1);
+	for (id = 2; id <= n; id++)
+		ok &= get(&t, 8, id);
+	TAP_OK(ok && peek_fails(&t, -EAGAIN) && !put(&t, 24, 99) &&
+	       get(&t, 24, 99),
+	       "base %#llx: cached: corrected, every record is read in order and the ring works on",
+	       (ull)base);
+
+	/* Exactly a ring behind, loaded: a full ring (-EAGAIN, counted). */
+	while (!put(&t, 8, 7))
+		;
+	full = t.prod->full;
+	TAP_OK(put(&t, 8, 7) == -EAGAIN && t.prod->full == full + 1,
+	       "base %#llx: cached: a full ring is -EAGAIN after a load, the full counter moves",
+	       (ull)base);
+	tr_close(&t);
+	tr_cache = false;
+}
+
 /* ---- fuzz ------------------------------------------------------------------ */
 
 static volatile unsigned char sink;
@@ -956,9 +1030,17 @@ int main(void)
 		for (i = 0; i < ARRAY_SIZE(bases); i++) {
 			test_hostile_consumer(bases[i]);
 			test_hostile_producer(bases[i]);
+			test_cached(bases[i]);
 		}
 	}
 	test_fuzz(SIZE_MIN, 100000);
 	test_fuzz(8192, 20000);
+	/* The streams again, both views caching the peer's position. */
+	tr_cache = true;
+	test_stream(SIZE_MIN, 0, 200000, 1);
+	test_stream(8192, 8192 - 16, 100000, 2);
+	test_full();
+	test_u64_wrap();
+	tr_cache = false;
 	return tap_done();
 }
