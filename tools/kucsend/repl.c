@@ -204,20 +204,6 @@ static void receive_all(void)
 	}
 }
 
-static void cmd_help(void)
-{
-	out("Commands (a line starting with { or [ is sent as it is):\n"
-	    "  send MESSAGE...       send JSON messages (as on the command line)\n"
-	    "  wait [N] [SECONDS]    wait for N messages (default 1), at most\n"
-	    "                        SECONDS (default --timeout); alias: recv\n"
-	    "  stats                 the channel's counters\n"
-	    "  display [json|text|hex]  how messages are shown\n"
-	    "  reconnect             close the channel and open it again\n"
-	    "  help                  this text\n"
-	    "  quit                  leave (also: exit, Ctrl-D)\n"
-	    "Messages that arrive are shown as soon as they come.\n");
-}
-
 static void not_connected(void)
 {
 	fail(TOOL_EXIT_PEER, "not connected (type 'reconnect')");
@@ -298,10 +284,11 @@ static void cmd_wait(char *args)
 	R.wait_deadline = kucsend_now() + t;
 }
 
-static void cmd_stats(void)
+static void cmd_stats(char *args)
 {
 	struct kuc_channel_stats st;
 
+	(void)args;
 	if (!R.ch) {
 		not_connected();
 		return;
@@ -314,37 +301,53 @@ static void cmd_stats(void)
 	    kuc_msg_max(R.ch));
 }
 
+/* display's modes, by name: its help, its check and its completion. */
+enum display { DISPLAY_JSON, DISPLAY_TEXT, DISPLAY_HEX };
+static const char *const display_modes[] = {
+	[DISPLAY_JSON] = "json", [DISPLAY_TEXT] = "text",
+	[DISPLAY_HEX] = "hex", NULL
+};
+
 static const char *display_name(void)
 {
 	if (R.format != KUCSEND_FORMAT_HUMAN)
-		return "json";
-	return R.data_mode == TOOL_DATA_HEX ? "hex" : "text";
+		return display_modes[DISPLAY_JSON];
+	return display_modes[R.data_mode == TOOL_DATA_HEX ? DISPLAY_HEX :
+							      DISPLAY_TEXT];
 }
 
 static void cmd_display(char *arg)
 {
+	size_t i;
+
 	arg = strtok(arg, " \t");
 	if (!arg) {
 		out("display %s\n", display_name());
-	} else if (!strcmp(arg, "json")) {
+		return;
+	}
+	for (i = 0; display_modes[i] && strcmp(arg, display_modes[i]); i++)
+		;
+	switch (i) {
+	case DISPLAY_JSON:
 		R.format = KUCSEND_FORMAT_JSON;
 		R.data_mode = R.o->data_mode;
-	} else if (!strcmp(arg, "text")) {
+		break;
+	case DISPLAY_TEXT:
+	case DISPLAY_HEX:
 		R.format = KUCSEND_FORMAT_HUMAN;
-		R.data_mode = TOOL_DATA_TEXT;
-	} else if (!strcmp(arg, "hex")) {
-		R.format = KUCSEND_FORMAT_HUMAN;
-		R.data_mode = TOOL_DATA_HEX;
-	} else {
+		R.data_mode = i == DISPLAY_HEX ? TOOL_DATA_HEX : TOOL_DATA_TEXT;
+		break;
+	default:
 		fail(TOOL_EXIT_USAGE, "display: expected json, text or hex, got '%s'",
 		     arg);
 	}
 }
 
-static void cmd_reconnect(void)
+static void cmd_reconnect(char *args)
 {
 	int ret;
 
+	(void)args;
 	disconnect(0);
 	ret = connect_channel();
 	if (ret)
@@ -354,9 +357,93 @@ static void cmd_reconnect(void)
 		out("connected to %s\n", R.o->channel);
 }
 
+static void cmd_quit(char *args)
+{
+	(void)args;
+	R.quit = true;
+}
+
+static void cmd_help(char *args);
+
+/*
+ * The commands: the one list that help prints, run_line() runs and
+ * readline completes (repl_complete.c), so that the three cannot drift.
+ * An alias names the command it stands for in @same_as.
+ */
+const struct kucsend_repl_cmd kucsend_repl_cmds[] = {
+	{ "send", "MESSAGE...", NULL, NULL,
+	  "send JSON messages (as on the command line)", cmd_send },
+	{ "wait", "[N] [SECONDS]", NULL, NULL,
+	  "wait up to SECONDS (--timeout) for N messages (1)",
+	  cmd_wait },
+	{ "recv", NULL, NULL, "wait", NULL, NULL },
+	{ "stats", NULL, NULL, NULL, "the channel's counters", cmd_stats },
+	{ "display", NULL, display_modes, NULL, "how messages are shown",
+	  cmd_display },
+	{ "reconnect", NULL, NULL, NULL,
+	  "close the channel and open it again", cmd_reconnect },
+	{ "help", NULL, NULL, NULL, "this text", cmd_help },
+	{ "?", NULL, NULL, "help", NULL, NULL },
+	{ "quit", NULL, NULL, NULL, "leave (also Ctrl-D)", cmd_quit },
+	{ "exit", NULL, NULL, "quit", NULL, NULL },
+	{ NULL }
+};
+
+const struct kucsend_repl_cmd *kucsend_repl_cmd(const char *name)
+{
+	const struct kucsend_repl_cmd *c;
+
+	for (c = kucsend_repl_cmds; c->name; c++) {
+		if (!strcmp(c->name, name))
+			return c->same_as ? kucsend_repl_cmd(c->same_as) : c;
+	}
+	return NULL;
+}
+
+/* A command's usage: its name, its arguments, its argument's words. */
+static void usage_of(const struct kucsend_repl_cmd *c, char *buf, size_t size)
+{
+	FILE *f = fmemopen(buf, size, "w");
+	const char *const *v;
+
+	if (!f) {
+		snprintf(buf, size, "%s", c->name);
+		return;
+	}
+	fprintf(f, "%s", c->name);
+	if (c->args)
+		fprintf(f, " %s", c->args);
+	for (v = c->values; v && *v; v++)
+		fprintf(f, "%s%s", v == c->values ? " [" : "|", *v);
+	if (c->values)
+		fputc(']', f);
+	fclose(f);
+}
+
+#define HELP_COLUMN	21
+
+static void cmd_help(char *args)
+{
+	const struct kucsend_repl_cmd *c;
+	char usage[128];
+
+	(void)args;
+	out("Commands (a line starting with { or [ is sent as it is):\n");
+	for (c = kucsend_repl_cmds; c->name; c++) {
+		usage_of(c, usage, sizeof(usage));
+		if (c->same_as)
+			out("  %-*s the same as %s\n", HELP_COLUMN, usage,
+			    c->same_as);
+		else
+			out("  %-*s %s\n", HELP_COLUMN, usage, c->help);
+	}
+	out("Messages that arrive are shown as soon as they come.\n");
+}
+
 static void run_line(char *line)
 {
-	char *cmd, *args;
+	const struct kucsend_repl_cmd *c;
+	char *args;
 
 	while (*line == ' ' || *line == '\t')
 		line++;
@@ -366,26 +453,14 @@ static void run_line(char *line)
 		cmd_send(line);
 		return;
 	}
-	cmd = line;
 	args = line + strcspn(line, " \t");
 	if (*args)
 		*args++ = '\0';
-	if (!strcmp(cmd, "send"))
-		cmd_send(args);
-	else if (!strcmp(cmd, "wait") || !strcmp(cmd, "recv"))
-		cmd_wait(args);
-	else if (!strcmp(cmd, "stats"))
-		cmd_stats();
-	else if (!strcmp(cmd, "display"))
-		cmd_display(args);
-	else if (!strcmp(cmd, "reconnect"))
-		cmd_reconnect();
-	else if (!strcmp(cmd, "help") || !strcmp(cmd, "?"))
-		cmd_help();
-	else if (!strcmp(cmd, "quit") || !strcmp(cmd, "exit"))
-		R.quit = true;
+	c = kucsend_repl_cmd(line);
+	if (c)
+		c->run(args);
 	else
-		fail(TOOL_EXIT_USAGE, "unknown command '%s' (type 'help')", cmd);
+		fail(TOOL_EXIT_USAGE, "unknown command '%s' (type 'help')", line);
 }
 
 /* readline hands over a finished line (NULL at end of input). */
