@@ -70,3 +70,30 @@ completed_names() {
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "kucsend: unknown command 'frobnicate' (type 'help')" ]
 }
+
+@test "kucsend -i: a message sent just after the server died is refused, not lost" {
+	start_server
+	fifo=$BATS_TEST_TMPDIR/in
+	mkfifo "$fifo"
+	"$KUCSEND" -i "$CH" <"$fifo" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$!
+	PIDS+=" $pid"
+	exec 7>"$fifo"
+	echo '{"id": 1}' >&7
+	wait_for "grep -q '\"id\":1' '$BATS_TEST_TMPDIR/out'"
+	kill -KILL "$SERVER_PID"
+	wait "$SERVER_PID" || true
+	# At once: before the REPL's own look at the server (twice a second)
+	# can have closed the channel.
+	echo '{"id": 2}' >&7
+	exec 7>&-
+	wait "$pid" && status=0 || status=$?
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 7 ]
+	# Said either way: refused as it was sent, or the channel was closed
+	# already.
+	grep -qx "kucsend: send: the peer died or restarted (0 of 1 sent)\|kucsend: not connected (type 'reconnect')" \
+		"$BATS_TEST_TMPDIR/out"
+	grep -qx "kucsend: channel closed: the peer died or restarted (type 'reconnect')" \
+		"$BATS_TEST_TMPDIR/out"
+}

@@ -22,6 +22,8 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include <kucomms/kucomms_shm.h>	/* KUCOMMS_SHM_SPEC */
+
 #include "kucsend.h"
 
 #define PROMPT		"kucsend> "
@@ -209,6 +211,24 @@ static void not_connected(void)
 	fail(TOOL_EXIT_PEER, "not connected (type 'reconnect')");
 }
 
+/*
+ * 0, or -ECONNRESET when the channel is a shm segment whose server is
+ * no longer attached. libkuc sees a dead server only when it probes the
+ * server's lock, at most twice a second and only while it sleeps: a line
+ * sent before that would go into a ring nobody reads, and be lost with
+ * no word. So the lock is looked at before each line is sent. (A restarted
+ * server changed the segment's header: the send itself sees that.)
+ */
+static int shm_server_gone(void)
+{
+	struct kuc_shm_info info;
+
+	if (kuc_channel_kind(R.ch) != KUC_KIND_SHM ||
+	    kuc_shm_info(R.o->channel + strlen(KUCOMMS_SHM_SPEC), &info))
+		return 0;
+	return info.server_attached ? 0 : -ECONNRESET;
+}
+
 static void cmd_send(char *json)
 {
 	struct kucsend_batch b = { 0 };
@@ -233,16 +253,17 @@ static void cmd_send(char *json)
 		fail(TOOL_EXIT_INPUT, "%s", err);
 		goto out;
 	}
-	for (i = 0; i < b.n; i++) {
+	i = 0;
+	ret = shm_server_gone();
+	while (!ret && i < b.n) {
 		ret = kuc_send_wait(R.ch, &b.msgs[i].hdr, b.msgs[i].data, 1000);
-		if (ret) {
-			fail(tool_exit_for(ret), "send: %s (%zu of %zu sent)",
-			     kuc_strerror(ret), i, b.n);
-			if (ret == -ESHUTDOWN || ret == -EPROTO ||
-			    ret == -ECONNRESET)
-				disconnect(ret);
-			goto out;
-		}
+		i += !ret;
+	}
+	if (ret) {
+		fail(tool_exit_for(ret), "send: %s (%zu of %zu sent)",
+		     kuc_strerror(ret), i, b.n);
+		if (ret == -ESHUTDOWN || ret == -EPROTO || ret == -ECONNRESET)
+			disconnect(ret);
 	}
 out:
 	kucsend_batch_free(&b);
