@@ -73,12 +73,7 @@ completed_names() {
 
 @test "kucsend -i: a message sent just after the server died is refused, not lost" {
 	start_server
-	fifo=$BATS_TEST_TMPDIR/in
-	mkfifo "$fifo"
-	"$KUCSEND" -i "$CH" <"$fifo" >"$BATS_TEST_TMPDIR/out" 2>&1 &
-	local pid=$!
-	PIDS+=" $pid"
-	exec 7>"$fifo"
+	repl_on_fifo
 	echo '{"id": 1}' >&7
 	wait_for "grep -q '\"id\":1' '$BATS_TEST_TMPDIR/out'"
 	kill -KILL "$SERVER_PID"
@@ -87,7 +82,7 @@ completed_names() {
 	# can have closed the channel.
 	echo '{"id": 2}' >&7
 	exec 7>&-
-	wait "$pid" && status=0 || status=$?
+	wait "$REPL_PID" && status=0 || status=$?
 	cat "$BATS_TEST_TMPDIR/out"
 	[ "$status" -eq 7 ]
 	# Said either way: refused as it was sent, or the channel was closed
