@@ -71,6 +71,31 @@ completed_names() {
 	[ "$stderr" = "kucsend: unknown command 'frobnicate' (type 'help')" ]
 }
 
+# complete_to TEXT WANT: type TEXT and Tab on a fresh line; the line must
+# become WANT (tmux trims its trailing spaces).
+complete_to() {
+	tmux -L "$SOCK" send-keys -t repl C-u
+	tmux -L "$SOCK" send-keys -t repl -l -- "$1"
+	tmux -L "$SOCK" send-keys -t repl Tab
+	# A marker after the Tab: once it shows, the Tab was handled.
+	tmux -L "$SOCK" send-keys -t repl -l -- '#'
+	wait_for "screen | grep -q '^kucsend> .*#\$'" || { screen; return 1; }
+	[ "$(screen | grep '^kucsend> ' | tail -1)" = "kucsend> $2#" ] || { screen; return 1; }
+}
+
+@test "kucsend -i: an argument completes as its command takes it" {
+	start_server
+	tmux -L "$SOCK" -f /dev/null new-session -d -x 200 -y 20 -s repl \
+		"env TERM=screen HOME='$BATS_TEST_TMPDIR' '$KUCSEND' -i --history '' '$CH'; sleep 600"
+	screen() { tmux -L "$SOCK" capture-pane -p -t repl; }
+	wait_for "screen | grep -q '^kucsend>'"
+	complete_to 'display h' 'display hex '
+	complete_to 'send {"ty' 'send {"type":'
+	complete_to '{"da' '{"data":'
+	# wait takes numbers: nothing to offer, not JSON keys.
+	complete_to 'wait ' 'wait '
+}
+
 @test "kucsend -i: a message sent just after the server died is refused, not lost" {
 	start_server
 	repl_on_fifo

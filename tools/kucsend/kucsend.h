@@ -133,6 +133,7 @@ struct kucsend_repl_cmd {
 	const char *name;		/* NULL ends the table */
 	const char *args;		/* for help, or NULL */
 	const char *const *values;	/* the argument's words, or NULL */
+	bool json;			/* the arguments are messages */
 	const char *same_as;		/* an alias: the command it names */
 	const char *help;
 	void (*run)(char *args);

@@ -392,22 +392,23 @@ static void cmd_help(char *args);
  * An alias names the command it stands for in @same_as.
  */
 const struct kucsend_repl_cmd kucsend_repl_cmds[] = {
-	{ "send", "MESSAGE...", NULL, NULL,
-	  "send JSON messages (as on the command line)", cmd_send },
-	{ "wait", "[N] [SECONDS]", NULL, NULL,
-	  "wait up to SECONDS (--timeout) for N messages (1)",
-	  cmd_wait },
-	{ "recv", NULL, NULL, "wait", NULL, NULL },
-	{ "stats", NULL, NULL, NULL, "the channel's counters", cmd_stats },
-	{ "display", NULL, display_modes, NULL, "how messages are shown",
-	  cmd_display },
-	{ "reconnect", NULL, NULL, NULL,
-	  "close the channel and open it again", cmd_reconnect },
-	{ "help", NULL, NULL, NULL, "this text", cmd_help },
-	{ "?", NULL, NULL, "help", NULL, NULL },
-	{ "quit", NULL, NULL, NULL, "leave (also Ctrl-D)", cmd_quit },
-	{ "exit", NULL, NULL, "quit", NULL, NULL },
-	{ NULL }
+	{ .name = "send", .args = "MESSAGE...", .json = true,
+	  .help = "send JSON messages (as on the command line)",
+	  .run = cmd_send },
+	{ .name = "wait", .args = "[N] [SECONDS]",
+	  .help = "wait up to SECONDS (--timeout) for N messages (1)",
+	  .run = cmd_wait },
+	{ .name = "recv", .same_as = "wait" },
+	{ .name = "stats", .help = "the channel's counters", .run = cmd_stats },
+	{ .name = "display", .values = display_modes,
+	  .help = "how messages are shown", .run = cmd_display },
+	{ .name = "reconnect", .help = "close the channel and open it again",
+	  .run = cmd_reconnect },
+	{ .name = "help", .help = "this text", .run = cmd_help },
+	{ .name = "?", .same_as = "help" },
+	{ .name = "quit", .help = "leave (also Ctrl-D)", .run = cmd_quit },
+	{ .name = "exit", .same_as = "quit" },
+	{ .name = NULL }
 };
 
 const struct kucsend_repl_cmd *kucsend_repl_cmd(const char *name)

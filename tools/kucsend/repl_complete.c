@@ -3,7 +3,8 @@
  * Tab completion in the interactive mode: the commands at the start of a
  * line and the words a command's argument takes (both from the command
  * table in repl.c, the one help prints and run_line() runs), and the
- * message's JSON keys (with their quotes) anywhere else.
+ * message's JSON keys (with their quotes) in messages: a line starting
+ * with { or [, or the arguments of send.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,40 +49,43 @@ static char *generate(const char *text, int state)
 	return NULL;
 }
 
-/* The words of the argument of the command that starts @line, or NULL. */
+/*
+ * What the arguments of the command that starts @line take: its words,
+ * the JSON keys for a command that takes messages, else nothing.
+ */
 static const char *const *argument_words(const char *line)
 {
+	static const char *const none[] = { NULL };
 	const struct kucsend_repl_cmd *c;
 	size_t len = strcspn(line, " \t");
 	char *name = strndup(line, len);
 
 	if (!name)
-		return NULL;
+		return none;
 	c = kucsend_repl_cmd(name);
 	free(name);
-	return c ? c->values : NULL;
+	if (!c)
+		return none;
+	return c->json ? keys : c->values ? c->values : none;
 }
 
 static char **complete(const char *text, int start, int end)
 {
 	const char *line = rl_line_buffer;
 	size_t lead = strspn(line, " \t");
-	const char *const *values;
 
 	(void)end;
 	/* Never fall back to file names. */
 	rl_attempted_completion_over = 1;
 	rl_completion_append_character = ' ';
-	words = NULL;
 	if (line[lead] == '{' || line[lead] == '[') {
 		words = keys;
 	} else if ((size_t)start <= lead) {
 		candidate = command_at;
+		words = NULL;
 		return rl_completion_matches(text, generate);
-	} else if ((values = argument_words(line + lead)) != NULL) {
-		words = values;
 	} else {
-		words = keys;
+		words = argument_words(line + lead);
 	}
 	if (words == keys)
 		rl_completion_append_character = ':';
