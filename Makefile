@@ -299,6 +299,12 @@ checkpatch:
 	@bash scripts/checkpatch.sh
 	@bash scripts/kerneldoc.sh
 
+# completion/ holds bash's files (one per command) and zsh/ zsh's (an
+# _COMMAND file per tool and the helper they share).
+BASH_COMPLETIONS   := $(filter-out completion/zsh,$(wildcard completion/*))
+ZSH_COMPLETIONS    := $(wildcard completion/zsh/_*)
+ZSH_COMPLETION_DIR ?= $(PREFIX)/share/zsh/vendor-completions
+
 install: all
 	install -d $(DESTDIR)/lib/modules/$(KREL)/extra
 	install -m 0644 module/kucomms.ko $(DESTDIR)/lib/modules/$(KREL)/extra/
@@ -324,8 +330,10 @@ install: all
 		install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man$$sec/ || exit 1; \
 	done
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
-	install -m 0644 completion/* \
+	install -m 0644 $(BASH_COMPLETIONS) \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/
+	install -d $(DESTDIR)$(ZSH_COMPLETION_DIR)
+	install -m 0644 $(ZSH_COMPLETIONS) $(DESTDIR)$(ZSH_COMPLETION_DIR)/
 	$(install_kit)
 	$(install_vm)
 	[ -n "$(DESTDIR)" ] || ldconfig
@@ -352,7 +360,8 @@ uninstall:
 		rm -f $(DESTDIR)$(PREFIX)/share/man/man$${f##*.}/$${f##*/}; \
 	done
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/bash-completion/completions/,\
-		$(notdir $(wildcard completion/*)))
+		$(notdir $(BASH_COMPLETIONS)))
+	rm -f $(addprefix $(DESTDIR)$(ZSH_COMPLETION_DIR)/,$(notdir $(ZSH_COMPLETIONS)))
 	# With PREFIX=/usr the kit is also where DKMS keeps kucomms' source
 	# (/usr/src/kucomms-VERSION): then its files are DKMS's, left alone.
 	[ -f $(DESTDIR)$(KITDIR)/dkms.conf ] || rm -f \

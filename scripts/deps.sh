@@ -10,7 +10,7 @@ pkgs=(
 	# test VM (tests/vm/run)
 	qemu-system-x86 busybox-static cpio kmod gzip util-linux
 	# tests
-	bats jq python3 tmux procps bash-completion
+	bats jq python3 tmux procps bash-completion zsh
 	# make fuzz: clang and its libFuzzer (libclang_rt.fuzzer)
 	clang-14 libclang-rt-14-dev
 	# kucdump's capture files and Lua dissector (tests/bats/kucdump.bats)

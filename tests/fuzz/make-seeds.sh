@@ -59,6 +59,8 @@ for m in "${msgs[@]}"; do
 done
 wait "$dump"
 cp "$tmp/cap.pcap" "$out/pcap/kucdump-w.pcap"
+# The same packets as kucdump -w --pcapng writes them.
+"$B/kucdump" -r "$tmp/cap.pcap" -w "$out/pcap/kucdump-w.pcapng" --pcapng 2>/dev/null
 head -c 64 "/dev/shm/$name" >"$tmp/header"
 
 printf '%s\n' '[{"type": 1}, {"id": 2, "data": "x"}]' \

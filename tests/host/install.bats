@@ -36,7 +36,11 @@ setup() {
 		usr/share/man/man1/kucsend.1 \
 		usr/share/bash-completion/completions/kucsend \
 		usr/share/bash-completion/completions/kucctl \
-		usr/share/bash-completion/completions/kucdump; do
+		usr/share/bash-completion/completions/kucdump \
+		usr/share/zsh/vendor-completions/_kucctl \
+		usr/share/zsh/vendor-completions/_kucsend \
+		usr/share/zsh/vendor-completions/_kucdump \
+		usr/share/zsh/vendor-completions/_kucomms_channels; do
 		[ -e "$dest/$f" ] || { echo "missing $f"; return 1; }
 	done
 	# Every page in its section's directory; a .so link's page beside it,
@@ -55,6 +59,7 @@ setup() {
 	grep -q '^prefix=/usr$' "$dest/usr/lib/pkgconfig/kucomms.pc"
 	grep -q '^libdir=/usr/lib$' "$dest/usr/lib/pkgconfig/kucomms.pc"
 	[ ! -e "$dest/usr/sbin" ]
+	[ ! -e "$dest/usr/share/bash-completion/completions/zsh" ]
 	# Kernel-only header stays out of userspace.
 	[ ! -e "$dest/usr/include/kucomms/kucomms_kernel.h" ]
 	# The installed tool runs, and a program builds against the install.

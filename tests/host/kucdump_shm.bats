@@ -193,16 +193,21 @@ EOF
 	[[ "$output" == *"--filter: 'type' wants a number, not 'the end'"* ]]
 }
 
-@test "kucdump shm: -w capture read back by kucdump -r and by tshark with the Lua dissector" {
+# capture_check FILE [-w OPTIONS...]: capture three exchanges on $CH to
+# FILE, then read it back with kucdump -r and with tshark and the Lua
+# dissector; -r then -w keeps the shm labels.
+capture_check() {
+	local cap=$1 f
+	shift
 	start_server
-	dump_start file -w "$BATS_TEST_TMPDIR/cap.pcap" "$CH"
+	dump_start file -w "$cap" "$@" "$CH"
 	run "$SENDMSG" "$CH" 1:2:3:68656c6c6f 0x10:0x20:0xffffffffffffffff:00ff0a 7:8:9:
 	[ "$status" -eq 0 ]
 	conn=$(sed -n 's/^conn //p' <<<"$output")
 	dump_stop file
 	[ "$dump_status" -eq 0 ]
 	[ "$(dump_counts file)" = "6 0" ]
-	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/cap.pcap" --json
+	run "$KUCDUMP" -r "$cap" --json
 	echo "$output"
 	[ "$status" -eq 0 ]
 	grep '^{"ts"' <<<"$output" | sed 's/^{"ts":"[0-9]*\.[0-9]\{9\}",/{/' | diff -u - <(cat <<EOF
@@ -215,9 +220,9 @@ EOF
 EOF
 )
 	[[ "$output" == *'{"captured":6,"dropped":0}'* ]]
-	run "$KUCDUMP" -r "$BATS_TEST_TMPDIR/cap.pcap" --json -f 'k2u and type 16'
+	run "$KUCDUMP" -r "$cap" --json -f 'k2u and type 16'
 	[ "$(grep -c '^{"ts"' <<<"$output")" = 1 ]
-	tshark -X lua_script:"$LUA" -r "$BATS_TEST_TMPDIR/cap.pcap" \
+	tshark -X lua_script:"$LUA" -r "$cap" \
 		-T fields -E separator=, -e kucomms.dir -e kucomms.conn \
 		-e kucomms.type -e kucomms.id -e kucomms.value \
 		-e kucomms.length -e kucomms.caplen -e kucomms.data \
@@ -231,18 +236,50 @@ EOF
 0,$conn,7,8,9,0,0,
 1,$conn,7,8,9,0,0,
 EOF
-	tshark -X lua_script:"$LUA" -r "$BATS_TEST_TMPDIR/cap.pcap" 2>/dev/null |
+	tshark -X lua_script:"$LUA" -r "$cap" 2>/dev/null |
 		grep -q "kucomms .*conn=$conn k2u type=16 id=32 value=18446744073709551615 length=3"
 	# The sides of a segment are its client and server, not user and
 	# kernel; -r then -w keeps that.
-	"$KUCDUMP" -r "$BATS_TEST_TMPDIR/cap.pcap" -w "$BATS_TEST_TMPDIR/cap2.pcap" 2>/dev/null
-	for f in cap cap2; do
-		tshark -X lua_script:"$LUA" -r "$BATS_TEST_TMPDIR/$f.pcap" \
+	"$KUCDUMP" -r "$cap" -w "$cap.2" "$@" 2>/dev/null
+	for f in "$cap" "$cap.2"; do
+		tshark -X lua_script:"$LUA" -r "$f" \
 			-T fields -E separator=, -e kucomms.kind -e _ws.col.Source \
 			-e _ws.col.Destination 2>/dev/null >"$BATS_TEST_TMPDIR/k.csv"
 		cat "$BATS_TEST_TMPDIR/k.csv"
 		[ "$(sort -u "$BATS_TEST_TMPDIR/k.csv" | tr '\n' ' ')" = "1,client,server 1,server,client " ]
 	done
+}
+
+@test "kucdump shm: -w capture read back by kucdump -r and by tshark with the Lua dissector" {
+	capture_check "$BATS_TEST_TMPDIR/cap.pcap"
+	[ "$(head -c 4 "$BATS_TEST_TMPDIR/cap.pcap" | od -An -tx4 | tr -d ' ')" = a1b23c4d ]
+}
+
+@test "kucdump shm: -w --pcapng: the same, as pcapng with each packet's direction flag" {
+	capture_check "$BATS_TEST_TMPDIR/cap.pcapng" --pcapng
+	cap=$BATS_TEST_TMPDIR/cap.pcapng
+	[ "$(head -c 4 "$cap" | od -An -tx1 | tr -d ' ')" = 0a0d0d0a ]
+	# Wireshark's own reading, no dissector: the packets' lengths (the
+	# 48-byte pseudo-header and the data), nanosecond times, and the
+	# direction as pcapng flags: u2k is out of the user side (2), k2u in (1).
+	tshark -r "$cap" -T fields -E separator=, -e frame.len \
+		-e frame.packet_flags_direction 2>/dev/null >"$BATS_TEST_TMPDIR/d.csv"
+	cat "$BATS_TEST_TMPDIR/d.csv"
+	diff -u - "$BATS_TEST_TMPDIR/d.csv" <<EOF
+53,0x00000002
+53,0x00000001
+51,0x00000002
+51,0x00000001
+48,0x00000002
+48,0x00000001
+EOF
+	t_ng=$(tshark -r "$cap" -T fields -e frame.time_epoch 2>/dev/null | head -1)
+	t_dump=$("$KUCDUMP" -r "$cap" -tt 2>/dev/null | head -1 | cut -d' ' -f1)
+	[ "$t_ng" = "$t_dump" ]
+	# --pcapng only says how -w writes.
+	run "$KUCDUMP" --pcapng "$CH"
+	[ "$status" -eq 2 ]
+	[ "$output" = "kucdump: --pcapng goes with -w (see 'kucdump --help')" ]
 }
 
 @test "kucdump shm: users without read and write access to the segment are refused" {

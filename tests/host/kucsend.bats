@@ -116,6 +116,10 @@ bad_input() {
 	echo "help: $help_opts"
 	[ -n "$man_opts" ]
 	[ "$man_opts" = "$help_opts" ]
+	# --expect's status is the one the statuses list gives (11).
+	flat=$(tr -s ' \n' ' ' <<<"$output")
+	[[ $flat == *"11 a reply differs from --expect"* ]]
+	[[ $flat == *"a difference is printed and makes the exit status 11"* ]]
 	run "$KUCSEND" --version
 	[ "$output" = "kucsend 0.1.0" ]
 }

@@ -207,12 +207,7 @@ load_wait() {
 
 @test "kucsend shm: -i notices a server that died and says the channel closed" {
 	start_server
-	fifo=$BATS_TEST_TMPDIR/in
-	mkfifo "$fifo"
-	"$KUCSEND" -i "$CH" <"$fifo" >"$BATS_TEST_TMPDIR/out" 2>&1 &
-	local pid=$!
-	PIDS+=" $pid"
-	exec 7>"$fifo"
+	repl_on_fifo
 	echo '{"id": 1}' >&7
 	wait_for "grep -q '\"id\":1' '$BATS_TEST_TMPDIR/out'"
 	# A long wait is going on: the server's death ends it, and says why.
@@ -224,7 +219,7 @@ load_wait() {
 	wait_for "grep -qx 'kucsend: channel closed: the peer died or restarted (type .reconnect.)' '$BATS_TEST_TMPDIR/out'" 3
 	wait_for "grep -qx 'kucsend: wait: the channel closed (0 of 1)' '$BATS_TEST_TMPDIR/out'" 1
 	exec 7>&-
-	wait "$pid" && status=0 || status=$?
+	wait "$REPL_PID" && status=0 || status=$?
 	cat "$BATS_TEST_TMPDIR/out"
 	[ "$status" -eq 7 ]
 }

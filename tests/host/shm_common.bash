@@ -40,3 +40,14 @@ start_server() {
 	PIDS+=" $SERVER_PID"
 	wait_for "grep -q serving '$BATS_TEST_TMPDIR/server.out'"
 }
+
+# Start kucsend -i on $CH reading the fifo the test writes to on fd 7,
+# its output (both streams) in $BATS_TEST_TMPDIR/out; REPL_PID is it.
+repl_on_fifo() {
+	local fifo=$BATS_TEST_TMPDIR/in
+	mkfifo "$fifo"
+	"$KUCSEND" -i "$CH" <"$fifo" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	REPL_PID=$!
+	PIDS+=" $REPL_PID"
+	exec 7>"$fifo"
+}

@@ -193,39 +193,60 @@ static void test_json(void)
 	       "no data: an empty string");
 }
 
+/*
+ * Write a record to @path as pcap or (@ng) pcapng and read it back: it
+ * must come back whole. @data's length is odd for pcapng's padding.
+ */
+static void pcap_roundtrip(const char *path, bool ng, const char *data)
+{
+	struct kuc_tap_record w = rec(KUCOMMS_TAP_U2K, 9, 5, 6, 10), r;
+	const char *fmt = ng ? "pcapng" : "pcap";
+	struct kucdump_pcap *p;
+	char err[128] = "";
+	int ret;
+
+	w.ts_ns = 1700000000000000042ULL;
+	w.hdr.value = 0x0102030405060708ULL;
+	w.caplen = (uint32_t)strlen(data);
+	w.data = data;
+	ret = kucdump_pcap_create(path, 4, ng, &p);
+	TAP_OK(ret == 0, "%s: create a capture (%d)", fmt, ret);
+	if (ret)
+		return;
+	TAP_OK(kucdump_pcap_write(p, &w) == 0, "%s: write a record", fmt);
+	w.dir = KUCOMMS_TAP_K2U;
+	TAP_OK(kucdump_pcap_write(p, &w) == 0, "%s: and its reply", fmt);
+	TAP_OK(kucdump_pcap_close(p) == 0, "%s: close", fmt);
+	ret = kucdump_pcap_open(path, &p, err, sizeof(err));
+	TAP_OK(ret == 0, "%s: open it again (%d %s)", fmt, ret, err);
+	if (ret)
+		return;
+	for (w.dir = KUCOMMS_TAP_U2K; w.dir <= KUCOMMS_TAP_K2U; w.dir++) {
+		ret = kucdump_pcap_read(p, &r, err, sizeof(err));
+		TAP_OK(ret == 0 && r.ts_ns == w.ts_ns && r.dir == w.dir &&
+		       r.conn_id == 9 && r.hdr.type == 5 && r.hdr.id == 6 &&
+		       r.hdr.value == w.hdr.value && r.hdr.length == 10 &&
+		       r.caplen == w.caplen && !memcmp(r.data, data, w.caplen),
+		       "%s: the %s record comes back whole (%d %s)", fmt,
+		       kucdump_dir_name(w.dir), ret, err);
+	}
+	TAP_OK(kucdump_pcap_read(p, &r, err, sizeof(err)) == 1,
+	       "%s: then the end", fmt);
+	kucdump_pcap_close(p);
+}
+
 static void test_pcap(void)
 {
 	char path[] = "/tmp/kucdump-unit-XXXXXX";
-	struct kuc_tap_record w = rec(KUCOMMS_TAP_U2K, 9, 5, 6, 10), r;
+	struct kuc_tap_record r;
 	struct kucdump_pcap *p;
 	char err[128] = "";
 	int fd = mkstemp(path), ret;
 	FILE *f;
 
 	close(fd);
-	w.ts_ns = 1700000000000000042ULL;
-	w.hdr.value = 0x0102030405060708ULL;
-	w.caplen = 4;
-	w.data = "abcd";
-	ret = kucdump_pcap_create(path, 4, &p);
-	TAP_OK(ret == 0, "create a capture (%d)", ret);
-	if (ret)
-		return;
-	TAP_OK(kucdump_pcap_write(p, &w) == 0, "write a record");
-	TAP_OK(kucdump_pcap_close(p) == 0, "close");
-	ret = kucdump_pcap_open(path, &p, err, sizeof(err));
-	TAP_OK(ret == 0, "open it again (%d %s)", ret, err);
-	if (ret)
-		return;
-	ret = kucdump_pcap_read(p, &r, err, sizeof(err));
-	TAP_OK(ret == 0 && r.ts_ns == w.ts_ns && r.dir == w.dir &&
-	       r.conn_id == 9 && r.hdr.type == 5 && r.hdr.id == 6 &&
-	       r.hdr.value == w.hdr.value && r.hdr.length == 10 &&
-	       r.caplen == 4 && !memcmp(r.data, "abcd", 4),
-	       "the record comes back whole (%d %s)", ret, err);
-	TAP_OK(kucdump_pcap_read(p, &r, err, sizeof(err)) == 1, "then the end");
-	kucdump_pcap_close(p);
-
+	pcap_roundtrip(path, true, "abc");
+	pcap_roundtrip(path, false, "abcd");
 	/* A packet shorter than the pseudo-header is refused, not read. */
 	f = fopen(path, "r+b");
 	fseek(f, 24 + 8, SEEK_SET);

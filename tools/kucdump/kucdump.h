@@ -55,8 +55,11 @@ void kucdump_print_json(FILE *out, const struct kuc_tap_record *rec,
 /* ---- pcap.c: capture files ------------------------------------------ */
 struct kucdump_pcap;
 
-/* Write: a pcap file with LINKTYPE_USER0 (see kucdump(8)). "-" = stdout. */
-int kucdump_pcap_create(const char *path, uint32_t snaplen,
+/*
+ * Write: a pcap file with LINKTYPE_USER0 (see kucdump(8)), or with @ng a
+ * pcapng file of the same packets. "-" = stdout.
+ */
+int kucdump_pcap_create(const char *path, uint32_t snaplen, bool ng,
 			struct kucdump_pcap **out);
 int kucdump_pcap_write(struct kucdump_pcap *p,
 		       const struct kuc_tap_record *rec);

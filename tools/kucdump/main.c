@@ -32,6 +32,7 @@ static struct {
 	int pretty;
 	char *filter;
 	char *wfile;
+	int pcapng;		/* -w writes pcapng */
 	char *rfile;
 } opt = { .snaplen = KUCDUMP_DEFAULT_SNAPLEN };
 
@@ -85,6 +86,8 @@ static void help(void)
 "                       'not (u2k or length > 64)'; or EXPR as words\n"
 "                       after CHANNEL (or -r FILE), as tcpdump takes it\n"
 "  -w, --write FILE     write a pcap capture to FILE ('-': stdout)\n"
+"      --pcapng         with -w: write pcapng instead, each packet's\n"
+"                       direction also in its flags\n"
 "  -r, --read FILE      read a capture written by -w, or the same as\n"
 "                       pcapng, as Wireshark saves it ('-': stdin)\n"
 "  -h, --help           show this help\n"
@@ -332,6 +335,7 @@ static int parse_args(int argc, const char **argv, const char **spec)
 		{ "pretty", 'p', POPT_ARG_NONE, &opt.pretty, 0, NULL, NULL },
 		{ "filter", 'f', POPT_ARG_STRING, &opt.filter, 0, NULL, NULL },
 		{ "write", 'w', POPT_ARG_STRING, &opt.wfile, 0, NULL, NULL },
+		{ "pcapng", 0, POPT_ARG_NONE, &opt.pcapng, 0, NULL, NULL },
 		{ "read", 'r', POPT_ARG_STRING, &opt.rfile, 0, NULL, NULL },
 		{ "help", 'h', POPT_ARG_NONE, &helped, 0, NULL, NULL },
 		{ "version", 'V', POPT_ARG_NONE, &version, 0, NULL, NULL },
@@ -384,6 +388,8 @@ static int parse_args(int argc, const char **argv, const char **spec)
 				 opt.rfile ? "file" : "channel");
 	else if (opt.json && opt.wfile)
 		ret = tool_usage("--json and -w exclude each other");
+	else if (opt.pcapng && !opt.wfile)
+		ret = tool_usage("--pcapng goes with -w");
 	else if (opt.tees > 5)
 		ret = tool_usage("-t: at most five (-ttttt)");
 	else if (words && !(opt.filter = join_words(words))) {
@@ -421,7 +427,7 @@ int main(int argc, const char **argv)
 		ret = kucdump_pcap_create(opt.wfile, opt.snaplen ?
 					  (uint32_t)opt.snaplen :
 					  (uint32_t)KUCOMMS_TAP_SNAPLEN_MAX,
-					  &s.wfile);
+					  opt.pcapng, &s.wfile);
 		if (ret) {
 			tool_msg("%s: %s", opt.wfile, strerror(-ret));
 			return tool_exit_for(ret);

@@ -19,7 +19,8 @@
  * The packet's caplen and len are 48 + the captured and the original data
  * length. tools/kucdump/kucomms.lua dissects it in Wireshark and tshark.
  * The reader takes microsecond and nanosecond files of either byte order,
- * and pcapng files (pcapng.c) with the same packets.
+ * and pcapng files (pcapng.c) with the same packets; the writer writes
+ * pcapng too when asked (--pcapng).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -73,8 +74,7 @@ static uint64_t get_be(const unsigned char *p, int n)
 	return v;
 }
 
-int kucdump_pcap_create(const char *path, uint32_t snaplen,
-			struct kucdump_pcap **out)
+static int pcap_write_head(struct kucdump_pcap *p, uint32_t snaplen)
 {
 	struct pcap_file_hdr h = {
 		.magic = PCAP_MAGIC_NS,
@@ -83,6 +83,13 @@ int kucdump_pcap_create(const char *path, uint32_t snaplen,
 		.snaplen = KUC_PSEUDO_LEN + snaplen,
 		.linktype = LINKTYPE_USER0,
 	};
+
+	return fwrite(&h, sizeof(h), 1, p->f) == 1 ? 0 : -EIO;
+}
+
+int kucdump_pcap_create(const char *path, uint32_t snaplen, bool ng,
+			struct kucdump_pcap **out)
+{
 	struct kucdump_pcap *p = calloc(1, sizeof(*p));
 	int ret;
 
@@ -90,16 +97,20 @@ int kucdump_pcap_create(const char *path, uint32_t snaplen,
 	if (!p)
 		return -ENOMEM;
 	p->writing = true;
+	p->ng = ng;
 	p->f = strcmp(path, "-") ? fopen(path, "wbe") : stdout;
 	if (!p->f) {
 		ret = -errno;
 		free(p);
 		return ret;
 	}
-	if (fwrite(&h, sizeof(h), 1, p->f) != 1) {
-		ret = -errno;
+	errno = 0;
+	ret = ng ? kucdump_ng_write_head(p, snaplen) :
+		   pcap_write_head(p, snaplen);
+	if (ret) {
+		ret = errno ? -errno : ret;	/* fwrite's reason */
 		kucdump_pcap_close(p);
-		return ret ? ret : -EIO;
+		return ret;
 	}
 	*out = p;
 	return 0;
@@ -108,14 +119,10 @@ int kucdump_pcap_create(const char *path, uint32_t snaplen,
 int kucdump_pcap_write(struct kucdump_pcap *p,
 		       const struct kuc_tap_record *rec)
 {
+	struct kucdump_pkt pkt;
 	unsigned char ph[KUC_PSEUDO_LEN] = { 0 };
 	uint64_t len = KUC_PSEUDO_LEN + rec->hdr.length;
-	struct pcap_rec_hdr rh = {
-		.ts_sec = (uint32_t)(rec->ts_ns / 1000000000ULL),
-		.ts_frac = (uint32_t)(rec->ts_ns % 1000000000ULL),
-		.caplen = KUC_PSEUDO_LEN + rec->caplen,
-		.len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len,
-	};
+	struct pcap_rec_hdr rh;
 
 	ph[0] = KUC_PSEUDO_VERSION;
 	ph[1] = (unsigned char)rec->dir;
@@ -126,6 +133,19 @@ int kucdump_pcap_write(struct kucdump_pcap *p,
 	put_be(ph + 24, rec->hdr.type, 8);
 	put_be(ph + 32, rec->hdr.id, 8);
 	put_be(ph + 40, rec->hdr.value, 8);
+	pkt.data = ph;
+	pkt.caplen = KUC_PSEUDO_LEN + rec->caplen;
+	pkt.len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+	pkt.ts_ns = rec->ts_ns;
+	errno = 0;
+	if (p->ng)
+		return kucdump_ng_write_packet(p, &pkt, rec);
+	rh = (struct pcap_rec_hdr){
+		.ts_sec = (uint32_t)(pkt.ts_ns / 1000000000ULL),
+		.ts_frac = (uint32_t)(pkt.ts_ns % 1000000000ULL),
+		.caplen = pkt.caplen,
+		.len = pkt.len,
+	};
 	if (fwrite(&rh, sizeof(rh), 1, p->f) != 1 ||
 	    fwrite(ph, sizeof(ph), 1, p->f) != 1 ||
 	    (rec->caplen && fwrite(rec->data, rec->caplen, 1, p->f) != 1))

@@ -18,7 +18,7 @@ struct kucdump_pcap {
 	bool writing;
 	bool swapped;		/* reading a file of the other byte order */
 	bool nanosecs;
-	bool ng;		/* reading pcapng */
+	bool ng;		/* pcapng (reading, or writing --pcapng) */
 	uint8_t kind;		/* KUCDUMP_KIND_*: written, or last read */
 	unsigned char *buf;	/* reading: one packet (or pcapng block) */
 	/* pcapng: the time unit of each interface of the section. */
@@ -26,7 +26,10 @@ struct kucdump_pcap {
 	uint64_t ng_per_sec[KUC_NG_IFS_MAX];
 };
 
-/* One packet as the file holds it, before its pseudo-header is read. */
+/*
+ * One packet as the file holds it, before its pseudo-header is read; when
+ * writing, @data is the pseudo-header alone and the message's data follows.
+ */
 struct kucdump_pkt {
 	const unsigned char *data;
 	uint32_t caplen, len;
@@ -43,5 +46,14 @@ int kucdump_ng_open(struct kucdump_pcap *p, char *err, size_t errsz);
 /* 0 and *@pkt (in p->buf), 1 at the end, or -errno. */
 int kucdump_ng_next(struct kucdump_pcap *p, struct kucdump_pkt *pkt,
 		    char *err, size_t errsz);
+/*
+ * pcapng.c, writing: the section header and the one interface; then a
+ * packet (@pkt: the pseudo-header, @rec: the data and the direction).
+ * Return 0 or a negative errno.
+ */
+int kucdump_ng_write_head(struct kucdump_pcap *p, uint32_t snaplen);
+int kucdump_ng_write_packet(struct kucdump_pcap *p,
+			    const struct kucdump_pkt *pkt,
+			    const struct kuc_tap_record *rec);
 
 #endif /* KUCDUMP_PCAP_INTERNAL_H */

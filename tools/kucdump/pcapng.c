@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Reading pcapng (the format Wireshark saves by default, and what
+ * pcapng (writing it, --pcapng, is at the end of this file). Reading
+ * pcapng (the format Wireshark saves by default, and what
  * editcap/mergecap make of kucdump's pcap files): a Section Header Block
  * (its byte-order magic says the byte order of the section), Interface
  * Description Blocks (link type, which must be LINKTYPE_USER0, and the
@@ -210,4 +211,86 @@ int kucdump_ng_next(struct kucdump_pcap *p, struct kucdump_pkt *pkt,
 		pkt->data = p->buf + 28;
 		return 0;
 	}
+}
+
+/*
+ * Writing: one section (host byte order), one interface (LINKTYPE_USER0,
+ * nanosecond times), then an Enhanced Packet Block per message whose
+ * epb_flags carry its direction, so that Wireshark shows it without the
+ * dissector: u2k is outbound from the user side (the client of a
+ * segment), k2u inbound.
+ */
+#define NG_OPT_EPB_FLAGS	2
+#define NG_FLAG_INBOUND		1U
+#define NG_FLAG_OUTBOUND	2U
+
+static int ng_put(struct kucdump_pcap *p, const void *b, size_t n)
+{
+	return !n || fwrite(b, n, 1, p->f) == 1 ? 0 : -EIO;
+}
+
+static void put32(unsigned char *b, uint32_t v)
+{
+	memcpy(b, &v, 4);
+}
+
+static void put16(unsigned char *b, uint16_t v)
+{
+	memcpy(b, &v, 2);
+}
+
+int kucdump_ng_write_head(struct kucdump_pcap *p, uint32_t snaplen)
+{
+	unsigned char shb[28] = { 0 }, idb[32] = { 0 };
+
+	put32(shb, NG_SHB);
+	put32(shb + 4, sizeof(shb));
+	put32(shb + 8, NG_BYTE_ORDER);
+	put16(shb + 12, 1);			/* version 1.0 */
+	memset(shb + 16, 0xff, 8);		/* section length: unknown */
+	put32(shb + 24, sizeof(shb));
+
+	put32(idb, NG_IDB);
+	put32(idb + 4, sizeof(idb));
+	put16(idb + 8, KUC_LINKTYPE_USER0);
+	put32(idb + 12, KUC_PSEUDO_LEN + snaplen);
+	put16(idb + 16, NG_OPT_TSRESOL);
+	put16(idb + 18, 1);
+	idb[20] = 9;				/* 10^-9 s; padded to 4 */
+	/* idb[24..27]: opt_endofopt, zeros */
+	put32(idb + 28, sizeof(idb));
+	if (ng_put(p, shb, sizeof(shb)) || ng_put(p, idb, sizeof(idb)))
+		return -EIO;
+	return 0;
+}
+
+int kucdump_ng_write_packet(struct kucdump_pcap *p,
+			    const struct kucdump_pkt *pkt,
+			    const struct kuc_tap_record *rec)
+{
+	static const unsigned char pad[4];
+	unsigned char head[28], tail[16] = { 0 };
+	uint32_t padded = (pkt->caplen + 3u) & ~3u;
+	uint32_t total = sizeof(head) + padded + sizeof(tail);
+
+	put32(head, NG_EPB);
+	put32(head + 4, total);
+	put32(head + 8, 0);			/* the one interface */
+	put32(head + 12, (uint32_t)(pkt->ts_ns >> 32));
+	put32(head + 16, (uint32_t)pkt->ts_ns);
+	put32(head + 20, pkt->caplen);
+	put32(head + 24, pkt->len);
+	put16(tail, NG_OPT_EPB_FLAGS);
+	put16(tail + 2, 4);
+	put32(tail + 4, rec->dir == KUCOMMS_TAP_U2K ? NG_FLAG_OUTBOUND :
+						       NG_FLAG_INBOUND);
+	/* tail[8..11]: opt_endofopt */
+	put32(tail + 12, total);
+	if (ng_put(p, head, sizeof(head)) ||
+	    ng_put(p, pkt->data, KUC_PSEUDO_LEN) ||
+	    ng_put(p, rec->data, rec->caplen) ||
+	    ng_put(p, pad, padded - pkt->caplen) ||
+	    ng_put(p, tail, sizeof(tail)))
+		return errno ? -errno : -EIO;
+	return 0;
 }

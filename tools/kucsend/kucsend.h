@@ -128,6 +128,20 @@ int kucsend_expect_finish(int status);
 /* repl.c */
 int kucsend_repl(const struct kucsend_opts *o);
 
+/* repl.c: the interactive mode's commands (help, dispatch, completion). */
+struct kucsend_repl_cmd {
+	const char *name;		/* NULL ends the table */
+	const char *args;		/* for help, or NULL */
+	const char *const *values;	/* the argument's words, or NULL */
+	bool json;			/* the arguments are messages */
+	const char *same_as;		/* an alias: the command it names */
+	const char *help;
+	void (*run)(char *args);
+};
+extern const struct kucsend_repl_cmd kucsend_repl_cmds[];
+/* The command @name, an alias resolved; NULL when there is none. */
+const struct kucsend_repl_cmd *kucsend_repl_cmd(const char *name);
+
 /* repl_complete.c */
 void kucsend_complete_init(void);
 

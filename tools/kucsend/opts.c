@@ -48,7 +48,7 @@ static void help(void)
 "  -e, --expect JSON      check the replies, in order, against these messages\n"
 "                         (only the fields given); waits for as many replies\n"
 "                         (unless --wait or --match-id); a difference is\n"
-"                         printed and makes the exit status 6\n"
+"                         printed and makes the exit status 11\n"
 "  -h, --help             show this help\n"
 "  -V, --version          show the version\n"
 "\n"

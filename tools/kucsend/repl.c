@@ -22,6 +22,8 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include <kucomms/kucomms_shm.h>	/* KUCOMMS_SHM_SPEC */
+
 #include "kucsend.h"
 
 #define PROMPT		"kucsend> "
@@ -204,23 +206,27 @@ static void receive_all(void)
 	}
 }
 
-static void cmd_help(void)
-{
-	out("Commands (a line starting with { or [ is sent as it is):\n"
-	    "  send MESSAGE...       send JSON messages (as on the command line)\n"
-	    "  wait [N] [SECONDS]    wait for N messages (default 1), at most\n"
-	    "                        SECONDS (default --timeout); alias: recv\n"
-	    "  stats                 the channel's counters\n"
-	    "  display [json|text|hex]  how messages are shown\n"
-	    "  reconnect             close the channel and open it again\n"
-	    "  help                  this text\n"
-	    "  quit                  leave (also: exit, Ctrl-D)\n"
-	    "Messages that arrive are shown as soon as they come.\n");
-}
-
 static void not_connected(void)
 {
 	fail(TOOL_EXIT_PEER, "not connected (type 'reconnect')");
+}
+
+/*
+ * 0, or -ECONNRESET when the channel is a shm segment whose server is
+ * no longer attached. libkuc sees a dead server only when it probes the
+ * server's lock, at most twice a second and only while it sleeps: a line
+ * sent before that would go into a ring nobody reads, and be lost with
+ * no word. So the lock is looked at before each line is sent. (A restarted
+ * server changed the segment's header: the send itself sees that.)
+ */
+static int shm_server_gone(void)
+{
+	struct kuc_shm_info info;
+
+	if (kuc_channel_kind(R.ch) != KUC_KIND_SHM ||
+	    kuc_shm_info(R.o->channel + strlen(KUCOMMS_SHM_SPEC), &info))
+		return 0;
+	return info.server_attached ? 0 : -ECONNRESET;
 }
 
 static void cmd_send(char *json)
@@ -247,16 +253,17 @@ static void cmd_send(char *json)
 		fail(TOOL_EXIT_INPUT, "%s", err);
 		goto out;
 	}
-	for (i = 0; i < b.n; i++) {
+	i = 0;
+	ret = shm_server_gone();
+	while (!ret && i < b.n) {
 		ret = kuc_send_wait(R.ch, &b.msgs[i].hdr, b.msgs[i].data, 1000);
-		if (ret) {
-			fail(tool_exit_for(ret), "send: %s (%zu of %zu sent)",
-			     kuc_strerror(ret), i, b.n);
-			if (ret == -ESHUTDOWN || ret == -EPROTO ||
-			    ret == -ECONNRESET)
-				disconnect(ret);
-			goto out;
-		}
+		i += !ret;
+	}
+	if (ret) {
+		fail(tool_exit_for(ret), "send: %s (%zu of %zu sent)",
+		     kuc_strerror(ret), i, b.n);
+		if (ret == -ESHUTDOWN || ret == -EPROTO || ret == -ECONNRESET)
+			disconnect(ret);
 	}
 out:
 	kucsend_batch_free(&b);
@@ -298,10 +305,11 @@ static void cmd_wait(char *args)
 	R.wait_deadline = kucsend_now() + t;
 }
 
-static void cmd_stats(void)
+static void cmd_stats(char *args)
 {
 	struct kuc_channel_stats st;
 
+	(void)args;
 	if (!R.ch) {
 		not_connected();
 		return;
@@ -314,37 +322,53 @@ static void cmd_stats(void)
 	    kuc_msg_max(R.ch));
 }
 
+/* display's modes, by name: its help, its check and its completion. */
+enum display { DISPLAY_JSON, DISPLAY_TEXT, DISPLAY_HEX };
+static const char *const display_modes[] = {
+	[DISPLAY_JSON] = "json", [DISPLAY_TEXT] = "text",
+	[DISPLAY_HEX] = "hex", NULL
+};
+
 static const char *display_name(void)
 {
 	if (R.format != KUCSEND_FORMAT_HUMAN)
-		return "json";
-	return R.data_mode == TOOL_DATA_HEX ? "hex" : "text";
+		return display_modes[DISPLAY_JSON];
+	return display_modes[R.data_mode == TOOL_DATA_HEX ? DISPLAY_HEX :
+							      DISPLAY_TEXT];
 }
 
 static void cmd_display(char *arg)
 {
+	size_t i;
+
 	arg = strtok(arg, " \t");
 	if (!arg) {
 		out("display %s\n", display_name());
-	} else if (!strcmp(arg, "json")) {
+		return;
+	}
+	for (i = 0; display_modes[i] && strcmp(arg, display_modes[i]); i++)
+		;
+	switch (i) {
+	case DISPLAY_JSON:
 		R.format = KUCSEND_FORMAT_JSON;
 		R.data_mode = R.o->data_mode;
-	} else if (!strcmp(arg, "text")) {
+		break;
+	case DISPLAY_TEXT:
+	case DISPLAY_HEX:
 		R.format = KUCSEND_FORMAT_HUMAN;
-		R.data_mode = TOOL_DATA_TEXT;
-	} else if (!strcmp(arg, "hex")) {
-		R.format = KUCSEND_FORMAT_HUMAN;
-		R.data_mode = TOOL_DATA_HEX;
-	} else {
+		R.data_mode = i == DISPLAY_HEX ? TOOL_DATA_HEX : TOOL_DATA_TEXT;
+		break;
+	default:
 		fail(TOOL_EXIT_USAGE, "display: expected json, text or hex, got '%s'",
 		     arg);
 	}
 }
 
-static void cmd_reconnect(void)
+static void cmd_reconnect(char *args)
 {
 	int ret;
 
+	(void)args;
 	disconnect(0);
 	ret = connect_channel();
 	if (ret)
@@ -354,9 +378,94 @@ static void cmd_reconnect(void)
 		out("connected to %s\n", R.o->channel);
 }
 
+static void cmd_quit(char *args)
+{
+	(void)args;
+	R.quit = true;
+}
+
+static void cmd_help(char *args);
+
+/*
+ * The commands: the one list that help prints, run_line() runs and
+ * readline completes (repl_complete.c), so that the three cannot drift.
+ * An alias names the command it stands for in @same_as.
+ */
+const struct kucsend_repl_cmd kucsend_repl_cmds[] = {
+	{ .name = "send", .args = "MESSAGE...", .json = true,
+	  .help = "send JSON messages (as on the command line)",
+	  .run = cmd_send },
+	{ .name = "wait", .args = "[N] [SECONDS]",
+	  .help = "wait up to SECONDS (--timeout) for N messages (1)",
+	  .run = cmd_wait },
+	{ .name = "recv", .same_as = "wait" },
+	{ .name = "stats", .help = "the channel's counters", .run = cmd_stats },
+	{ .name = "display", .values = display_modes,
+	  .help = "how messages are shown", .run = cmd_display },
+	{ .name = "reconnect", .help = "close the channel and open it again",
+	  .run = cmd_reconnect },
+	{ .name = "help", .help = "this text", .run = cmd_help },
+	{ .name = "?", .same_as = "help" },
+	{ .name = "quit", .help = "leave (also Ctrl-D)", .run = cmd_quit },
+	{ .name = "exit", .same_as = "quit" },
+	{ .name = NULL }
+};
+
+const struct kucsend_repl_cmd *kucsend_repl_cmd(const char *name)
+{
+	const struct kucsend_repl_cmd *c;
+
+	for (c = kucsend_repl_cmds; c->name; c++) {
+		if (!strcmp(c->name, name))
+			return c->same_as ? kucsend_repl_cmd(c->same_as) : c;
+	}
+	return NULL;
+}
+
+/* A command's usage: its name, its arguments, its argument's words. */
+static void usage_of(const struct kucsend_repl_cmd *c, char *buf, size_t size)
+{
+	FILE *f = fmemopen(buf, size, "w");
+	const char *const *v;
+
+	if (!f) {
+		snprintf(buf, size, "%s", c->name);
+		return;
+	}
+	fprintf(f, "%s", c->name);
+	if (c->args)
+		fprintf(f, " %s", c->args);
+	for (v = c->values; v && *v; v++)
+		fprintf(f, "%s%s", v == c->values ? " [" : "|", *v);
+	if (c->values)
+		fputc(']', f);
+	fclose(f);
+}
+
+#define HELP_COLUMN	21
+
+static void cmd_help(char *args)
+{
+	const struct kucsend_repl_cmd *c;
+	char usage[128];
+
+	(void)args;
+	out("Commands (a line starting with { or [ is sent as it is):\n");
+	for (c = kucsend_repl_cmds; c->name; c++) {
+		usage_of(c, usage, sizeof(usage));
+		if (c->same_as)
+			out("  %-*s the same as %s\n", HELP_COLUMN, usage,
+			    c->same_as);
+		else
+			out("  %-*s %s\n", HELP_COLUMN, usage, c->help);
+	}
+	out("Messages that arrive are shown as soon as they come.\n");
+}
+
 static void run_line(char *line)
 {
-	char *cmd, *args;
+	const struct kucsend_repl_cmd *c;
+	char *args;
 
 	while (*line == ' ' || *line == '\t')
 		line++;
@@ -366,26 +475,14 @@ static void run_line(char *line)
 		cmd_send(line);
 		return;
 	}
-	cmd = line;
 	args = line + strcspn(line, " \t");
 	if (*args)
 		*args++ = '\0';
-	if (!strcmp(cmd, "send"))
-		cmd_send(args);
-	else if (!strcmp(cmd, "wait") || !strcmp(cmd, "recv"))
-		cmd_wait(args);
-	else if (!strcmp(cmd, "stats"))
-		cmd_stats();
-	else if (!strcmp(cmd, "display"))
-		cmd_display(args);
-	else if (!strcmp(cmd, "reconnect"))
-		cmd_reconnect();
-	else if (!strcmp(cmd, "help") || !strcmp(cmd, "?"))
-		cmd_help();
-	else if (!strcmp(cmd, "quit") || !strcmp(cmd, "exit"))
-		R.quit = true;
+	c = kucsend_repl_cmd(line);
+	if (c)
+		c->run(args);
 	else
-		fail(TOOL_EXIT_USAGE, "unknown command '%s' (type 'help')", cmd);
+		fail(TOOL_EXIT_USAGE, "unknown command '%s' (type 'help')", line);
 }
 
 /* readline hands over a finished line (NULL at end of input). */

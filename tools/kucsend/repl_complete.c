@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Tab completion in the interactive mode: the commands at the start of a
- * line, the display modes after "display", and the message's JSON keys
- * (with their quotes) anywhere else.
+ * line and the words a command's argument takes (both from the command
+ * table in repl.c, the one help prints and run_line() runs), and the
+ * message's JSON keys (with their quotes) in messages: a line starting
+ * with { or [, or the arguments of send.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,17 +13,24 @@
 
 #include "kucsend.h"
 
-static const char *const commands[] = {
-	"send", "wait", "recv", "stats", "display", "reconnect", "help",
-	"quit", "exit", NULL
-};
-static const char *const modes[] = { "json", "text", "hex", NULL };
 static const char *const keys[] = {
 	"\"type\"", "\"id\"", "\"value\"", "\"data\"", "\"hex\"",
 	"\"base64\"", "\"file\"", NULL
 };
 
-static const char *const *candidates;
+/* The candidates of the word being completed: the i-th, or NULL. */
+static const char *(*candidate)(size_t i);
+static const char *const *words;
+
+static const char *command_at(size_t i)
+{
+	return kucsend_repl_cmds[i].name;
+}
+
+static const char *word_at(size_t i)
+{
+	return words[i];
+}
 
 static char *generate(const char *text, int state)
 {
@@ -30,14 +39,34 @@ static char *generate(const char *text, int state)
 
 	if (!state)
 		i = 0;
-	while ((c = candidates[i]) != NULL) {
+	while ((c = candidate(i)) != NULL) {
 		i++;
 		/* Keys match with or without their opening quote typed. */
 		if (!strncmp(c, text, strlen(text)) ||
-		    (candidates == keys && !strncmp(c + 1, text, strlen(text))))
+		    (words == keys && !strncmp(c + 1, text, strlen(text))))
 			return strdup(c);
 	}
 	return NULL;
+}
+
+/*
+ * What the arguments of the command that starts @line take: its words,
+ * the JSON keys for a command that takes messages, else nothing.
+ */
+static const char *const *argument_words(const char *line)
+{
+	static const char *const none[] = { NULL };
+	const struct kucsend_repl_cmd *c;
+	size_t len = strcspn(line, " \t");
+	char *name = strndup(line, len);
+
+	if (!name)
+		return none;
+	c = kucsend_repl_cmd(name);
+	free(name);
+	if (!c)
+		return none;
+	return c->json ? keys : c->values ? c->values : none;
 }
 
 static char **complete(const char *text, int start, int end)
@@ -48,16 +77,19 @@ static char **complete(const char *text, int start, int end)
 	(void)end;
 	/* Never fall back to file names. */
 	rl_attempted_completion_over = 1;
-	if ((size_t)start <= lead && line[lead] != '{' && line[lead] != '[') {
-		candidates = commands;
-		rl_completion_append_character = ' ';
-	} else if (!strncmp(line + lead, "display", 7)) {
-		candidates = modes;
-		rl_completion_append_character = ' ';
+	rl_completion_append_character = ' ';
+	if (line[lead] == '{' || line[lead] == '[') {
+		words = keys;
+	} else if ((size_t)start <= lead) {
+		candidate = command_at;
+		words = NULL;
+		return rl_completion_matches(text, generate);
 	} else {
-		candidates = keys;
-		rl_completion_append_character = ':';
+		words = argument_words(line + lead);
 	}
+	if (words == keys)
+		rl_completion_append_character = ':';
+	candidate = word_at;
 	return rl_completion_matches(text, generate);
 }
 
