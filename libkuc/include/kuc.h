@@ -159,9 +159,10 @@ struct kuc_device_info {
 	unsigned int major;			/* device number from sysfs */
 	unsigned int minor;
 	/*
-	 * True when @path is the character device major:minor. When false
-	 * (no node yet, or something else is at @path), @mode, @uid and
-	 * @gid are 0 and mean nothing.
+	 * True when @path is the character device major:minor (for a
+	 * segment listed by kuc_list(): always, @path being its file).
+	 * When false (no node yet, or something else is at @path), @mode,
+	 * @uid and @gid are 0 and mean nothing.
 	 */
 	bool node_present;
 	mode_t mode;				/* permission bits (07777) */
@@ -186,8 +187,26 @@ int kuc_device_info(const char *name, struct kuc_device_info *out);
  */
 int kuc_device_list(struct kuc_device_info **out, size_t *n);
 
-/* Free a list from kuc_device_list(); NULL is fine. */
+/* Free a list from kuc_device_list() or kuc_list(); NULL is fine. */
 void kuc_device_list_free(struct kuc_device_info *list);
+
+/* For kuc_list(): what to list. */
+#define KUC_LIST_DEVICES	0x1u	/* the devices (kind device) */
+#define KUC_LIST_SHM		0x2u	/* the shm segments (kind shm) */
+
+/*
+ * List the devices and/or the shm segments (@which: KUC_LIST_DEVICES,
+ * KUC_LIST_SHM or both) in one array sorted by name (a device before a
+ * segment of the same name), each a struct kuc_device_info of its kind.
+ * A segment has no device number (@major and @minor 0); @path is its
+ * file and @node_present true, with that file's mode, owner and group.
+ * Without the kucomms module there are no devices, and that is no error
+ * (kuc_module_loaded() tells). On success returns 0 and stores the array
+ * in *@out (NULL when empty) and its length in *@n; free it with
+ * kuc_device_list_free(). Returns -EINVAL (bad @which), -ENOMEM or
+ * another negative errno; *@out and *@n are then NULL and 0.
+ */
+int kuc_list(struct kuc_device_info **out, size_t *n, unsigned int which);
 
 /*
  * A device's settings (for connections opened from now on) and figures

@@ -323,6 +323,87 @@ static void test_list(void)
 	kuc_device_list_free(list);
 }
 
+/* The entry of @list (@n long) of kind @kind named @name, or NULL. */
+static const struct kuc_device_info *
+find(const struct kuc_device_info *list, size_t n, const char *name,
+     enum kuc_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(list[i].name, name) && list[i].kind == kind)
+			return &list[i];
+	return NULL;
+}
+
+/*
+ * kuc_list(): fake devices and real segments (kuc_shm_list() reads
+ * /dev/shm, which other tests may share: only our names are checked).
+ */
+static void test_list_all(void)
+{
+	char seg[64], other[64];
+	const struct kuc_device_info *d, *sg;
+	struct kuc_device_info *list = NULL;
+	size_t n = 0, i;
+	int ret;
+
+	snprintf(seg, sizeof(seg), "kucomms_unit_list_%d", (int)getpid());
+	snprintf(other, sizeof(other), "kucomms_unit_list_%d_b",
+		 (int)getpid());
+	reset();
+	load();
+	add_dev(seg, "240:9\n");
+	kuc_shm_remove(seg);
+	kuc_shm_remove(other);
+	if (kuc_shm_create(seg, 0, 0640, (uid_t)-1, (gid_t)-1) ||
+	    kuc_shm_create(other, 0, 0600, (uid_t)-1, (gid_t)-1)) {
+		TAP_OK(0, "segments for the listing created");
+		return;
+	}
+	ret = kuc_list(&list, &n, KUC_LIST_DEVICES | KUC_LIST_SHM);
+	d = find(list, n, seg, KUC_KIND_DEVICE);
+	sg = find(list, n, seg, KUC_KIND_SHM);
+	TAP_OK(ret == 0 && d && sg && d + 1 == sg &&
+	       find(list, n, other, KUC_KIND_SHM) == sg + 1,
+	       "both kinds, by name, the device before the segment (%d, %zu)",
+	       ret, n);
+	TAP_OK(sg && d && d->major == 240 && d->minor == 9 && !sg->major &&
+	       !sg->minor && sg->node_present && sg->mode == 0640 &&
+	       !strncmp(sg->path, "/dev/shm/", 9),
+	       "a segment: no device number, its file's mode and path");
+	for (i = 1; i < n; i++)
+		if (strcmp(list[i - 1].name, list[i].name) > 0)
+			break;
+	TAP_OK(n && i == n, "sorted by name");
+	kuc_device_list_free(list);
+
+	ret = kuc_list(&list, &n, KUC_LIST_SHM);
+	TAP_OK(ret == 0 && !find(list, n, seg, KUC_KIND_DEVICE) &&
+	       find(list, n, seg, KUC_KIND_SHM),
+	       "KUC_LIST_SHM: the segments only (%d)", ret);
+	kuc_device_list_free(list);
+	ret = kuc_list(&list, &n, KUC_LIST_DEVICES);
+	TAP_OK(ret == 0 && find(list, n, seg, KUC_KIND_DEVICE) &&
+	       !find(list, n, seg, KUC_KIND_SHM),
+	       "KUC_LIST_DEVICES: the devices only (%d)", ret);
+	kuc_device_list_free(list);
+
+	reset();	/* the module unloaded: no devices, no error */
+	ret = kuc_list(&list, &n, KUC_LIST_DEVICES | KUC_LIST_SHM);
+	TAP_OK(ret == 0 && !find(list, n, seg, KUC_KIND_DEVICE) &&
+	       find(list, n, seg, KUC_KIND_SHM),
+	       "without the module: the segments, 0 (%d)", ret);
+	kuc_device_list_free(list);
+	ret = kuc_list(&list, &n, 4);
+	TAP_OK(ret == -EINVAL && !list && !n, "unknown kind: -EINVAL (%d)",
+	       ret);
+	ret = kuc_list(&list, &n, 0);
+	TAP_OK(ret == -EINVAL, "nothing to list: -EINVAL (%d)", ret);
+	kuc_shm_remove(seg);
+	kuc_shm_remove(other);
+}
+
 /* @what describes @devt without its newlines, which would break TAP. */
 static void test_bad_devt(const char *devt, const char *what)
 {
@@ -418,6 +499,7 @@ int main(void)
 	test_max_devices();
 	test_list_empty();
 	test_list();
+	test_list_all();
 	test_bad_devt("abc\n", "not a number");
 	test_bad_devt("240:\n", "no minor");
 	test_bad_devt("240 0\n", "no colon");
