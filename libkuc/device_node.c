@@ -21,11 +21,12 @@
 #define KUC_NODE_TICK_NS	(10 * 1000 * 1000)
 
 /*
- * Open the node of @name with O_PATH (its path to @path, @size bytes), once it is the character device
- * sysfs gives that name. With devtmpfs (the usual case) the kernel made
- * it before create_device returned; with a static /dev, udev makes it
- * shortly afterwards. Returns the descriptor, -ETIMEDOUT when no such
- * node appeared within 2 s, or another negative errno.
+ * Open the node of @name with O_PATH (its path to @path, @size bytes)
+ * once it is the character device sysfs gives that name. With devtmpfs
+ * (the usual case) the kernel made it before create_device returned;
+ * with a static /dev, udev makes it shortly afterwards. Returns the
+ * descriptor, -ETIMEDOUT when no such node appeared within 2 s, or
+ * another negative errno.
  */
 static int kuc_node_open(const char *name, char *path, size_t size)
 {
