@@ -438,7 +438,8 @@ sockets:
 			return kuc_pair_open(KB_RING, &a->ch, &b->ch);
 		snprintf(shm_name, sizeof(shm_name), "kucomms_kb%d", (int)getpid());
 		kuc_shm_remove(shm_name);
-		return kuc_shm_create(shm_name, KB_RING, 0600);
+		return kuc_shm_create(shm_name, KB_RING, 0600, (uid_t)-1,
+				      (gid_t)-1);
 	default:
 		return -EINVAL;
 	}

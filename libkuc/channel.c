@@ -96,15 +96,19 @@ void kuc_channel_free(struct kuc_channel *ch)
 
 int kuc_open(const char *spec, struct kuc_channel **out)
 {
+	char name[KUCOMMS_NAME_MAX + 1];
+	enum kuc_kind kind;
+	int ret;
+
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	if (!spec)
-		return -EINVAL;
-	if (!strncmp(spec, KUCOMMS_SHM_SPEC, strlen(KUCOMMS_SHM_SPEC)))
-		return kuc_shm_open_client(spec + strlen(KUCOMMS_SHM_SPEC),
-					   out);
-	return kuc_device_open(spec, out);
+	ret = kuc_spec_parse(spec, &kind, name, sizeof(name));
+	if (ret)
+		return ret;
+	if (kind == KUC_KIND_SHM)
+		return kuc_shm_open_client(name, out);
+	return kuc_device_open(name, out);
 }
 
 void kuc_close(struct kuc_channel *ch)

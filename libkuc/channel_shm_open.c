@@ -65,8 +65,9 @@ int kuc_serve(const char *name, struct kuc_channel **out)
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	if (name && !strncmp(name, KUCOMMS_SHM_SPEC, strlen(KUCOMMS_SHM_SPEC)))
-		name += strlen(KUCOMMS_SHM_SPEC);
+	/* A segment name, with or without the "shm:" of a spec. */
+	if (kuc_spec_shm_rest(name))
+		name = kuc_spec_shm_rest(name);
 	ch = kuc_shm_alloc(&kuc_shm_transport, true);
 	if (!ch)
 		return -ENOMEM;

@@ -2,7 +2,7 @@
 /*
  * Device control: name handling, the module's presence and its
  * max_devices parameter, and creating and removing devices through the
- * module's sysfs control files.
+ * module's sysfs control files (the new node's permissions: device_node.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -102,9 +102,31 @@ static int kuc_control_write(const char *file, const char *name)
 	return ret;
 }
 
-int kuc_device_create(const char *name)
+int kuc_device_create(const char *name, mode_t mode, uid_t owner,
+		      gid_t group)
 {
-	return kuc_control_write("create_device", name);
+	char full[KUCOMMS_NAME_MAX + 1];
+	int ret;
+
+	/* Every argument is checked before anything is created. */
+	if (mode != KUC_MODE_KEEP && (mode & ~(mode_t)0777))
+		return -EINVAL;
+	ret = kuc_name_normalize(name, full, sizeof(full));
+	if (ret)
+		return ret;
+	ret = kuc_control_write("create_device", full);
+	if (ret || (mode == KUC_MODE_KEEP && owner == (uid_t)-1 &&
+		    group == (gid_t)-1))
+		return ret;
+	ret = kuc_node_setup(full, mode, owner, group);
+	/*
+	 * No half-made device: take it away again. If that fails, the
+	 * device is gone already (removed by someone else, or the module
+	 * unloaded): the privilege that created it also removes it.
+	 */
+	if (ret)
+		kuc_device_remove(full);
+	return ret;
 }
 
 int kuc_device_remove(const char *name)

@@ -139,11 +139,12 @@ bool kuc_shm_locked(int fd, int byte)
 
 /* ---- the public management calls ------------------------------------ */
 
-int kuc_shm_create(const char *name, uint64_t ring_size, mode_t mode)
+int kuc_shm_create(const char *name, uint64_t ring_size, mode_t mode,
+		   uid_t owner, gid_t group)
 {
 	char shm_name[KUCOMMS_NAME_MAX + 2];
 	struct kucomms_shm_hdr h;
-	int fd, ret;
+	int fd, ret = 0;
 
 	if (!ring_size)
 		ring_size = 1ULL << KUCOMMS_RING_ORDER_DEFAULT;
@@ -152,15 +153,23 @@ int kuc_shm_create(const char *name, uint64_t ring_size, mode_t mode)
 		return ret;
 	if (kuc_shm_ring_size_check(ring_size) || (mode & ~07777))
 		return -EINVAL;
-	fd = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-		      mode & 0777);
+	/*
+	 * Made 0600 and given its mode last, on the descriptor: nobody else
+	 * can attach before the header is written and the segment belongs
+	 * to @owner and @group. fchmod(): not subject to the umask, the
+	 * mode asked for is the mode.
+	 */
+	fd = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	kuc_shm_hdr_init(&h, ring_size);
-	/* Not subject to the umask: the mode asked for is the mode. */
-	if (fchmod(fd, mode) || ftruncate(fd, kucomms_shm_size(ring_size)) ||
-	    pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
-		ret = -errno;
+	errno = 0;	/* a short pwrite() sets none */
+	if (ftruncate(fd, kucomms_shm_size(ring_size)) ||
+	    pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    ((owner != (uid_t)-1 || group != (gid_t)-1) &&
+	     fchown(fd, owner, group)) ||
+	    fchmod(fd, mode)) {
+		ret = errno ? -errno : -EIO;
 		shm_unlink(shm_name);
 	}
 	close(fd);

@@ -28,6 +28,12 @@ KUC_PRIVATE int kuc_shm_name(const char *name, char *shm_name, size_t size,
 			     char *full, size_t full_size);
 
 /*
+ * The part of the channel spec @spec after "shm:" when it names a
+ * segment, else NULL (spec.c: the one home of that rule).
+ */
+KUC_PRIVATE const char *kuc_spec_shm_rest(const char *spec);
+
+/*
  * Check the header of the open segment @fd against its real size and this
  * library. Returns 0 and the ring size in *@ring_size, or -EPROTO with a
  * short reason in @why (e.g. "bad magic", "size 8192, header says

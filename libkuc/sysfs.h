@@ -12,6 +12,15 @@
 /* Kept out of libkuc.so's dynamic symbol table (as in mirror.h). */
 #ifndef KUC_PRIVATE
 #define KUC_PRIVATE __attribute__((visibility("hidden")))
+/*
+ * Give the node of the device @name (a full name, just created) the
+ * owner @owner and group @group ((uid_t)-1/(gid_t)-1: keep) and the mode
+ * @mode (KUC_MODE_KEEP: keep), waiting for it to appear (device_node.c).
+ * Returns 0, -ETIMEDOUT (no node within 2 s) or another negative errno.
+ */
+KUC_PRIVATE int kuc_node_setup(const char *name, mode_t mode, uid_t owner,
+			       gid_t group);
+
 #endif
 
 /* "" for the real /sys, or $KUC_SYSFS_ROOT (tests). */
@@ -32,5 +41,14 @@ ssize_t kuc_read_small(const char *path, char *buf, size_t size);
 
 /* Parse a decimal unsigned int at *@s (digits only) and advance *@s. */
 KUC_PRIVATE int kuc_parse_uint(const char **s, unsigned int *out);
+
+/*
+ * Give the node of the device @name (a full name, just created) the
+ * owner @owner and group @group ((uid_t)-1/(gid_t)-1: keep) and the mode
+ * @mode (KUC_MODE_KEEP: keep), waiting for it to appear (device_node.c).
+ * Returns 0, -ETIMEDOUT (no node within 2 s) or another negative errno.
+ */
+KUC_PRIVATE int kuc_node_setup(const char *name, mode_t mode, uid_t owner,
+			       gid_t group);
 
 #endif

@@ -74,18 +74,16 @@ int kuc_tap_open(const char *spec, const struct kuc_tap_opts *opts,
 	struct kucomms_tap_attach a = { 0 };
 	struct kucomms_tap_stats st;
 	char path[KUC_PATH_MAX];
+	enum kuc_kind kind;
 	struct kuc_tap *tap;
 	int ret;
 
 	*out = NULL;
-	if (!spec)
-		return -EINVAL;
-	if (!strncmp(spec, KUCOMMS_SHM_SPEC, strlen(KUCOMMS_SHM_SPEC)))
-		return kuc_tap_open_shm(spec + strlen(KUCOMMS_SHM_SPEC), opts,
-					out);
-	ret = kuc_name_normalize(spec, a.name, sizeof(a.name));
+	ret = kuc_spec_parse(spec, &kind, a.name, sizeof(a.name));
 	if (ret)
 		return ret;
+	if (kind == KUC_KIND_SHM)
+		return kuc_tap_open_shm(a.name, opts, out);
 	if (opts) {
 		a.snaplen = opts->snaplen;
 		a.buf_order = opts->buf_order;

@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (create) {
-		ret = kuc_shm_create(name, size, 0600);
+		ret = kuc_shm_create(name, size, 0600, (uid_t)-1, (gid_t)-1);
 		if (ret && ret != -EEXIST) {
 			fprintf(stderr, "kucomms_echo_user: create %s: %s\n",
 				name, kuc_strerror(ret));

@@ -80,14 +80,25 @@ int kuc_name_normalize(const char *in, char *out, size_t outsz);
 /* True when the kucomms module is loaded (its control directory exists). */
 bool kuc_module_loaded(void);
 
+/* For kuc_device_create(): leave the node's mode as it was made. */
+#define KUC_MODE_KEEP	((mode_t)-1)
+
 /*
  * Create the device @name (any form kuc_name_normalize() accepts); its
- * node /dev/kucomms_NAME appears with mode 0600, owned by root. Returns 0,
- * -EINVAL or -ENAMETOOLONG (bad name), -ENODEV (module not loaded),
- * -EEXIST (exists already), -ENOSPC (module parameter max_devices
- * reached), -EACCES or -EPERM (not privileged), or another negative errno.
+ * node /dev/kucomms_NAME appears with mode 0600, owned by root. Then
+ * give the node the permission bits @mode (0 to 0777, or KUC_MODE_KEEP),
+ * the owner @owner and the group @group (each (uid_t)-1 or (gid_t)-1 to
+ * keep it, as for chown(2)); with all three kept nothing is waited for.
+ * Other users can open the node only once all of it is applied. If it
+ * cannot be applied, the device is removed again and the error returned.
+ * Returns 0, -EINVAL (bad name or mode), -ENAMETOOLONG (bad name),
+ * -ENODEV (module not loaded), -EEXIST (exists already), -ENOSPC (module
+ * parameter max_devices reached), -EACCES or -EPERM (not privileged),
+ * -ETIMEDOUT (the node did not appear within 2 s), or another negative
+ * errno.
  */
-int kuc_device_create(const char *name);
+int kuc_device_create(const char *name, mode_t mode, uid_t owner,
+		      gid_t group);
 
 /*
  * Remove the device @name. Processes that have it open keep their file
@@ -121,6 +132,23 @@ enum kuc_kind {
  */
 const char *kuc_kind_name(enum kuc_kind kind);
 
+/*
+ * Parse the channel spec @spec, as kuc_open() and kuc_tap_open() take it:
+ *   "shm:NAME", "shm:kucomms_NAME", "shm:/dev/shm/kucomms_NAME"
+ *                                     the shm segment: *@kind KUC_KIND_SHM;
+ *   anything else                     a device name in any form
+ *                                     kuc_name_normalize() accepts:
+ *                                     *@kind KUC_KIND_DEVICE.
+ * The full name "kucomms_NAME" goes to @name (@size bytes, NUL included;
+ * KUCOMMS_NAME_MAX + 1 is always enough); @kind may be NULL. Returns 0,
+ * -EINVAL (bad spec), -ENAMETOOLONG (name too long) or -ENOBUFS (@size
+ * too small). @name is only written on success; *@kind is written also
+ * when the name is bad (the kind is the prefix's), so that a caller can
+ * word its error, but not for a NULL @spec. Thread-safe.
+ */
+int kuc_spec_parse(const char *spec, enum kuc_kind *kind, char *name,
+		   size_t size);
+
 /* Room for a node path such as "/dev/kucomms_foo", NUL included. */
 #define KUC_PATH_MAX	256
 
@@ -131,9 +159,10 @@ struct kuc_device_info {
 	unsigned int major;			/* device number from sysfs */
 	unsigned int minor;
 	/*
-	 * True when @path is the character device major:minor. When false
-	 * (no node yet, or something else is at @path), @mode, @uid and
-	 * @gid are 0 and mean nothing.
+	 * True when @path is the character device major:minor (for a
+	 * segment listed by kuc_list(): always, @path being its file).
+	 * When false (no node yet, or something else is at @path), @mode,
+	 * @uid and @gid are 0 and mean nothing.
 	 */
 	bool node_present;
 	mode_t mode;				/* permission bits (07777) */
@@ -158,8 +187,26 @@ int kuc_device_info(const char *name, struct kuc_device_info *out);
  */
 int kuc_device_list(struct kuc_device_info **out, size_t *n);
 
-/* Free a list from kuc_device_list(); NULL is fine. */
+/* Free a list from kuc_device_list() or kuc_list(); NULL is fine. */
 void kuc_device_list_free(struct kuc_device_info *list);
+
+/* For kuc_list(): what to list. */
+#define KUC_LIST_DEVICES	0x1u	/* the devices (kind device) */
+#define KUC_LIST_SHM		0x2u	/* the shm segments (kind shm) */
+
+/*
+ * List the devices and/or the shm segments (@which: KUC_LIST_DEVICES,
+ * KUC_LIST_SHM or both) in one array sorted by name (a device before a
+ * segment of the same name), each a struct kuc_device_info of its kind.
+ * A segment has no device number (@major and @minor 0); @path is its
+ * file and @node_present true, with that file's mode, owner and group.
+ * Without the kucomms module there are no devices, and that is no error
+ * (kuc_module_loaded() tells). On success returns 0 and stores the array
+ * in *@out (NULL when empty) and its length in *@n; free it with
+ * kuc_device_list_free(). Returns -EINVAL (bad @which), -ENOMEM or
+ * another negative errno; *@out and *@n are then NULL and 0.
+ */
+int kuc_list(struct kuc_device_info **out, size_t *n, unsigned int which);
 
 /*
  * A device's settings (for connections opened from now on) and figures
@@ -200,11 +247,15 @@ int kuc_device_stats(const char *name, struct kuc_device_stats *st);
 /*
  * Create the segment @name (any form kuc_name_normalize() accepts) with
  * rings of @ring_size bytes each (0: 64 KiB; a power of two from 4 KiB
- * to 4 MiB) and permission bits @mode (not reduced by the umask). Returns
- * 0, -EINVAL (bad name, size or mode), -EEXIST, -EACCES or another
- * negative errno.
+ * to 4 MiB), permission bits @mode (not reduced by the umask), owner
+ * @owner and group @group (each (uid_t)-1 or (gid_t)-1 for the caller's,
+ * as for chown(2)). Other users can attach only once all of it is
+ * applied; if it cannot be, the segment is removed again. Returns 0,
+ * -EINVAL (bad name, size or mode), -EEXIST, -EACCES, -EPERM (not
+ * allowed to give it that owner or group) or another negative errno.
  */
-int kuc_shm_create(const char *name, uint64_t ring_size, mode_t mode);
+int kuc_shm_create(const char *name, uint64_t ring_size, mode_t mode,
+		   uid_t owner, gid_t group);
 
 /*
  * Remove the segment @name. Processes attached keep their mappings and

@@ -99,6 +99,21 @@ as_nobody() {
 	[ ! -e /sys/class/kucomms/kucomms_foo ]
 }
 
+@test "a node that never appears: exit 1, one line, the device removed again" {
+	# libkuc looks for the node under KUC_DEV_ROOT: an empty directory
+	# stands for a /dev where udev never makes it.
+	mkdir "$BATS_TEST_TMPDIR/dev"
+	export KUC_DEV_ROOT=$BATS_TEST_TMPDIR/dev
+	kucctl_fails 1 create foo --mode 0660
+	unset KUC_DEV_ROOT
+	[[ $stderr == *"kucomms_foo: its node did not appear in /dev; device removed again" ]] ||
+		kuc_fail "stderr: $stderr"
+	[ ! -e /sys/class/kucomms/kucomms_foo ]
+	# Without options nothing is waited for: the device is made.
+	KUC_DEV_ROOT=$BATS_TEST_TMPDIR/dev "$KUCCTL" create foo
+	node_is /dev/kucomms_foo "600 root root"
+}
+
 @test "remove deletes the node" {
 	"$KUCCTL" create foo
 	run "$KUCCTL" remove foo

@@ -43,6 +43,18 @@ teardown() {
 	[ "$(stat -c '%U %G %a' "$SEG")" = "nobody nogroup 660" ]
 }
 
+@test "create --shm --owner that may not be given: exit 5, one line, no segment left" {
+	[ "$(id -u)" = 0 ] || skip "needs root to run kucctl as another user"
+	cp "$KUCCTL" "$BATS_TEST_TMPDIR/kucctl"
+	chmod 755 "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/kucctl"
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$BATS_TEST_TMPDIR/kucctl" create --shm "$NAME" --owner root
+	echo "$stderr"
+	[ "$status" -eq 5 ]
+	[ "$stderr" = "kucctl: create shm:$NAME: permission denied" ]
+	[ ! -e "$SEG" ]
+}
+
 @test "list shows segments with kind shm and no device number; --json too" {
 	"$KUCCTL" create --shm "$NAME"
 	run "$KUCCTL" list --shm

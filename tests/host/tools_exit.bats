@@ -78,7 +78,7 @@ same_status() {
 @test "the reporter keeps a message on one line: control bytes become \\xHH" {
 	run --separate-stderr "$KUCCTL" show $'shm:a\nb'
 	[ "$status" -eq 3 ]
-	[ "$stderr" = "kucctl: show: invalid name 'a\x0ab' (use a-z, 0-9 and _, after an optional kucomms_ prefix)" ]
+	[ "$stderr" = "kucctl: show: invalid name 'shm:a\x0ab' (use a-z, 0-9 and _, after an optional kucomms_ prefix)" ]
 	run --separate-stderr "$KUCSEND" $'shm:a\tb' '{}'
 	[ "$status" -eq 3 ]
 	[[ "$stderr" == *'shm:a\x09b'* ]]

@@ -21,6 +21,8 @@
 #define CTL	KUCOMMS_SYSFS_CTL
 #define CLASS	KUCOMMS_SYSFS_CLASS
 #define MAXDEV	"/sys/module/kucomms/parameters/max_devices"
+/* kuc_device_create()'s arguments that leave the node as made. */
+#define KEEP	KUC_MODE_KEEP, (uid_t)-1, (gid_t)-1
 
 static char root[64];
 
@@ -128,7 +130,7 @@ static void test_not_loaded(void)
 	ret = kuc_device_list(&list, &n);
 	TAP_OK(ret == -ENODEV && !list && !n, "not loaded: list -ENODEV (%d)",
 	       ret);
-	ret = kuc_device_create("foo");
+	ret = kuc_device_create("foo", KEEP);
 	TAP_OK(ret == -ENODEV, "not loaded: create -ENODEV (%d)", ret);
 	ret = kuc_device_remove("foo");
 	TAP_OK(ret == -ENODEV, "not loaded: remove -ENODEV (%d)", ret);
@@ -137,7 +139,7 @@ static void test_not_loaded(void)
 	ret = kuc_max_devices();
 	TAP_OK(ret == -ENODEV, "not loaded: max_devices -ENODEV (%d)", ret);
 	/* The name is checked first: its error does not need the module. */
-	ret = kuc_device_create("Bad");
+	ret = kuc_device_create("Bad", KEEP);
 	TAP_OK(ret == -EINVAL, "not loaded: bad name still -EINVAL (%d)",
 	       ret);
 }
@@ -149,12 +151,12 @@ static void test_create_remove(void)
 	reset();
 	load();
 	TAP_OK(kuc_module_loaded(), "loaded: kuc_module_loaded() true");
-	ret = kuc_device_create("foo");
+	ret = kuc_device_create("foo", KEEP);
 	TAP_OK(ret == 0 && !strcmp(get(at(CTL "/create_device")),
 				   "kucomms_foo\n"),
 	       "create writes the full name and a newline (%d)", ret);
 	put(at(CTL "/create_device"), "");
-	ret = kuc_device_create("/dev/kucomms_bar");
+	ret = kuc_device_create("/dev/kucomms_bar", KEEP);
 	TAP_OK(ret == 0 && !strcmp(get(at(CTL "/create_device")),
 				   "kucomms_bar\n"),
 	       "create takes a /dev path (%d)", ret);
@@ -162,7 +164,7 @@ static void test_create_remove(void)
 	TAP_OK(ret == 0 && !strcmp(get(at(CTL "/remove_device")),
 				   "kucomms_foo\n"),
 	       "remove writes to remove_device (%d)", ret);
-	ret = kuc_device_create("a-b");
+	ret = kuc_device_create("a-b", KEEP);
 	TAP_OK(ret == -EINVAL, "create refuses a bad name (%d)", ret);
 	ret = kuc_device_remove("");
 	TAP_OK(ret == -EINVAL, "remove refuses an empty name (%d)", ret);
@@ -170,6 +172,85 @@ static void test_create_remove(void)
 	unlink(at(CTL "/remove_device"));
 	ret = kuc_device_remove("foo");
 	TAP_OK(ret == -ENODEV, "missing control file: -ENODEV (%d)", ret);
+}
+
+/* The node of @name, as "MODE UID GID", or why there is none. */
+static const char *node_is(const char *name)
+{
+	static char buf[64];
+	struct stat st;
+
+	if (lstat(at("/dev/%s", name), &st))
+		return "(missing)";
+	snprintf(buf, sizeof(buf), "%o %u %u", (unsigned int)st.st_mode & 07777,
+		 (unsigned int)st.st_uid, (unsigned int)st.st_gid);
+	return buf;
+}
+
+/*
+ * kuc_device_create() with a mode, owner and group: the fake module
+ * "creates" a device whose class entry and node the test made before.
+ */
+static void test_create_perms(void)
+{
+	const char *got;
+	int ret;
+
+	reset();
+	load();
+	ret = kuc_device_create("foo", 01660, (uid_t)-1, (gid_t)-1);
+	TAP_OK(ret == -EINVAL && !strcmp(get(at(CTL "/create_device")), ""),
+	       "mode beyond 0777: -EINVAL, nothing created (%d)", ret);
+	ret = kuc_device_create("Bad", 0660, 0, 0);
+	TAP_OK(ret == -EINVAL && !strcmp(get(at(CTL "/create_device")), ""),
+	       "bad name with a mode: -EINVAL, nothing created (%d)", ret);
+
+	add_dev("kucomms_a", "240:5\n");
+	add_dev("kucomms_b", "240:6\n");
+	add_dev("kucomms_c", "240:7\n");
+	add_dev("kucomms_d", "240:8\n");
+	if (mknod(at("/dev/kucomms_a"), S_IFCHR | 0600, makedev(240, 5)) ||
+	    mknod(at("/dev/kucomms_b"), S_IFCHR | 0600, makedev(240, 6)) ||
+	    mknod(at("/dev/kucomms_real"), S_IFCHR | 0600, makedev(240, 7)) ||
+	    mknod(at("/dev/kucomms_d"), S_IFCHR | 0600, makedev(240, 99))) {
+		TAP_OK(1, "# SKIP mknod needs root (%s)", strerror(errno));
+		return;
+	}
+	if (symlink("kucomms_real", at("/dev/kucomms_c")))
+		perror("symlink");	/* the check below then fails */
+
+	ret = kuc_device_create("a", 0660, 65534, 65533);
+	got = node_is("kucomms_a");
+	TAP_OK(ret == 0 && !strcmp(got, "660 65534 65533") &&
+	       !strcmp(get(at(CTL "/create_device")), "kucomms_a\n") &&
+	       !strcmp(get(at(CTL "/remove_device")), ""),
+	       "mode, owner and group applied to the node (%d, %s)", ret, got);
+	ret = kuc_device_create("b", KUC_MODE_KEEP, (uid_t)-1, 65533);
+	got = node_is("kucomms_b");
+	TAP_OK(ret == 0 && !strcmp(got, "600 0 65533"),
+	       "group alone: mode and owner kept (%d, %s)", ret, got);
+
+	/* Not the node sysfs names: waited for 2 s, then undone. */
+	ret = kuc_device_create("d", 0666, (uid_t)-1, (gid_t)-1);
+	got = node_is("kucomms_d");
+	TAP_OK(ret == -ETIMEDOUT && !strcmp(got, "600 0 0") &&
+	       !strcmp(get(at(CTL "/remove_device")), "kucomms_d\n"),
+	       "node of another device number: -ETIMEDOUT, removed again, untouched (%d, %s)",
+	       ret, got);
+	put(at(CTL "/remove_device"), "");
+	ret = kuc_device_create("c", 0666, (uid_t)-1, (gid_t)-1);
+	got = node_is("kucomms_real");
+	TAP_OK(ret == -ETIMEDOUT && !strcmp(got, "600 0 0") &&
+	       !strcmp(get(at(CTL "/remove_device")), "kucomms_c\n"),
+	       "a symlink at the node is not followed: removed again (%d, %s)",
+	       ret, got);
+	put(at(CTL "/remove_device"), "");
+	/* The device went away before its node could be set up. */
+	ret = kuc_device_create("gone", 0666, (uid_t)-1, (gid_t)-1);
+	TAP_OK(ret == -ENOENT &&
+	       !strcmp(get(at(CTL "/remove_device")), "kucomms_gone\n"),
+	       "no such device after creating: -ENOENT, removed again (%d)",
+	       ret);
 }
 
 static void test_max_devices(void)
@@ -240,6 +321,87 @@ static void test_list(void)
 	TAP_OK(!list[0].node_present && !list[0].mode && !list[0].uid,
 	       "no node: node_present false, fields 0");
 	kuc_device_list_free(list);
+}
+
+/* The entry of @list (@n long) of kind @kind named @name, or NULL. */
+static const struct kuc_device_info *
+find(const struct kuc_device_info *list, size_t n, const char *name,
+     enum kuc_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(list[i].name, name) && list[i].kind == kind)
+			return &list[i];
+	return NULL;
+}
+
+/*
+ * kuc_list(): fake devices and real segments (kuc_shm_list() reads
+ * /dev/shm, which other tests may share: only our names are checked).
+ */
+static void test_list_all(void)
+{
+	char seg[64], other[64];
+	const struct kuc_device_info *d, *sg;
+	struct kuc_device_info *list = NULL;
+	size_t n = 0, i;
+	int ret;
+
+	snprintf(seg, sizeof(seg), "kucomms_unit_list_%d", (int)getpid());
+	snprintf(other, sizeof(other), "kucomms_unit_list_%d_b",
+		 (int)getpid());
+	reset();
+	load();
+	add_dev(seg, "240:9\n");
+	kuc_shm_remove(seg);
+	kuc_shm_remove(other);
+	if (kuc_shm_create(seg, 0, 0640, (uid_t)-1, (gid_t)-1) ||
+	    kuc_shm_create(other, 0, 0600, (uid_t)-1, (gid_t)-1)) {
+		TAP_OK(0, "segments for the listing created");
+		return;
+	}
+	ret = kuc_list(&list, &n, KUC_LIST_DEVICES | KUC_LIST_SHM);
+	d = find(list, n, seg, KUC_KIND_DEVICE);
+	sg = find(list, n, seg, KUC_KIND_SHM);
+	TAP_OK(ret == 0 && d && sg && d + 1 == sg &&
+	       find(list, n, other, KUC_KIND_SHM) == sg + 1,
+	       "both kinds, by name, the device before the segment (%d, %zu)",
+	       ret, n);
+	TAP_OK(sg && d && d->major == 240 && d->minor == 9 && !sg->major &&
+	       !sg->minor && sg->node_present && sg->mode == 0640 &&
+	       !strncmp(sg->path, "/dev/shm/", 9),
+	       "a segment: no device number, its file's mode and path");
+	for (i = 1; i < n; i++)
+		if (strcmp(list[i - 1].name, list[i].name) > 0)
+			break;
+	TAP_OK(n && i == n, "sorted by name");
+	kuc_device_list_free(list);
+
+	ret = kuc_list(&list, &n, KUC_LIST_SHM);
+	TAP_OK(ret == 0 && !find(list, n, seg, KUC_KIND_DEVICE) &&
+	       find(list, n, seg, KUC_KIND_SHM),
+	       "KUC_LIST_SHM: the segments only (%d)", ret);
+	kuc_device_list_free(list);
+	ret = kuc_list(&list, &n, KUC_LIST_DEVICES);
+	TAP_OK(ret == 0 && find(list, n, seg, KUC_KIND_DEVICE) &&
+	       !find(list, n, seg, KUC_KIND_SHM),
+	       "KUC_LIST_DEVICES: the devices only (%d)", ret);
+	kuc_device_list_free(list);
+
+	reset();	/* the module unloaded: no devices, no error */
+	ret = kuc_list(&list, &n, KUC_LIST_DEVICES | KUC_LIST_SHM);
+	TAP_OK(ret == 0 && !find(list, n, seg, KUC_KIND_DEVICE) &&
+	       find(list, n, seg, KUC_KIND_SHM),
+	       "without the module: the segments, 0 (%d)", ret);
+	kuc_device_list_free(list);
+	ret = kuc_list(&list, &n, 4);
+	TAP_OK(ret == -EINVAL && !list && !n, "unknown kind: -EINVAL (%d)",
+	       ret);
+	ret = kuc_list(&list, &n, 0);
+	TAP_OK(ret == -EINVAL, "nothing to list: -EINVAL (%d)", ret);
+	kuc_shm_remove(seg);
+	kuc_shm_remove(other);
 }
 
 /* @what describes @devt without its newlines, which would break TAP. */
@@ -333,9 +495,11 @@ int main(void)
 
 	test_not_loaded();
 	test_create_remove();
+	test_create_perms();
 	test_max_devices();
 	test_list_empty();
 	test_list();
+	test_list_all();
 	test_bad_devt("abc\n", "not a number");
 	test_bad_devt("240:\n", "no minor");
 	test_bad_devt("240 0\n", "no colon");

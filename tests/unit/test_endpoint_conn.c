@@ -20,6 +20,9 @@
 
 #include "tap.h"
 
+/* kuc_shm_create()'s owner and group: the caller's. */
+#define ID_KEEP	(uid_t)-1, (gid_t)-1
+
 #define MAX_EVENTS	256
 
 static char name[64], spec[80];
@@ -138,7 +141,7 @@ static void test_server(void)
 
 	events_reset();
 	kuc_shm_remove(name);
-	if (kuc_shm_create(name, 4096, 0600) || kuc_serve(name, &s)) {
+	if (kuc_shm_create(name, 4096, 0600, ID_KEEP) || kuc_serve(name, &s)) {
 		TAP_OK(0, "server: segment and server");
 		return;
 	}
@@ -200,7 +203,7 @@ static void test_client(void)
 
 	events_reset();
 	kuc_shm_remove(name);
-	if (kuc_shm_create(name, 4096, 0600) || kuc_serve(name, &s) ||
+	if (kuc_shm_create(name, 4096, 0600, ID_KEEP) || kuc_serve(name, &s) ||
 	    kuc_endpoint_start(s, &h, NULL) || kuc_open(spec, &c)) {
 		TAP_OK(0, "client: segment, echo server and client");
 		goto out;

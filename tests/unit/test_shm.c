@@ -29,6 +29,9 @@
 
 #include "tap.h"
 
+/* kuc_shm_create()'s owner and group: the caller's. */
+#define ID_KEEP	(uid_t)-1, (gid_t)-1
+
 static char name[64], spec[80];
 
 static void echo(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
@@ -113,8 +116,9 @@ static void test_serve_and_clients(void)
 
 	ret = kuc_open(spec, &c);
 	TAP_OK(ret == -ENOENT, "no segment: ENOENT (%d)", ret);
-	TAP_OK(!kuc_shm_create(name, 4096, 0600), "segment created");
-	TAP_OK(kuc_shm_create(name, 4096, 0600) == -EEXIST, "twice: EEXIST");
+	TAP_OK(!kuc_shm_create(name, 4096, 0600, ID_KEEP), "segment created");
+	TAP_OK(kuc_shm_create(name, 4096, 0600, ID_KEEP) == -EEXIST,
+	       "twice: EEXIST");
 	ret = kuc_open(spec, &c);
 	TAP_OK(ret == -ENXIO, "no server: ENXIO (%d)", ret);
 	ret = kuc_serve(name, &s);
@@ -182,7 +186,7 @@ static void damage(off_t off, const void *bytes, size_t n, off_t size,
 	int fd, ret;
 
 	kuc_shm_remove(name);
-	kuc_shm_create(name, 4096, 0600);
+	kuc_shm_create(name, 4096, 0600, ID_KEEP);
 	snprintf(path, sizeof(path), "/%s", name);
 	fd = shm_open(path, O_RDWR, 0);
 	if (n && pwrite(fd, bytes, n, off) != (ssize_t)n)
@@ -474,7 +478,8 @@ static void test_tap(void)
 	ret = kuc_tap_open("shm:kucomms_nosuchseg", NULL, &t);
 	TAP_OK(ret == -ENOENT, "tap: no segment: ENOENT (%d)", ret);
 	kuc_shm_remove(name);
-	TAP_OK(!kuc_shm_create(name, 4096, 0600), "tap: segment created");
+	TAP_OK(!kuc_shm_create(name, 4096, 0600, ID_KEEP),
+	       "tap: segment created");
 	ret = kuc_tap_open(spec, NULL, &t);
 	TAP_OK(!ret, "tap: works with nobody attached (%d)", ret);
 	kuc_tap_close(t);
@@ -547,7 +552,7 @@ static void test_truncated(void)
 	int fd, ret;
 
 	kuc_shm_remove(name);
-	kuc_shm_create(name, 4096, 0600);
+	kuc_shm_create(name, 4096, 0600, ID_KEEP);
 	if (kuc_serve(name, &s) || kuc_endpoint_start(s, &h, NULL) ||
 	    kuc_open(spec, &c) || kuc_tap_open(spec, NULL, &t)) {
 		TAP_OK(0, "truncate: serve, open and tap");
@@ -596,9 +601,10 @@ int main(void)
 	snprintf(name, sizeof(name), "kucomms_unit_%d", (int)getpid());
 	snprintf(spec, sizeof(spec), "shm:%s", name);
 	kuc_shm_remove(name);
-	TAP_OK(kuc_shm_create(name, 1000, 0600) == -EINVAL,
+	TAP_OK(kuc_shm_create(name, 1000, 0600, ID_KEEP) == -EINVAL,
 	       "ring size not a power of two: EINVAL");
-	TAP_OK(kuc_shm_create("Bad", 4096, 0600) == -EINVAL, "bad name: EINVAL");
+	TAP_OK(kuc_shm_create("Bad", 4096, 0600, ID_KEEP) == -EINVAL,
+	       "bad name: EINVAL");
 	test_serve_and_clients();
 	test_tap();
 	damage(0, "\0\0\0\0", 4, 0, "bad magic");

@@ -3,18 +3,14 @@
  * kucctl create: create a device (or with --shm a shared-memory segment)
  * and optionally set its node's mode, owner and group. Either all of it
  * happens or none: every option is checked before the device is created,
- * and a device whose node cannot be set up is removed again.
+ * and libkuc removes a device whose node (a segment whose file) cannot
+ * be set up again.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <kuc.h>
-#include <kucomms/kucomms_shm.h>
 
 #include "kucctl.h"
 
@@ -58,68 +54,15 @@ static int create_parse_perms(const struct kucctl_cmd *cmd,
 }
 
 /*
- * Wait for the node of @name to appear. With devtmpfs (the usual case)
- * the kernel has made it before create_device returned; with a static
- * /dev, udev makes it shortly afterwards.
- */
-static int create_wait_node(const char *name, struct kuc_device_info *info)
-{
-	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
-	int i, err;
-
-	for (i = 0; i < 200; i++) {
-		err = kuc_device_info(name, info);
-		if (err || info->node_present)
-			return err;
-		nanosleep(&tick, NULL);
-	}
-	return -ETIMEDOUT;
-}
-
-/*
- * Apply @p to the node of @name. On failure, *@step and *@cause say what
- * went wrong and @path names the node.
- */
-static int create_apply_perms(const char *name, const struct create_perms *p,
-			      char *path, size_t size, const char **step,
-			      const char **cause)
-{
-	struct kuc_device_info info;
-	int err;
-
-	*step = "find";
-	snprintf(path, size, "/dev/%s", name);
-	err = create_wait_node(name, &info);
-	if (err) {
-		*cause = err == -ETIMEDOUT ? "the node did not appear" :
-					     kuc_strerror(err);
-		return err;
-	}
-	snprintf(path, size, "%s", info.path);
-	/* The mode last: chown(2) may clear bits that chmod(2) set. */
-	*step = "chown";
-	if ((p->uid != (uid_t)-1 || p->gid != (gid_t)-1) &&
-	    chown(info.path, p->uid, p->gid))
-		goto fail;
-	*step = "chmod";
-	if (p->set_mode && chmod(info.path, p->mode))
-		goto fail;
-	return 0;
-fail:
-	err = -errno;
-	*cause = strerror(errno);
-	return err;
-}
-
-/*
- * The segment /dev/shm/@name: created with the mode asked for (0600 by
- * default), then given its owner and group; removed again if that fails.
+ * The segment /dev/shm/@name, with the mode asked for (0600 by default),
+ * owner and group: kuc_shm_create() applies them and removes the segment
+ * again if it cannot.
  */
 static int create_shm(const struct kucctl_cmd *cmd, const char *name,
 		      const char *size_arg, const struct create_perms *p)
 {
 	unsigned long long size = 0;
-	char path[KUC_PATH_MAX], buf[128], *end;
+	char buf[128], *end;
 	int err;
 
 	if (size_arg) {
@@ -132,19 +75,27 @@ static int create_shm(const struct kucctl_cmd *cmd, const char *name,
 				1ULL << KUCOMMS_RING_ORDER_MIN,
 				1ULL << KUCOMMS_RING_ORDER_MAX);
 	}
-	err = kuc_shm_create(name, size, p->set_mode ? p->mode : 0600);
-	if (err)
-		return kucctl_fail_shm(cmd->name, name, err);
-	snprintf(path, sizeof(path), KUCOMMS_SHM_DIR "%s", name);
-	if ((p->uid == (uid_t)-1 && p->gid == (gid_t)-1) ||
-	    !chown(path, p->uid, p->gid))
-		return TOOL_EXIT_OK;
-	err = -errno;
-	kuc_shm_remove(name);
-	tool_msg("%s shm:%s: chown %s: %s; segment removed again",
-		 cmd->name, name, path, strerror(-err));
-	return err == -EPERM || err == -EACCES ? TOOL_EXIT_PERM :
-						 TOOL_EXIT_FAILURE;
+	err = kuc_shm_create(name, size, p->set_mode ? p->mode : 0600, p->uid,
+			     p->gid);
+	return err ? kucctl_fail_shm(cmd->name, name, err) : TOOL_EXIT_OK;
+}
+
+/*
+ * The device @name: kuc_device_create() sets up its node and removes the
+ * device again if it cannot.
+ */
+static int create_device(const struct kucctl_cmd *cmd, const char *name,
+			 const struct create_perms *p)
+{
+	int err = kuc_device_create(name, p->set_mode ? p->mode : KUC_MODE_KEEP,
+				    p->uid, p->gid);
+
+	if (err == -ETIMEDOUT) {
+		tool_msg("%s %s: its node did not appear in /dev; device removed again",
+			 cmd->name, name);
+		return TOOL_EXIT_FAILURE;
+	}
+	return err ? kucctl_fail(cmd->name, name, err) : TOOL_EXIT_OK;
 }
 
 static int create_run(const struct kucctl_cmd *cmd, int argc,
@@ -161,12 +112,11 @@ static int create_run(const struct kucctl_cmd *cmd, int argc,
 		KUCCTL_HELP_OPTION,
 		POPT_TABLEEND
 	};
-	char name[KUCOMMS_NAME_MAX + 1], path[KUC_PATH_MAX];
+	char name[KUCOMMS_NAME_MAX + 1];
 	struct create_perms perms;
-	const char *step, *cause;
 	poptContext ctx;
 	bool shm = false;
-	int ret, err, rerr;
+	int ret;
 
 	ctx = poptGetContext(cmd->name, argc, argv, opts, 0);
 	ret = kucctl_parse_opts(cmd, ctx);
@@ -179,36 +129,8 @@ static int create_run(const struct kucctl_cmd *cmd, int argc,
 		ret = kucctl_usage_error(cmd, "--size needs --shm (a device's ring size is in /sys/class/kucomms/NAME/ring_size)");
 	if (ret != KUCCTL_CONTINUE)
 		goto out;
-	if (shm) {
-		ret = create_shm(cmd, name, size, &perms);
-		goto out;
-	}
-
-	err = kuc_device_create(name);
-	if (err) {
-		ret = kucctl_fail(cmd->name, name, err);
-		goto out;
-	}
-	ret = TOOL_EXIT_OK;
-	if (!perms.set_mode && perms.uid == (uid_t)-1 &&
-	    perms.gid == (gid_t)-1)
-		goto out;
-
-	err = create_apply_perms(name, &perms, path, sizeof(path), &step,
-				 &cause);
-	if (!err)
-		goto out;
-	/* No half-made device: take it away again. */
-	rerr = kuc_device_remove(name);
-	if (rerr)
-		tool_msg("%s %s: %s %s: %s; removing the device failed too: %s",
-			 cmd->name, name, step, path, cause,
-			 kuc_strerror(rerr));
-	else
-		tool_msg("%s %s: %s %s: %s; device removed again",
-			 cmd->name, name, step, path, cause);
-	ret = err == -EPERM || err == -EACCES ? TOOL_EXIT_PERM :
-					       TOOL_EXIT_FAILURE;
+	ret = shm ? create_shm(cmd, name, size, &perms) :
+		    create_device(cmd, name, &perms);
 out:
 	poptFreeContext(ctx);
 	free(mode);
@@ -231,7 +153,8 @@ const struct kucctl_cmd kucctl_cmd_create = {
 "With --shm (or NAME written shm:NAME), create the shared-memory segment\n"
 "/dev/shm/kucomms_NAME instead: a channel between two processes that\n"
 "needs no module and no root (see libkuc(3)). It is created with mode\n"
-"0600, owned by the caller, with rings of --size bytes.\n"
+"0600, owned by the caller, with rings of --size bytes; --owner and\n"
+"--group give it away (root only), and if they cannot, it is removed.\n"
 "\n"
 "Options:\n"
 "  --shm          create a shared-memory segment, not a device\n"

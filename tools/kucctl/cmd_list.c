@@ -2,10 +2,9 @@
 /*
  * kucctl list: the devices and the shared-memory segments as a table for
  * people or as JSON for programs (the JSON schema is documented in
- * kucctl(8)). Both kinds go through struct
- * kuc_device_info; a segment has no device number (major/minor).
+ * kucctl(8)). kuc_list() gives both kinds as struct kuc_device_info; a
+ * segment has no device number (major/minor).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,48 +121,6 @@ static int list_json(struct tool_out *o, const struct kuc_device_info *devs,
 	return TOOL_EXIT_OK;
 }
 
-static int list_cmp(const void *a, const void *b)
-{
-	const struct kuc_device_info *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-
-	return c ? c : (int)x->kind - (int)y->kind;
-}
-
-/* The segments appended to @all (as device infos) and everything sorted. */
-static int list_add_shm(struct kuc_device_info **all, size_t *n)
-{
-	struct kuc_shm_info *segs;
-	struct kuc_device_info *more, *d;
-	size_t m, i;
-	int err = kuc_shm_list(&segs, &m);
-
-	if (err)
-		return err;
-	more = m ? realloc(*all, (*n + m) * sizeof(**all)) : *all;
-	if (m && !more) {
-		kuc_shm_list_free(segs);
-		return -ENOMEM;
-	}
-	*all = more;
-	for (i = 0; i < m; i++) {
-		d = &more[*n + i];
-		memset(d, 0, sizeof(*d));
-		d->kind = KUC_KIND_SHM;
-		snprintf(d->name, sizeof(d->name), "%s", segs[i].name);
-		snprintf(d->path, sizeof(d->path), "%s", segs[i].path);
-		d->node_present = true;
-		d->mode = segs[i].mode;
-		d->uid = segs[i].uid;
-		d->gid = segs[i].gid;
-	}
-	*n += m;
-	kuc_shm_list_free(segs);
-	if (*n)
-		qsort(*all, *n, sizeof(**all), list_cmp);
-	return 0;
-}
-
 static int list_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 {
 	int json = 0, pretty = 0, shm_only = 0;
@@ -177,7 +134,8 @@ static int list_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 	struct tool_out o;
 	poptContext ctx;
 	size_t n = 0;
-	int ret, err = 0, derr = 0;
+	bool no_module;
+	int ret, err;
 
 	ctx = poptGetContext(cmd->name, argc, argv, opts, 0);
 	ret = kucctl_parse_opts(cmd, ctx);
@@ -191,21 +149,16 @@ static int list_run(const struct kucctl_cmd *cmd, int argc, const char **argv)
 	 * under pipefail works on a host with segments only. A note on
 	 * stderr tells a person why no device shows.
 	 */
-	if (!shm_only) {
-		derr = kuc_device_list(&devs, &n);
-		if (derr && derr != -ENODEV) {
-			ret = kucctl_fail(cmd->name, NULL, derr);
-			goto out;
-		}
-	}
-	err = list_add_shm(&devs, &n);
+	err = kuc_list(&devs, &n, shm_only ? KUC_LIST_SHM :
+			KUC_LIST_DEVICES | KUC_LIST_SHM);
 	if (err) {
 		ret = kucctl_fail(cmd->name, NULL, err);
 		goto out;
 	}
+	no_module = !shm_only && !kuc_module_loaded();
 	kucctl_out_init(&o, json, pretty);
 	ret = o.json ? list_json(&o, devs, n) : list_text(devs, n);
-	if (derr)
+	if (no_module)
 		tool_note("kucomms module not loaded: no devices (try 'modprobe kucomms')");
 out:
 	kuc_device_list_free(devs);

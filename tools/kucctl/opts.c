@@ -2,10 +2,7 @@
 /* Option and argument handling shared by the subcommands (popt). */
 #include <popt.h>
 
-#include <string.h>
-
 #include <kuc.h>
-#include <kucomms/kucomms_shm.h>
 
 #include "kucctl.h"
 
@@ -86,18 +83,19 @@ int kucctl_no_args(const struct kucctl_cmd *cmd, poptContext ctx)
 int kucctl_target_arg(const struct kucctl_cmd *cmd, poptContext ctx,
 		      char *name, size_t size, bool *shm)
 {
+	enum kuc_kind kind;
 	const char *arg;
 	int ret, err;
 
 	ret = kucctl_one_arg(cmd, ctx, "NAME", &arg);
 	if (ret != KUCCTL_CONTINUE)
 		return ret;
-	if (!strncmp(arg, KUCOMMS_SHM_SPEC, strlen(KUCOMMS_SHM_SPEC))) {
-		arg += strlen(KUCOMMS_SHM_SPEC);
+	err = kuc_spec_parse(arg, &kind, name, size);
+	if (err)
+		return kucctl_name_error(cmd->name, arg, err);
+	if (kind == KUC_KIND_SHM)
 		*shm = true;
-	}
-	err = kuc_name_normalize(arg, name, size);
-	return err ? kucctl_name_error(cmd->name, arg, err) : KUCCTL_CONTINUE;
+	return KUCCTL_CONTINUE;
 }
 
 void kucctl_out_init(struct tool_out *o, int json, int pretty)

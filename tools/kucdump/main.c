@@ -142,14 +142,20 @@ static bool done(const struct sink *s)
 	return stop || full(s);
 }
 
+/* libkuc's rule (kuc_spec_parse()), also for a spec it refuses. */
 static bool is_shm(const char *spec)
 {
-	return !strncmp(spec, "shm:", 4);
+	char name[KUCOMMS_NAME_MAX + 1];
+	enum kuc_kind kind = KUC_KIND_DEVICE;
+
+	kuc_spec_parse(spec, &kind, name, sizeof(name));
+	return kind == KUC_KIND_SHM;
 }
 
 /* Why kuc_tap_open() failed, in one line; returns the exit status. */
 static int open_error(const char *spec, int err)
 {
+	char name[KUCOMMS_NAME_MAX + 1];
 	struct kuc_shm_info si;
 
 	if (!is_shm(spec)) {
@@ -174,7 +180,8 @@ static int open_error(const char *spec, int err)
 			 spec);
 		break;
 	case -EPROTO:
-		if (!kuc_shm_info(spec + 4, &si) && si.problem[0]) {
+		if (!kuc_spec_parse(spec, NULL, name, sizeof(name)) &&
+		    !kuc_shm_info(name, &si) && si.problem[0]) {
 			tool_msg("%s: not a usable segment: %s", spec,
 				 si.problem);
 			break;

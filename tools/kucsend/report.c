@@ -17,10 +17,14 @@
  */
 int kucsend_channel_error(const char *op, const char *channel, int err)
 {
+	char buf[128], name[KUCOMMS_NAME_MAX + 1];
+	enum kuc_kind kind = KUC_KIND_DEVICE;
 	const char *hint = "";
-	char buf[128];
+	bool shm;
 
-	bool shm = !strncmp(channel, "shm:", 4);
+	/* libkuc's rule; the kind is told for a refused spec too. */
+	kuc_spec_parse(channel, &kind, name, sizeof(name));
+	shm = kind == KUC_KIND_SHM;
 
 	if (err == -EINVAL && !strcmp(op, "open")) {
 		if (shm)
