@@ -168,6 +168,29 @@ static bool kuc_k2u_room(struct kucomms_conn *conn, u64 rec)
 }
 
 /*
+ * Wake a reader waiting in poll() for what the thread published to @conn
+ * since the last look (kucomms_send() from the thread defers it to here),
+ * and a sender waiting for room when @freed: one wakeup per batch, not
+ * per message, so a reader that drains faster than the thread produces
+ * is not put to sleep and woken for every reply. wq_has_sleeper() orders
+ * the publications before the look at the queue; kuc_conn_poll() pairs.
+ */
+static void kuc_conn_wake(struct kucomms_conn *conn, bool freed)
+{
+	__poll_t key = 0;
+
+	if (conn->wake_pending)
+		key |= EPOLLIN | EPOLLRDNORM;
+	if (freed)
+		key |= EPOLLOUT | EPOLLWRNORM;
+	conn->wake_pending = false;
+	if (key && wq_has_sleeper(&conn->wq)) {
+		atomic64_inc(&conn->kd->stats.user_wakeups);
+		wake_up_interruptible_poll(&conn->wq, key);
+	}
+}
+
+/*
  * Deliver up to KUC_BATCH messages (KUC_BATCH_BYTES) of @conn. Each
  * header is snapshotted and bounded by the ring code, the data copied
  * out of shared memory, the space given back, and only then the handler
@@ -221,11 +244,11 @@ static bool kuc_conn_deliver(struct kucomms_endpoint *ep,
 			    ep->msgbuf);
 		ep->ops->message(ep, conn, &hdr, ep->msgbuf);
 	}
-	/* Space was freed: a sender blocked in poll() may go on. */
-	if (n && wq_has_sleeper(&conn->wq)) {
-		atomic64_inc(&st->user_wakeups);
-		wake_up_interruptible_poll(&conn->wq, EPOLLOUT | EPOLLWRNORM);
-	}
+	/*
+	 * The batch's replies for a reader in poll(), and the space freed
+	 * for a sender blocked there.
+	 */
+	kuc_conn_wake(conn, n);
 	return !conn->blocked && (n == KUC_BATCH || bytes >= KUC_BATCH_BYTES);
 }
 
@@ -309,6 +332,21 @@ static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
 }
 
 /*
+ * The wakeups handlers deferred outside a batch of their connection's
+ * messages: connect, work and timer handlers, broadcasts.
+ */
+static void kuc_endpoint_wake_pending(struct kucomms_endpoint *ep)
+{
+	struct kucomms_conn *conn;
+
+	mutex_lock(&ep->lock);
+	list_for_each_entry(conn, &ep->conns, node)
+		if (conn->wake_pending)
+			kuc_conn_wake(conn, false);
+	mutex_unlock(&ep->lock);
+}
+
+/*
  * Sleep until @deadline or a kick. C1-C3 of the ring handshake on every
  * connection first: a message published before our flag was visible is
  * seen here, one published after it comes with a kick.
@@ -385,6 +423,7 @@ static int kuc_endpoint_thread(void *arg)
 					 KUC_WORK_PERIOD_NS, &ep->work_runs);
 		next_timer = kuc_periodic(ep, ep->ops->timer, next_timer,
 					  KUC_TIMER_PERIOD_NS, &ep->timer_runs);
+		kuc_endpoint_wake_pending(ep);
 		if (!busy)
 			kuc_endpoint_sleep(ep, min(next_work, next_timer));
 		/*
@@ -506,8 +545,14 @@ int kucomms_send(struct kucomms_conn *conn, const struct kucomms_msg_hdr *hdr,
 	atomic64_add(hdr->length, &st->bytes_out);
 	trace_kucomms_msg_send(conn->kd->name, conn->id, hdr);
 	kuc_tap_msg(conn->kd, KUCOMMS_TAP_K2U, conn->id, hdr, data);
-	/* wq_has_sleeper() orders the publish before the check. */
-	if (wq_has_sleeper(&conn->wq)) {
+	/*
+	 * From the endpoint's thread (a handler), the wakeup waits for the
+	 * end of the batch (kuc_conn_wake()); anyone else wakes at once.
+	 * wq_has_sleeper() orders the publish before the check.
+	 */
+	if (conn->ep && current == conn->ep->task) {
+		conn->wake_pending = true;
+	} else if (wq_has_sleeper(&conn->wq)) {
 		atomic64_inc(&st->user_wakeups);
 		wake_up_interruptible_poll(&conn->wq, EPOLLIN | EPOLLRDNORM);
 	}

@@ -85,6 +85,12 @@ struct kucomms_conn {
 	struct kucomms_ring k2u;	/* kernel as producer */
 	bool connected;			/* connect handler ran (thread only) */
 	bool blocked;			/* no reply room: passed over (thread only) */
+	/*
+	 * The endpoint's thread published to k2u and has not yet looked
+	 * for a reader in poll() (thread only): it wakes one once per
+	 * batch, not once per reply (kuc_conn_wake()).
+	 */
+	bool wake_pending;
 	bool closing;			/* file closed; the thread unlinks it */
 };
 
