@@ -203,10 +203,12 @@ static void kuc_conn_wake(struct kucomms_conn *conn, bool freed)
  * other connections go on. A closed connection is drained regardless:
  * replies to it fail anyway.
  *
- * Returns true when messages may still be waiting.
+ * Returns true when messages may still be waiting; *@handed is set when
+ * a message was handed over.
  */
 static bool kuc_conn_deliver(struct kucomms_endpoint *ep,
-			     struct kucomms_conn *conn, bool closing)
+			     struct kucomms_conn *conn, bool closing,
+			     bool *handed)
 {
 	struct kuc_stats *st = &conn->kd->stats;
 	struct kucomms_msg_hdr hdr;
@@ -249,6 +251,8 @@ static bool kuc_conn_deliver(struct kucomms_endpoint *ep,
 	 * for a sender blocked there.
 	 */
 	kuc_conn_wake(conn, n);
+	if (n)
+		*handed = true;
 	return !conn->blocked && (n == KUC_BATCH || bytes >= KUC_BATCH_BYTES);
 }
 
@@ -286,6 +290,9 @@ static struct kucomms_conn *kuc_next_conn(struct kucomms_endpoint *ep,
 
 /*
  * One pass over all connections. Returns true when there is more to do.
+ * Notes the time of the last message handed over and the device's
+ * poll_idle_us (every connection of an endpoint is one of its device's)
+ * for kuc_endpoint_polling().
  *
  * A closed connection is taken off only once its ring is empty: what
  * userspace sent before close() still reaches the handler, like data
@@ -297,7 +304,8 @@ static struct kucomms_conn *kuc_next_conn(struct kucomms_endpoint *ep,
 static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
 {
 	struct kucomms_conn *conn, *next;
-	bool busy = false, closing, more, over;
+	bool busy = false, handed = false, closing, more, over;
+	unsigned int poll_us = 0;
 
 	mutex_lock(&ep->lock);
 	conn = kuc_next_conn(ep, NULL);
@@ -310,7 +318,8 @@ static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
 			if (ep->ops->connect)
 				ep->ops->connect(ep, conn);
 		}
-		more = kuc_conn_deliver(ep, conn, closing);
+		poll_us = max(poll_us, READ_ONCE(conn->kd->poll_idle_us));
+		more = kuc_conn_deliver(ep, conn, closing, &handed);
 		busy |= more;
 		over = closing && !more;	/* closed and drained */
 		if (over) {
@@ -328,7 +337,27 @@ static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
 		kucomms_conn_put(conn);
 		conn = next;
 	}
+	/* Bounded by the sysfs store; min() against a stray value anyway. */
+	ep->poll_idle_ns = (u64)min_t(unsigned int, poll_us,
+				      KUC_POLL_IDLE_MAX_US) * NSEC_PER_USEC;
+	if (handed)
+		ep->last_msg = ktime_get();
 	return busy;
+}
+
+/*
+ * Keep polling rather than sleep? Like io_uring's SQPOLL idle time: for
+ * poll_idle_us after the last message the thread keeps passing over the
+ * rings without announcing sleep (NEED_WAKEUP stays clear), so a steady
+ * stream of requests needs no kick and no wakeup of this thread. It
+ * costs a CPU for that long after every last message, hence off by
+ * default. cond_resched() in the loop yields to anyone else runnable.
+ */
+static bool kuc_endpoint_polling(struct kucomms_endpoint *ep)
+{
+	return ep->poll_idle_ns &&
+	       ktime_before(ktime_get(),
+			    ktime_add_ns(ep->last_msg, ep->poll_idle_ns));
 }
 
 /*
@@ -424,7 +453,7 @@ static int kuc_endpoint_thread(void *arg)
 		next_timer = kuc_periodic(ep, ep->ops->timer, next_timer,
 					  KUC_TIMER_PERIOD_NS, &ep->timer_runs);
 		kuc_endpoint_wake_pending(ep);
-		if (!busy)
+		if (!busy && !kuc_endpoint_polling(ep))
 			kuc_endpoint_sleep(ep, min(next_work, next_timer));
 		/*
 		 * Every pass: without a preemptible kernel, a trickle that

@@ -38,6 +38,11 @@ struct kuc_device {
 	char name[KUCOMMS_NAME_MAX + 1];
 	unsigned int ring_order;	/* for connections opened from now on */
 	unsigned int max_conns;
+	/*
+	 * How long the endpoint's thread keeps polling the rings after the
+	 * last message before it announces sleep (0: it does not poll).
+	 */
+	unsigned int poll_idle_us;
 	atomic_t nconns;		/* open files */
 	/*
 	 * Connections whose memory is allocated: open ones, and closed ones
@@ -111,6 +116,9 @@ struct kucomms_endpoint {
 	bool shutdown;			/* unregistering: no new connections */
 	bool thread_gone;		/* the thread has stopped */
 	bool kicked;			/* a KICK or new connection: look again */
+	/* Thread only: the device's poll_idle_us, as of the last pass. */
+	u64 poll_idle_ns;
+	ktime_t last_msg;		/* thread only: a message was handed over */
 	void *msgbuf;			/* private copy of each message */
 	size_t msgbuf_size;
 	atomic64_t work_runs, timer_runs, msgs;
@@ -118,6 +126,10 @@ struct kucomms_endpoint {
 
 extern struct class *kuc_class;
 extern unsigned int kuc_max_devices;
+
+/* poll_idle_us: its bound (a second) and the default of a new device. */
+#define KUC_POLL_IDLE_MAX_US	USEC_PER_SEC
+#define KUC_POLL_IDLE_DEFAULT_US	0
 
 int kuc_devices_init(void);
 void kuc_devices_exit(void);
