@@ -78,6 +78,8 @@ static const struct kb_case cases[] = {
 	  "memcpy() of the message size within 256 KiB buffers, one thread" },
 	{ "kuc-dev", VM, M_STREAM | M_RTT | M_IDLE, KB_KUC, false, false, false,
 	  "kucomms device + kucomms_echo.ko: kuc_send()/kuc_recv()" },
+	{ "kuc-dev-poll", VM, M_STREAM | M_RTT, KB_KUC, false, false, false,
+	  "kuc-dev with the device's poll_idle_us at 1000 (the endpoint thread polls)" },
 	{ "kuc-dev-batch", VM, M_STREAM, KB_KUC, true, false, true,
 	  "kucomms device: kuc_send_more() + kuc_flush(), kuc_peek()/kuc_release()" },
 	{ "chr", VM, M_STREAM | M_RTT, KB_BYTES, false, false, false,
@@ -591,6 +593,22 @@ static int run_memcpy(void)
 
 /* ---- the device cases (in the VM) ------------------------------------- */
 
+/* The echo device's polling setting during the kuc-dev-poll case. */
+#define KB_POLL_IDLE_US		"1000"
+#define KB_POLL_IDLE_FILE	"/sys/class/kucomms/kucomms_echo/poll_idle_us"
+
+static int set_poll_idle(const char *us)
+{
+	int fd = open(KB_POLL_IDLE_FILE, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, us, strlen(us)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 /* The endpoint thread of kucomms_echo: "kuc/" and the short name. */
 static pid_t kthread_pid(void)
 {
@@ -704,7 +722,10 @@ static int run_vm(void)
 		return 2;
 	switch (e->kind) {
 	case KB_KUC:
-		r = kuc_open("kucomms_echo", &e->ch);
+		r = strcmp(opt.c->name, "kuc-dev-poll") ? 0 :
+		    set_poll_idle(KB_POLL_IDLE_US);
+		if (!r)
+			r = kuc_open("kucomms_echo", &e->ch);
 		kt = kthread_pid();
 		break;
 	case KB_BYTES:
@@ -750,6 +771,8 @@ static int run_vm(void)
 		sh->side[0].waits = st.waits;
 	}
 	kb_ep_close(e);
+	if (!strcmp(opt.c->name, "kuc-dev-poll") && set_poll_idle("0"))
+		r = -EIO;
 	return r ? 2 : 0;
 }
 

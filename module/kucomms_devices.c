@@ -85,6 +85,7 @@ int kuc_device_create(const char *name)
 	kd->dev.groups = kuc_device_groups;
 	kd->ring_order = KUCOMMS_RING_ORDER_DEFAULT;
 	kd->max_conns = KUCOMMS_CONNS_DEFAULT;
+	kd->poll_idle_us = KUC_POLL_IDLE_DEFAULT_US;
 	cdev_init(&kd->cdev, &kuc_conn_fops);
 	kd->cdev.owner = THIS_MODULE;
 	ret = dev_set_name(&kd->dev, "%s", name);

@@ -168,6 +168,29 @@ static bool kuc_k2u_room(struct kucomms_conn *conn, u64 rec)
 }
 
 /*
+ * Wake a reader waiting in poll() for what the thread published to @conn
+ * since the last look (kucomms_send() from the thread defers it to here),
+ * and a sender waiting for room when @freed: one wakeup per batch, not
+ * per message, so a reader that drains faster than the thread produces
+ * is not put to sleep and woken for every reply. wq_has_sleeper() orders
+ * the publications before the look at the queue; kuc_conn_poll() pairs.
+ */
+static void kuc_conn_wake(struct kucomms_conn *conn, bool freed)
+{
+	__poll_t key = 0;
+
+	if (conn->wake_pending)
+		key |= EPOLLIN | EPOLLRDNORM;
+	if (freed)
+		key |= EPOLLOUT | EPOLLWRNORM;
+	conn->wake_pending = false;
+	if (key && wq_has_sleeper(&conn->wq)) {
+		atomic64_inc(&conn->kd->stats.user_wakeups);
+		wake_up_interruptible_poll(&conn->wq, key);
+	}
+}
+
+/*
  * Deliver up to KUC_BATCH messages (KUC_BATCH_BYTES) of @conn. Each
  * header is snapshotted and bounded by the ring code, the data copied
  * out of shared memory, the space given back, and only then the handler
@@ -180,10 +203,12 @@ static bool kuc_k2u_room(struct kucomms_conn *conn, u64 rec)
  * other connections go on. A closed connection is drained regardless:
  * replies to it fail anyway.
  *
- * Returns true when messages may still be waiting.
+ * Returns true when messages may still be waiting; *@handed is set when
+ * a message was handed over.
  */
 static bool kuc_conn_deliver(struct kucomms_endpoint *ep,
-			     struct kucomms_conn *conn, bool closing)
+			     struct kucomms_conn *conn, bool closing,
+			     bool *handed)
 {
 	struct kuc_stats *st = &conn->kd->stats;
 	struct kucomms_msg_hdr hdr;
@@ -221,11 +246,13 @@ static bool kuc_conn_deliver(struct kucomms_endpoint *ep,
 			    ep->msgbuf);
 		ep->ops->message(ep, conn, &hdr, ep->msgbuf);
 	}
-	/* Space was freed: a sender blocked in poll() may go on. */
-	if (n && wq_has_sleeper(&conn->wq)) {
-		atomic64_inc(&st->user_wakeups);
-		wake_up_interruptible_poll(&conn->wq, EPOLLOUT | EPOLLWRNORM);
-	}
+	/*
+	 * The batch's replies for a reader in poll(), and the space freed
+	 * for a sender blocked there.
+	 */
+	kuc_conn_wake(conn, n);
+	if (n)
+		*handed = true;
 	return !conn->blocked && (n == KUC_BATCH || bytes >= KUC_BATCH_BYTES);
 }
 
@@ -263,6 +290,9 @@ static struct kucomms_conn *kuc_next_conn(struct kucomms_endpoint *ep,
 
 /*
  * One pass over all connections. Returns true when there is more to do.
+ * Notes the time of the last message handed over and the device's
+ * poll_idle_us (every connection of an endpoint is one of its device's)
+ * for kuc_endpoint_polling().
  *
  * A closed connection is taken off only once its ring is empty: what
  * userspace sent before close() still reaches the handler, like data
@@ -274,7 +304,8 @@ static struct kucomms_conn *kuc_next_conn(struct kucomms_endpoint *ep,
 static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
 {
 	struct kucomms_conn *conn, *next;
-	bool busy = false, closing, more, over;
+	bool busy = false, handed = false, closing, more, over;
+	unsigned int poll_us = 0;
 
 	mutex_lock(&ep->lock);
 	conn = kuc_next_conn(ep, NULL);
@@ -287,7 +318,8 @@ static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
 			if (ep->ops->connect)
 				ep->ops->connect(ep, conn);
 		}
-		more = kuc_conn_deliver(ep, conn, closing);
+		poll_us = max(poll_us, READ_ONCE(conn->kd->poll_idle_us));
+		more = kuc_conn_deliver(ep, conn, closing, &handed);
 		busy |= more;
 		over = closing && !more;	/* closed and drained */
 		if (over) {
@@ -305,7 +337,42 @@ static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
 		kucomms_conn_put(conn);
 		conn = next;
 	}
+	/* Bounded by the sysfs store; min() against a stray value anyway. */
+	ep->poll_idle_ns = (u64)min_t(unsigned int, poll_us,
+				      KUC_POLL_IDLE_MAX_US) * NSEC_PER_USEC;
+	if (handed)
+		ep->last_msg = ktime_get();
 	return busy;
+}
+
+/*
+ * Keep polling rather than sleep? Like io_uring's SQPOLL idle time: for
+ * poll_idle_us after the last message the thread keeps passing over the
+ * rings without announcing sleep (NEED_WAKEUP stays clear), so a steady
+ * stream of requests needs no kick and no wakeup of this thread. It
+ * costs a CPU for that long after every last message, hence off by
+ * default. cond_resched() in the loop yields to anyone else runnable.
+ */
+static bool kuc_endpoint_polling(struct kucomms_endpoint *ep)
+{
+	return ep->poll_idle_ns &&
+	       ktime_before(ktime_get(),
+			    ktime_add_ns(ep->last_msg, ep->poll_idle_ns));
+}
+
+/*
+ * The wakeups handlers deferred outside a batch of their connection's
+ * messages: connect, work and timer handlers, broadcasts.
+ */
+static void kuc_endpoint_wake_pending(struct kucomms_endpoint *ep)
+{
+	struct kucomms_conn *conn;
+
+	mutex_lock(&ep->lock);
+	list_for_each_entry(conn, &ep->conns, node)
+		if (conn->wake_pending)
+			kuc_conn_wake(conn, false);
+	mutex_unlock(&ep->lock);
 }
 
 /*
@@ -385,7 +452,8 @@ static int kuc_endpoint_thread(void *arg)
 					 KUC_WORK_PERIOD_NS, &ep->work_runs);
 		next_timer = kuc_periodic(ep, ep->ops->timer, next_timer,
 					  KUC_TIMER_PERIOD_NS, &ep->timer_runs);
-		if (!busy)
+		kuc_endpoint_wake_pending(ep);
+		if (!busy && !kuc_endpoint_polling(ep))
 			kuc_endpoint_sleep(ep, min(next_work, next_timer));
 		/*
 		 * Every pass: without a preemptible kernel, a trickle that
@@ -506,8 +574,14 @@ int kucomms_send(struct kucomms_conn *conn, const struct kucomms_msg_hdr *hdr,
 	atomic64_add(hdr->length, &st->bytes_out);
 	trace_kucomms_msg_send(conn->kd->name, conn->id, hdr);
 	kuc_tap_msg(conn->kd, KUCOMMS_TAP_K2U, conn->id, hdr, data);
-	/* wq_has_sleeper() orders the publish before the check. */
-	if (wq_has_sleeper(&conn->wq)) {
+	/*
+	 * From the endpoint's thread (a handler), the wakeup waits for the
+	 * end of the batch (kuc_conn_wake()); anyone else wakes at once.
+	 * wq_has_sleeper() orders the publish before the check.
+	 */
+	if (conn->ep && current == conn->ep->task) {
+		conn->wake_pending = true;
+	} else if (wq_has_sleeper(&conn->wq)) {
 		atomic64_inc(&st->user_wakeups);
 		wake_up_interruptible_poll(&conn->wq, EPOLLIN | EPOLLRDNORM);
 	}

@@ -39,6 +39,11 @@ struct kuc_device {
 	char name[KUCOMMS_NAME_MAX + 1];
 	unsigned int ring_order;	/* for connections opened from now on */
 	unsigned int max_conns;
+	/*
+	 * How long the endpoint's thread keeps polling the rings after the
+	 * last message before it announces sleep (0: it does not poll).
+	 */
+	unsigned int poll_idle_us;
 	atomic_t nconns;		/* open files */
 	/*
 	 * Connections whose memory is allocated: open ones, and closed ones
@@ -79,6 +84,12 @@ struct kucomms_conn {
 	struct kucomms_ring k2u;	/* kernel as producer */
 	bool connected;			/* connect handler ran (thread only) */
 	bool blocked;			/* no reply room: passed over (thread only) */
+	/*
+	 * The endpoint's thread published to k2u and has not yet looked
+	 * for a reader in poll() (thread only): it wakes one once per
+	 * batch, not once per reply (kuc_conn_wake()).
+	 */
+	bool wake_pending;
 	bool closing;			/* file closed; the thread unlinks it */
 };
 
@@ -99,6 +110,9 @@ struct kucomms_endpoint {
 	bool shutdown;			/* unregistering: no new connections */
 	bool thread_gone;		/* the thread has stopped */
 	bool kicked;			/* a KICK or new connection: look again */
+	/* Thread only: the device's poll_idle_us, as of the last pass. */
+	u64 poll_idle_ns;
+	ktime_t last_msg;		/* thread only: a message was handed over */
 	void *msgbuf;			/* private copy of each message */
 	size_t msgbuf_size;
 	atomic64_t work_runs, timer_runs, msgs;
@@ -106,6 +120,10 @@ struct kucomms_endpoint {
 
 extern struct class *kuc_class;
 extern unsigned int kuc_max_devices;
+
+/* poll_idle_us: its bound (a second) and the default of a new device. */
+#define KUC_POLL_IDLE_MAX_US	USEC_PER_SEC
+#define KUC_POLL_IDLE_DEFAULT_US	0
 
 int kuc_devices_init(void);
 void kuc_devices_exit(void);

@@ -2,7 +2,8 @@
 /*
  * Per-device sysfs attributes, one value per file, under
  * /sys/class/kucomms/kucomms_NAME/: the settings new connections get
- * (ring_size, max_connections) and the device's figures.
+ * (ring_size, max_connections), the endpoint thread's polling
+ * (poll_idle_us) and the device's figures.
  */
 #include <linux/device.h>
 #include <linux/kernel.h>
@@ -59,6 +60,33 @@ static ssize_t max_connections_store(struct device *dev,
 	return count;
 }
 static DEVICE_ATTR_RW(max_connections);
+
+/*
+ * Microseconds the endpoint's thread keeps polling its connections' rings
+ * after the last message before it sleeps (0: off). Read on every pass:
+ * takes effect at once.
+ */
+static ssize_t poll_idle_us_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_kd(dev)->poll_idle_us));
+}
+
+static ssize_t poll_idle_us_store(struct device *dev,
+				  struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	unsigned int us;
+	int ret = kstrtouint(buf, 0, &us);
+
+	if (ret)
+		return ret;
+	if (us > KUC_POLL_IDLE_MAX_US)
+		return -EINVAL;
+	WRITE_ONCE(to_kd(dev)->poll_idle_us, us);
+	return count;
+}
+static DEVICE_ATTR_RW(poll_idle_us);
 
 static ssize_t connections_show(struct device *dev,
 				struct device_attribute *attr, char *buf)
@@ -136,6 +164,7 @@ KUC_EP_ATTR(timer_runs, timer_runs);
 static struct attribute *kuc_device_attrs[] = {
 	&dev_attr_ring_size.attr,
 	&dev_attr_max_connections.attr,
+	&dev_attr_poll_idle_us.attr,
 	&dev_attr_connections.attr,
 	&dev_attr_connections_held.attr,
 	&dev_attr_endpoint.attr,

@@ -123,7 +123,10 @@ u64 kucomms_conn_id(struct kucomms_conn *conn);
  * @data: the data (may be NULL when @hdr->length is 0)
  *
  * Copies the message into the connection's reply ring and wakes its
- * process if it waits in poll(). Never waits for room.
+ * process if it waits in poll(): at once when called from another
+ * thread; from the endpoint's handlers, once at the end of the batch of
+ * messages being handled (or of the pass, for the work and timer
+ * handlers), not once per reply. Never waits for room.
  *
  * Context: The endpoint's handlers only (process context, the endpoint's
  * thread): it takes no lock of its own, so it must not run concurrently

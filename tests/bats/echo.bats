@@ -284,6 +284,36 @@ field() {
 	[ "$ck" -le 5000 ]
 }
 
+# poll_idle_us: the thread keeps polling for that long after the last
+# message instead of announcing sleep (NEED_WAKEUP), so blocking round
+# trips, each sent after the previous reply, need no kick. Without it the
+# thread has gone to sleep by the time the next request comes: about a
+# kick a round trip (the same count, in the same run, shows that the
+# check can fail). With a second of polling only a gap of a second or
+# more between two round trips (a stalled guest) costs a kick: the bound
+# leaves room for a few. Counts, not times.
+@test "poll_idle_us: a steady request stream needs no kicks" {
+	[ "$(stat_of poll_idle_us)" = 0 ]
+	# Bounded: a second at most, and a number.
+	! echo 1000001 >"$SYS/poll_idle_us"
+	! echo x >"$SYS/poll_idle_us"
+	[ "$(stat_of poll_idle_us)" = 0 ]
+	k0=$(stat_of kicks)
+	run "$CLIENT" --mode pingpong --count 200 --max-size 64 "$DEV"
+	[ "$status" -eq 0 ]
+	off=$(($(stat_of kicks) - k0))
+	echo 1000000 >"$SYS/poll_idle_us"
+	[ "$(stat_of poll_idle_us)" = 1000000 ]
+	k0=$(stat_of kicks)
+	run "$CLIENT" --mode pingpong --count 200 --max-size 64 "$DEV"
+	[ "$status" -eq 0 ]
+	on=$(($(stat_of kicks) - k0))
+	echo 0 >"$SYS/poll_idle_us"
+	note "200 round trips: $off kicks without polling, $on with poll_idle_us 1000000"
+	[ "$off" -ge 100 ]
+	[ "$on" -le 10 ]
+}
+
 @test "the idle kernel thread uses next to no CPU" {
 	pid=
 	for p in /proc/[0-9]*; do
