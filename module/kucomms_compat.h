@@ -31,16 +31,16 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 
 /* 6.2 made the device of struct class's devnode() callback const. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-#define KUC_DEVNODE_CONST const
+#define KUCM_DEVNODE_CONST const
 #else
-#define KUC_DEVNODE_CONST
+#define KUCM_DEVNODE_CONST
 #endif
 
 /* 6.4 dropped class_create()'s owner argument. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-#define kuc_class_create(name) class_create(name)
+#define kucm_class_create(name) class_create(name)
 #else
-#define kuc_class_create(name) class_create(THIS_MODULE, name)
+#define kucm_class_create(name) class_create(THIS_MODULE, name)
 #endif
 
 /*
@@ -48,9 +48,9 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
  * __string() is copied. Used by kucomms_trace.h.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
-#define kuc_assign_str(dst, src) __assign_str(dst)
+#define kucm_assign_str(dst, src) __assign_str(dst)
 #else
-#define kuc_assign_str(dst, src) __assign_str(dst, src)
+#define kucm_assign_str(dst, src) __assign_str(dst, src)
 #endif
 
 #endif /* KUCOMMS_COMPAT_H */

@@ -31,18 +31,18 @@ static_assert(PAGE_SIZE == KUCOMMS_PAGE_SIZE);
 static_assert(ARRAY_SIZE(((struct kucomms_conn *)0)->ctl_pages) == CTL_PAGES);
 
 /* Pages mapped into userspace stay alive there until munmap(). */
-void kuc_conn_free(struct kref *ref)
+void kucm_conn_free(struct kref *ref)
 {
 	struct kucomms_conn *conn = container_of(ref, struct kucomms_conn, ref);
 	int i;
 
-	kuc_ringmem_free(&conn->u2k_mem);
-	kuc_ringmem_free(&conn->k2u_mem);
+	kucm_ringmem_free(&conn->u2k_mem);
+	kucm_ringmem_free(&conn->k2u_mem);
 	for (i = 0; i < CTL_PAGES; i++)
 		if (conn->ctl_pages[i])
 			__free_page(conn->ctl_pages[i]);
 	if (conn->ep)
-		kuc_endpoint_put(conn->ep);
+		kucm_endpoint_put(conn->ep);
 	/* Only now is its memory no longer held: a place for a new one. */
 	atomic_dec(&conn->kd->nheld);
 	put_device(&conn->kd->dev);
@@ -58,7 +58,7 @@ EXPORT_SYMBOL_GPL(kucomms_conn_get);
 
 void kucomms_conn_put(struct kucomms_conn *conn)
 {
-	kref_put(&conn->ref, kuc_conn_free);
+	kref_put(&conn->ref, kucm_conn_free);
 }
 EXPORT_SYMBOL_GPL(kucomms_conn_put);
 
@@ -72,7 +72,7 @@ EXPORT_SYMBOL_GPL(kucomms_conn_id);
  * Leave the OPEN state for good (SHUTDOWN or CORRUPT) and tell whoever
  * waits in poll(). The state lives in the read-only info page.
  */
-void kuc_conn_state(struct kucomms_conn *conn, u32 state)
+void kucm_conn_state(struct kucomms_conn *conn, u32 state)
 {
 	if (cmpxchg(&conn->info->state, KUCOMMS_STATE_OPEN, state) !=
 	    KUCOMMS_STATE_OPEN)
@@ -86,7 +86,7 @@ void kuc_conn_state(struct kucomms_conn *conn, u32 state)
 	wake_up_all(&conn->send_wq);
 }
 
-static int kuc_conn_alloc_rings(struct kucomms_conn *conn, u64 size)
+static int kucm_conn_alloc_rings(struct kucomms_conn *conn, u64 size)
 {
 	void *ctl[CTL_PAGES];
 	int i, ret;
@@ -97,9 +97,9 @@ static int kuc_conn_alloc_rings(struct kucomms_conn *conn, u64 size)
 			return -ENOMEM;
 		ctl[i] = page_address(conn->ctl_pages[i]);
 	}
-	ret = kuc_ringmem_alloc(&conn->u2k_mem, size >> PAGE_SHIFT);
+	ret = kucm_ringmem_alloc(&conn->u2k_mem, size >> PAGE_SHIFT);
 	if (!ret)
-		ret = kuc_ringmem_alloc(&conn->k2u_mem, size >> PAGE_SHIFT);
+		ret = kucm_ringmem_alloc(&conn->k2u_mem, size >> PAGE_SHIFT);
 	if (ret)
 		return ret;
 
@@ -118,10 +118,10 @@ static int kuc_conn_alloc_rings(struct kucomms_conn *conn, u64 size)
 	return 0;
 }
 
-static int kuc_conn_open(struct inode *inode, struct file *file)
+static int kucm_conn_open(struct inode *inode, struct file *file)
 {
-	struct kuc_device *kd = container_of(inode->i_cdev,
-					     struct kuc_device, cdev);
+	struct kucm_device *kd = container_of(inode->i_cdev,
+					     struct kucm_device, cdev);
 	struct kucomms_endpoint *ep;
 	struct kucomms_conn *conn;
 	int ret;
@@ -135,14 +135,14 @@ static int kuc_conn_open(struct inode *inode, struct file *file)
 		return -EBUSY;
 	}
 	/* No endpoint registered under this name: "not ready". */
-	ep = kuc_endpoint_find_get(kd->name);
+	ep = kucm_endpoint_find_get(kd->name);
 	if (!ep) {
 		atomic_dec(&kd->nheld);
 		return -ENXIO;
 	}
 	conn = kzalloc(sizeof(*conn), GFP_KERNEL_ACCOUNT);
 	if (!conn) {
-		kuc_endpoint_put(ep);
+		kucm_endpoint_put(ep);
 		atomic_dec(&kd->nheld);
 		return -ENOMEM;
 	}
@@ -156,9 +156,9 @@ static int kuc_conn_open(struct inode *inode, struct file *file)
 	init_waitqueue_head(&conn->send_wq);
 	INIT_LIST_HEAD(&conn->node);
 
-	ret = kuc_conn_alloc_rings(conn, 1ULL << READ_ONCE(kd->ring_order));
+	ret = kucm_conn_alloc_rings(conn, 1ULL << READ_ONCE(kd->ring_order));
 	if (!ret)
-		ret = kuc_endpoint_attach(ep, conn);
+		ret = kucm_endpoint_attach(ep, conn);
 	if (ret) {
 		kucomms_conn_put(conn);		/* gives its place back */
 		return ret;
@@ -169,23 +169,23 @@ static int kuc_conn_open(struct inode *inode, struct file *file)
 	return nonseekable_open(inode, file);
 }
 
-static int kuc_conn_release(struct inode *inode, struct file *file)
+static int kucm_conn_release(struct inode *inode, struct file *file)
 {
 	struct kucomms_conn *conn = file->private_data;
 
 	trace_kucomms_conn_close(conn->kd->name, conn->id);
-	kuc_endpoint_detach(conn);
+	kucm_endpoint_detach(conn);
 	atomic_dec(&conn->kd->nconns);
 	kucomms_conn_put(conn);
 	return 0;
 }
 
-static int kuc_conn_mmap(struct file *file, struct vm_area_struct *vma)
+static int kucm_conn_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct kucomms_conn *conn = file->private_data;
 	unsigned long addr = vma->vm_start;
 	struct page *ctl[3];
-	struct kuc_ringmem *mem;
+	struct kucm_ringmem *mem;
 	unsigned int nctl, i;
 	int ret;
 
@@ -223,10 +223,10 @@ static int kuc_conn_mmap(struct file *file, struct vm_area_struct *vma)
 		if (ret)
 			return ret;
 	}
-	return kuc_ringmem_insert(mem, vma, addr);
+	return kucm_ringmem_insert(mem, vma, addr);
 }
 
-static __poll_t kuc_conn_poll(struct file *file, poll_table *wait)
+static __poll_t kucm_conn_poll(struct file *file, poll_table *wait)
 {
 	struct kucomms_conn *conn = file->private_data;
 	u64 size = conn->info->ring_size;
@@ -271,8 +271,8 @@ static __poll_t kuc_conn_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
-static long kuc_conn_ioctl(struct file *file, unsigned int cmd,
-			   unsigned long arg)
+static long kucm_conn_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
 {
 	struct kucomms_conn *conn = file->private_data;
 	struct kucomms_info info;
@@ -293,7 +293,7 @@ static long kuc_conn_ioctl(struct file *file, unsigned int cmd,
 		return 0;
 	case KUCOMMS_IOC_KICK:
 		atomic64_inc(&conn->kd->stats.kicks);
-		kuc_endpoint_kick(conn->ep);
+		kucm_endpoint_kick(conn->ep);
 		/* Room for a kernel thread waiting in kucomms_send_locked(). */
 		if (wq_has_sleeper(&conn->send_wq))
 			wake_up(&conn->send_wq);
@@ -303,12 +303,12 @@ static long kuc_conn_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
-const struct file_operations kuc_conn_fops = {
+const struct file_operations kucm_conn_fops = {
 	.owner		= THIS_MODULE,
-	.open		= kuc_conn_open,
-	.release	= kuc_conn_release,
-	.mmap		= kuc_conn_mmap,
-	.poll		= kuc_conn_poll,
-	.unlocked_ioctl	= kuc_conn_ioctl,
+	.open		= kucm_conn_open,
+	.release	= kucm_conn_release,
+	.mmap		= kucm_conn_mmap,
+	.poll		= kucm_conn_poll,
+	.unlocked_ioctl	= kucm_conn_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };

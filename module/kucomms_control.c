@@ -12,13 +12,13 @@
 
 #include "kucomms_internal.h"
 
-static struct device *kuc_control;
+static struct device *kucm_control;
 
 /*
  * Copy a name written to a control file into @name, dropping one trailing
  * newline as echo(1) adds it. Returns 0 or -EINVAL.
  */
-static int kuc_parse_name(const char *buf, size_t count, char *name)
+static int kucm_parse_name(const char *buf, size_t count, char *name)
 {
 	if (count && buf[count - 1] == '\n')
 		count--;
@@ -29,8 +29,8 @@ static int kuc_parse_name(const char *buf, size_t count, char *name)
 	return 0;
 }
 
-static ssize_t kuc_control_write(const char *op, const char *buf,
-				 size_t count, int (*fn)(const char *))
+static ssize_t kucm_control_write(const char *op, const char *buf,
+				  size_t count, int (*fn)(const char *))
 {
 	char name[KUCOMMS_NAME_MAX + 1];
 	int ret;
@@ -38,7 +38,7 @@ static ssize_t kuc_control_write(const char *op, const char *buf,
 	/* The file mode says root; say it again in case it was chmod'ed. */
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	ret = kuc_parse_name(buf, count, name);
+	ret = kucm_parse_name(buf, count, name);
 	if (ret) {
 		pr_notice_ratelimited("%s: invalid name (want %s[a-z0-9_]+, at most %d characters)\n",
 				      op, KUCOMMS_PREFIX, KUCOMMS_NAME_MAX);
@@ -51,7 +51,7 @@ static ssize_t kuc_control_write(const char *op, const char *buf,
 		pr_notice_ratelimited("%s: no device %s\n", op, name);
 	else if (ret == -ENOSPC)
 		pr_notice_ratelimited("%s: %s: all %u devices in use (module parameter max_devices)\n",
-				      op, name, kuc_max_devices);
+				      op, name, kucm_max_devices);
 	else if (ret)
 		pr_notice_ratelimited("%s: %s failed: %d\n", op, name, ret);
 	return ret ? ret : count;
@@ -61,8 +61,8 @@ static ssize_t create_device_store(struct device *dev,
 				   struct device_attribute *attr,
 				   const char *buf, size_t count)
 {
-	return kuc_control_write("create_device", buf, count,
-				 kuc_device_create);
+	return kucm_control_write("create_device", buf, count,
+				 kucm_device_create);
 }
 static DEVICE_ATTR_WO(create_device);
 
@@ -70,28 +70,28 @@ static ssize_t remove_device_store(struct device *dev,
 				   struct device_attribute *attr,
 				   const char *buf, size_t count)
 {
-	return kuc_control_write("remove_device", buf, count,
-				 kuc_device_remove);
+	return kucm_control_write("remove_device", buf, count,
+				 kucm_device_remove);
 }
 static DEVICE_ATTR_WO(remove_device);
 
-static struct attribute *kuc_control_attrs[] = {
+static struct attribute *kucm_control_attrs[] = {
 	&dev_attr_create_device.attr,
 	&dev_attr_remove_device.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(kuc_control);
+ATTRIBUTE_GROUPS(kucm_control);
 
-int kuc_control_init(void)
+int kucm_control_init(void)
 {
 	/* devt 0: a sysfs directory only, no /dev node. */
-	kuc_control = device_create_with_groups(kuc_class, NULL, 0, NULL,
-						kuc_control_groups,
+	kucm_control = device_create_with_groups(kucm_class, NULL, 0, NULL,
+						 kucm_control_groups,
 						KUCOMMS_CLASS_NAME);
-	return PTR_ERR_OR_ZERO(kuc_control);
+	return PTR_ERR_OR_ZERO(kucm_control);
 }
 
-void kuc_control_exit(void)
+void kucm_control_exit(void)
 {
-	device_unregister(kuc_control);
+	device_unregister(kucm_control);
 }

@@ -21,23 +21,23 @@
 #include "kucomms_internal.h"
 #include "kucomms_trace.h"
 
-#define KUC_WORK_PERIOD_NS	(NSEC_PER_SEC / 100)
-#define KUC_TIMER_PERIOD_NS	NSEC_PER_SEC
+#define KUCM_WORK_PERIOD_NS	(NSEC_PER_SEC / 100)
+#define KUCM_TIMER_PERIOD_NS	NSEC_PER_SEC
 /* Missed periods the scheduler catches up on before it resynchronises. */
-#define KUC_MAX_CATCH_UP	10
+#define KUCM_MAX_CATCH_UP	10
 /*
  * Messages taken from one connection before the next gets a turn, and
- * bytes: a batch ends after KUC_BATCH_BYTES (or one larger message).
+ * bytes: a batch ends after KUCM_BATCH_BYTES (or one larger message).
  */
-#define KUC_BATCH		64
-#define KUC_BATCH_BYTES		(256 * 1024)
+#define KUCM_BATCH		64
+#define KUCM_BATCH_BYTES		(256 * 1024)
 /* How often a connection passed over for lack of reply room is looked at. */
-#define KUC_BLOCKED_RECHECK_NS	KUC_WORK_PERIOD_NS
+#define KUCM_BLOCKED_RECHECK_NS	KUCM_WORK_PERIOD_NS
 
-static DEFINE_MUTEX(kuc_endpoints_lock);
-static LIST_HEAD(kuc_endpoints);
+static DEFINE_MUTEX(kucm_endpoints_lock);
+static LIST_HEAD(kucm_endpoints);
 
-static void kuc_endpoint_free(struct kref *ref)
+static void kucm_endpoint_free(struct kref *ref)
 {
 	struct kucomms_endpoint *ep = container_of(ref, struct kucomms_endpoint,
 						   ref);
@@ -47,31 +47,31 @@ static void kuc_endpoint_free(struct kref *ref)
 	kfree(ep);
 }
 
-void kuc_endpoint_put(struct kucomms_endpoint *ep)
+void kucm_endpoint_put(struct kucomms_endpoint *ep)
 {
-	kref_put(&ep->ref, kuc_endpoint_free);
+	kref_put(&ep->ref, kucm_endpoint_free);
 }
 
-static struct kucomms_endpoint *kuc_endpoint_find(const char *name)
+static struct kucomms_endpoint *kucm_endpoint_find(const char *name)
 {
 	struct kucomms_endpoint *ep;
 
-	lockdep_assert_held(&kuc_endpoints_lock);
-	list_for_each_entry(ep, &kuc_endpoints, node)
+	lockdep_assert_held(&kucm_endpoints_lock);
+	list_for_each_entry(ep, &kucm_endpoints, node)
 		if (!strcmp(ep->name, name))
 			return ep;
 	return NULL;
 }
 
-struct kucomms_endpoint *kuc_endpoint_find_get(const char *name)
+struct kucomms_endpoint *kucm_endpoint_find_get(const char *name)
 {
 	struct kucomms_endpoint *ep;
 
-	mutex_lock(&kuc_endpoints_lock);
-	ep = kuc_endpoint_find(name);
+	mutex_lock(&kucm_endpoints_lock);
+	ep = kucm_endpoint_find(name);
 	if (ep)
 		kref_get(&ep->ref);
-	mutex_unlock(&kuc_endpoints_lock);
+	mutex_unlock(&kucm_endpoints_lock);
 	return ep;
 }
 
@@ -82,13 +82,13 @@ void *kucomms_ctx(struct kucomms_endpoint *ep)
 EXPORT_SYMBOL_GPL(kucomms_ctx);
 
 /* Make the thread look at its connections again. Any context. */
-void kuc_endpoint_kick(struct kucomms_endpoint *ep)
+void kucm_endpoint_kick(struct kucomms_endpoint *ep)
 {
 	WRITE_ONCE(ep->kicked, true);
 	wake_up_process(ep->task);
 }
 
-int kuc_endpoint_attach(struct kucomms_endpoint *ep, struct kucomms_conn *conn)
+int kucm_endpoint_attach(struct kucomms_endpoint *ep, struct kucomms_conn *conn)
 {
 	mutex_lock(&ep->lock);
 	if (ep->shutdown) {
@@ -98,7 +98,7 @@ int kuc_endpoint_attach(struct kucomms_endpoint *ep, struct kucomms_conn *conn)
 	kucomms_conn_get(conn);		/* the list's reference */
 	list_add_tail(&conn->node, &ep->conns);
 	mutex_unlock(&ep->lock);
-	kuc_endpoint_kick(ep);		/* the connect handler */
+	kucm_endpoint_kick(ep);		/* the connect handler */
 	return 0;
 }
 
@@ -106,9 +106,9 @@ int kuc_endpoint_attach(struct kucomms_endpoint *ep, struct kucomms_conn *conn)
  * The file was closed. Only the thread takes connections off the list
  * (so it may walk the list with the lock dropped); once the thread is
  * gone, the closer does. The state stays OPEN: the thread still delivers
- * what was sent before the close (see kuc_endpoint_pass()).
+ * what was sent before the close (see kucm_endpoint_pass()).
  */
-void kuc_endpoint_detach(struct kucomms_conn *conn)
+void kucm_endpoint_detach(struct kucomms_conn *conn)
 {
 	struct kucomms_endpoint *ep = conn->ep;
 	bool drop = false;
@@ -125,11 +125,11 @@ void kuc_endpoint_detach(struct kucomms_conn *conn)
 	if (drop)
 		kucomms_conn_put(conn);
 	else
-		kuc_endpoint_kick(ep);
+		kucm_endpoint_kick(ep);
 }
 
 /* Make sure the private message buffer holds @len bytes. */
-static int kuc_msgbuf_reserve(struct kucomms_endpoint *ep, size_t len)
+static int kucm_msgbuf_reserve(struct kucomms_endpoint *ep, size_t len)
 {
 	void *buf;
 
@@ -153,7 +153,7 @@ static int kuc_msgbuf_reserve(struct kucomms_endpoint *ep, size_t len)
  * move the counter, then (full barrier) read its position. A broken ring
  * counts as room: the send then finds it broken.
  */
-static bool kuc_k2u_room(struct kucomms_conn *conn, u64 rec)
+static bool kucm_k2u_room(struct kucomms_conn *conn, u64 rec)
 {
 	struct kucomms_ring *r = &conn->k2u;
 	long long space = kucomms_ring_space(r);
@@ -173,9 +173,9 @@ static bool kuc_k2u_room(struct kucomms_conn *conn, u64 rec)
  * and a sender waiting for room when @freed: one wakeup per batch, not
  * per message, so a reader that drains faster than the thread produces
  * is not put to sleep and woken for every reply. wq_has_sleeper() orders
- * the publications before the look at the queue; kuc_conn_poll() pairs.
+ * the publications before the look at the queue; kucm_conn_poll() pairs.
  */
-static void kuc_conn_wake(struct kucomms_conn *conn, bool freed)
+static void kucm_conn_wake(struct kucomms_conn *conn, bool freed)
 {
 	__poll_t key = 0;
 
@@ -191,7 +191,7 @@ static void kuc_conn_wake(struct kucomms_conn *conn, bool freed)
 }
 
 /*
- * Deliver up to KUC_BATCH messages (KUC_BATCH_BYTES) of @conn. Each
+ * Deliver up to KUCM_BATCH messages (KUCM_BATCH_BYTES) of @conn. Each
  * header is snapshotted and bounded by the ring code, the data copied
  * out of shared memory, the space given back, and only then the handler
  * sees the message.
@@ -206,11 +206,11 @@ static void kuc_conn_wake(struct kucomms_conn *conn, bool freed)
  * Returns true when messages may still be waiting; *@handed is set when
  * a message was handed over.
  */
-static bool kuc_conn_deliver(struct kucomms_endpoint *ep,
-			     struct kucomms_conn *conn, bool closing,
+static bool kucm_conn_deliver(struct kucomms_endpoint *ep,
+			      struct kucomms_conn *conn, bool closing,
 			     bool *handed)
 {
-	struct kuc_stats *st = &conn->kd->stats;
+	struct kucm_stats *st = &conn->kd->stats;
 	struct kucomms_msg_hdr hdr;
 	const void *data;
 	size_t bytes = 0;
@@ -220,17 +220,17 @@ static bool kuc_conn_deliver(struct kucomms_endpoint *ep,
 	conn->blocked = false;
 	if (READ_ONCE(conn->info->state) != KUCOMMS_STATE_OPEN)
 		return false;
-	if (kuc_msgbuf_reserve(ep, conn->u2k.msg_max))
+	if (kucm_msgbuf_reserve(ep, conn->u2k.msg_max))
 		return false;
-	for (n = 0; n < KUC_BATCH && bytes < KUC_BATCH_BYTES; n++) {
+	for (n = 0; n < KUCM_BATCH && bytes < KUCM_BATCH_BYTES; n++) {
 		rec = kucomms_ring_peek(&conn->u2k, &hdr, &data);
 		if (rec == -EAGAIN)
 			break;
 		if (rec < 0) {
-			kuc_conn_state(conn, KUCOMMS_STATE_CORRUPT);
+			kucm_conn_state(conn, KUCOMMS_STATE_CORRUPT);
 			break;
 		}
-		if (!closing && !kuc_k2u_room(conn, rec)) {
+		if (!closing && !kucm_k2u_room(conn, rec)) {
 			conn->blocked = true;
 			atomic64_inc(&st->ring_full);
 			break;
@@ -242,25 +242,25 @@ static bool kuc_conn_deliver(struct kucomms_endpoint *ep,
 		atomic64_add(hdr.length, &st->bytes_in);
 		atomic64_inc(&ep->msgs);
 		trace_kucomms_msg_recv(conn->kd->name, conn->id, &hdr);
-		kuc_tap_msg(conn->kd, KUCOMMS_TAP_U2K, conn->id, &hdr,
-			    ep->msgbuf);
+		kucm_tap_msg(conn->kd, KUCOMMS_TAP_U2K, conn->id, &hdr,
+			     ep->msgbuf);
 		ep->ops->message(ep, conn, &hdr, ep->msgbuf);
 	}
 	/*
 	 * The batch's replies for a reader in poll(), and the space freed
 	 * for a sender blocked there.
 	 */
-	kuc_conn_wake(conn, n);
+	kucm_conn_wake(conn, n);
 	if (n)
 		*handed = true;
-	return !conn->blocked && (n == KUC_BATCH || bytes >= KUC_BATCH_BYTES);
+	return !conn->blocked && (n == KUCM_BATCH || bytes >= KUCM_BATCH_BYTES);
 }
 
 /*
  * Still passed over? Whether the next message's reply fits now (the
  * process made room without a kick, or the kick came before our flag).
  */
-static bool kuc_conn_still_blocked(struct kucomms_conn *conn)
+static bool kucm_conn_still_blocked(struct kucomms_conn *conn)
 {
 	struct kucomms_msg_hdr hdr;
 	const void *data;
@@ -270,12 +270,12 @@ static bool kuc_conn_still_blocked(struct kucomms_conn *conn)
 	    READ_ONCE(conn->info->state) != KUCOMMS_STATE_OPEN)
 		return false;
 	rec = kucomms_ring_peek(&conn->u2k, &hdr, &data);
-	return rec > 0 && !kuc_k2u_room(conn, rec);
+	return rec > 0 && !kucm_k2u_room(conn, rec);
 }
 
 /* The next connection after @conn (or the first), with a reference. */
-static struct kucomms_conn *kuc_next_conn(struct kucomms_endpoint *ep,
-					  struct kucomms_conn *conn)
+static struct kucomms_conn *kucm_next_conn(struct kucomms_endpoint *ep,
+					   struct kucomms_conn *conn)
 {
 	struct kucomms_conn *next;
 
@@ -292,7 +292,7 @@ static struct kucomms_conn *kuc_next_conn(struct kucomms_endpoint *ep,
  * One pass over all connections. Returns true when there is more to do.
  * Notes the time of the last message handed over and the device's
  * poll_idle_us (every connection of an endpoint is one of its device's)
- * for kuc_endpoint_polling().
+ * for kucm_endpoint_polling().
  *
  * A closed connection is taken off only once its ring is empty: what
  * userspace sent before close() still reaches the handler, like data
@@ -301,14 +301,14 @@ static struct kucomms_conn *kuc_next_conn(struct kucomms_endpoint *ep,
  * drain goes in batches like any other connection's messages. Every
  * connection sees connect, its messages, then disconnect.
  */
-static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
+static bool kucm_endpoint_pass(struct kucomms_endpoint *ep)
 {
 	struct kucomms_conn *conn, *next;
 	bool busy = false, handed = false, closing, more, over;
 	unsigned int poll_us = 0;
 
 	mutex_lock(&ep->lock);
-	conn = kuc_next_conn(ep, NULL);
+	conn = kucm_next_conn(ep, NULL);
 	mutex_unlock(&ep->lock);
 	while (conn) {
 		/* Read before delivering: an empty ring then stays empty. */
@@ -319,16 +319,16 @@ static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
 				ep->ops->connect(ep, conn);
 		}
 		poll_us = max(poll_us, READ_ONCE(conn->kd->poll_idle_us));
-		more = kuc_conn_deliver(ep, conn, closing, &handed);
+		more = kucm_conn_deliver(ep, conn, closing, &handed);
 		busy |= more;
 		over = closing && !more;	/* closed and drained */
 		if (over) {
-			kuc_conn_state(conn, KUCOMMS_STATE_SHUTDOWN);
+			kucm_conn_state(conn, KUCOMMS_STATE_SHUTDOWN);
 			if (ep->ops->disconnect)
 				ep->ops->disconnect(ep, conn);
 		}
 		mutex_lock(&ep->lock);
-		next = kuc_next_conn(ep, conn);
+		next = kucm_next_conn(ep, conn);
 		if (over) {
 			list_del_init(&conn->node);
 			kucomms_conn_put(conn);		/* the list's */
@@ -339,7 +339,7 @@ static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
 	}
 	/* Bounded by the sysfs store; min() against a stray value anyway. */
 	ep->poll_idle_ns = (u64)min_t(unsigned int, poll_us,
-				      KUC_POLL_IDLE_MAX_US) * NSEC_PER_USEC;
+				      KUCM_POLL_IDLE_MAX_US) * NSEC_PER_USEC;
 	if (handed)
 		ep->last_msg = ktime_get();
 	return busy;
@@ -353,7 +353,7 @@ static bool kuc_endpoint_pass(struct kucomms_endpoint *ep)
  * costs a CPU for that long after every last message, hence off by
  * default. cond_resched() in the loop yields to anyone else runnable.
  */
-static bool kuc_endpoint_polling(struct kucomms_endpoint *ep)
+static bool kucm_endpoint_polling(struct kucomms_endpoint *ep)
 {
 	return ep->poll_idle_ns &&
 	       ktime_before(ktime_get(),
@@ -364,14 +364,14 @@ static bool kuc_endpoint_polling(struct kucomms_endpoint *ep)
  * The wakeups handlers deferred outside a batch of their connection's
  * messages: connect, work and timer handlers, broadcasts.
  */
-static void kuc_endpoint_wake_pending(struct kucomms_endpoint *ep)
+static void kucm_endpoint_wake_pending(struct kucomms_endpoint *ep)
 {
 	struct kucomms_conn *conn;
 
 	mutex_lock(&ep->lock);
 	list_for_each_entry(conn, &ep->conns, node)
 		if (conn->wake_pending)
-			kuc_conn_wake(conn, false);
+			kucm_conn_wake(conn, false);
 	mutex_unlock(&ep->lock);
 }
 
@@ -380,7 +380,7 @@ static void kuc_endpoint_wake_pending(struct kucomms_endpoint *ep)
  * connection first: a message published before our flag was visible is
  * seen here, one published after it comes with a kick.
  */
-static void kuc_endpoint_sleep(struct kucomms_endpoint *ep, ktime_t deadline)
+static void kucm_endpoint_sleep(struct kucomms_endpoint *ep, ktime_t deadline)
 {
 	struct kucomms_conn *conn;
 	bool pending = false, blocked = false;
@@ -389,10 +389,10 @@ static void kuc_endpoint_sleep(struct kucomms_endpoint *ep, ktime_t deadline)
 	list_for_each_entry(conn, &ep->conns, node) {
 		if (READ_ONCE(conn->closing) || !conn->connected)
 			pending = true;
-		else if (kuc_conn_still_blocked(conn))
+		else if (kucm_conn_still_blocked(conn))
 			/*
 			 * Waits for reply room, not for messages: its kick
-			 * comes when the process made room (kuc_k2u_room()).
+			 * comes when the process made room (kucm_k2u_room()).
 			 */
 			blocked = true;
 		else if (READ_ONCE(conn->info->state) == KUCOMMS_STATE_OPEN &&
@@ -403,7 +403,7 @@ static void kuc_endpoint_sleep(struct kucomms_endpoint *ep, ktime_t deadline)
 	/* And a look now and then, should that kick never come. */
 	if (blocked)
 		deadline = min(deadline, ktime_add_ns(ktime_get(),
-						      KUC_BLOCKED_RECHECK_NS));
+						      KUCM_BLOCKED_RECHECK_NS));
 
 	set_current_state(TASK_IDLE);
 	if (!pending && !READ_ONCE(ep->kicked) && !kthread_should_stop())
@@ -419,8 +419,8 @@ static void kuc_endpoint_sleep(struct kucomms_endpoint *ep, ktime_t deadline)
 }
 
 /* Run a periodic handler when due; returns the next deadline. */
-static ktime_t kuc_periodic(struct kucomms_endpoint *ep,
-			    void (*fn)(struct kucomms_endpoint *ep),
+static ktime_t kucm_periodic(struct kucomms_endpoint *ep,
+			     void (*fn)(struct kucomms_endpoint *ep),
 			    ktime_t next, s64 period, atomic64_t *runs)
 {
 	ktime_t now = ktime_get();
@@ -433,28 +433,28 @@ static ktime_t kuc_periodic(struct kucomms_endpoint *ep,
 	atomic64_inc(runs);
 	next = ktime_add_ns(next, period);
 	/* Far behind (a slow handler): resynchronise rather than burst. */
-	if (ktime_before(next, ktime_sub_ns(now, KUC_MAX_CATCH_UP * period)))
+	if (ktime_before(next, ktime_sub_ns(now, KUCM_MAX_CATCH_UP * period)))
 		next = ktime_add_ns(now, period);
 	return next;
 }
 
-static int kuc_endpoint_thread(void *arg)
+static int kucm_endpoint_thread(void *arg)
 {
 	struct kucomms_endpoint *ep = arg;
 	ktime_t start = ktime_get();
-	ktime_t next_work = ktime_add_ns(start, KUC_WORK_PERIOD_NS);
-	ktime_t next_timer = ktime_add_ns(start, KUC_TIMER_PERIOD_NS);
+	ktime_t next_work = ktime_add_ns(start, KUCM_WORK_PERIOD_NS);
+	ktime_t next_timer = ktime_add_ns(start, KUCM_TIMER_PERIOD_NS);
 	bool busy;
 
 	while (!kthread_should_stop()) {
-		busy = kuc_endpoint_pass(ep);
-		next_work = kuc_periodic(ep, ep->ops->work, next_work,
-					 KUC_WORK_PERIOD_NS, &ep->work_runs);
-		next_timer = kuc_periodic(ep, ep->ops->timer, next_timer,
-					  KUC_TIMER_PERIOD_NS, &ep->timer_runs);
-		kuc_endpoint_wake_pending(ep);
-		if (!busy && !kuc_endpoint_polling(ep))
-			kuc_endpoint_sleep(ep, min(next_work, next_timer));
+		busy = kucm_endpoint_pass(ep);
+		next_work = kucm_periodic(ep, ep->ops->work, next_work,
+					  KUCM_WORK_PERIOD_NS, &ep->work_runs);
+		next_timer = kucm_periodic(ep, ep->ops->timer, next_timer,
+					   KUCM_TIMER_PERIOD_NS, &ep->timer_runs);
+		kucm_endpoint_wake_pending(ep);
+		if (!busy && !kucm_endpoint_polling(ep))
+			kucm_endpoint_sleep(ep, min(next_work, next_timer));
 		/*
 		 * Every pass: without a preemptible kernel, a trickle that
 		 * always leaves something pending would otherwise keep this
@@ -488,7 +488,7 @@ __kucomms_register(const char *name, const struct kucomms_endpoint_ops *ops,
 	mutex_init(&ep->lock);
 	INIT_LIST_HEAD(&ep->conns);
 
-	task = kthread_create(kuc_endpoint_thread, ep, "kuc/%s",
+	task = kthread_create(kucm_endpoint_thread, ep, "kuc/%s",
 			      name + KUCOMMS_PREFIX_LEN);
 	if (IS_ERR(task)) {
 		kfree(ep);
@@ -497,15 +497,15 @@ __kucomms_register(const char *name, const struct kucomms_endpoint_ops *ops,
 	get_task_struct(task);
 	ep->task = task;
 
-	mutex_lock(&kuc_endpoints_lock);
-	if (kuc_endpoint_find(name))
+	mutex_lock(&kucm_endpoints_lock);
+	if (kucm_endpoint_find(name))
 		ret = -EEXIST;
 	else
-		list_add_tail(&ep->node, &kuc_endpoints);
-	mutex_unlock(&kuc_endpoints_lock);
+		list_add_tail(&ep->node, &kucm_endpoints);
+	mutex_unlock(&kucm_endpoints_lock);
 	if (ret) {
 		kthread_stop(task);	/* never ran: returns at once */
-		kuc_endpoint_put(ep);
+		kucm_endpoint_put(ep);
 		return ERR_PTR(ret);
 	}
 	wake_up_process(task);
@@ -519,15 +519,15 @@ void kucomms_unregister(struct kucomms_endpoint *ep)
 	struct kucomms_conn *conn, *tmp;
 	LIST_HEAD(dead);
 
-	mutex_lock(&kuc_endpoints_lock);
+	mutex_lock(&kucm_endpoints_lock);
 	list_del(&ep->node);
-	mutex_unlock(&kuc_endpoints_lock);
+	mutex_unlock(&kucm_endpoints_lock);
 
 	/* No new connections; open ones see the shutdown now. */
 	mutex_lock(&ep->lock);
 	ep->shutdown = true;
 	list_for_each_entry(conn, &ep->conns, node)
-		kuc_conn_state(conn, KUCOMMS_STATE_SHUTDOWN);
+		kucm_conn_state(conn, KUCOMMS_STATE_SHUTDOWN);
 	mutex_unlock(&ep->lock);
 
 	/* Waits for the handler that may be running; none runs after. */
@@ -544,7 +544,7 @@ void kucomms_unregister(struct kucomms_endpoint *ep)
 		kucomms_conn_put(conn);
 	}
 	pr_info("endpoint %s unregistered\n", ep->name);
-	kuc_endpoint_put(ep);
+	kucm_endpoint_put(ep);
 }
 EXPORT_SYMBOL_GPL(kucomms_unregister);
 
@@ -553,7 +553,7 @@ EXPORT_SYMBOL_GPL(kucomms_unregister);
 int kucomms_send(struct kucomms_conn *conn, const struct kucomms_msg_hdr *hdr,
 		 const void *data)
 {
-	struct kuc_stats *st = &conn->kd->stats;
+	struct kucm_stats *st = &conn->kd->stats;
 	int ret;
 
 	if (READ_ONCE(conn->info->state) != KUCOMMS_STATE_OPEN ||
@@ -565,7 +565,7 @@ int kucomms_send(struct kucomms_conn *conn, const struct kucomms_msg_hdr *hdr,
 		return ret;
 	}
 	if (ret == -EPROTO) {
-		kuc_conn_state(conn, KUCOMMS_STATE_CORRUPT);
+		kucm_conn_state(conn, KUCOMMS_STATE_CORRUPT);
 		return -ESHUTDOWN;
 	}
 	if (ret)
@@ -573,10 +573,10 @@ int kucomms_send(struct kucomms_conn *conn, const struct kucomms_msg_hdr *hdr,
 	atomic64_inc(&st->msgs_out);
 	atomic64_add(hdr->length, &st->bytes_out);
 	trace_kucomms_msg_send(conn->kd->name, conn->id, hdr);
-	kuc_tap_msg(conn->kd, KUCOMMS_TAP_K2U, conn->id, hdr, data);
+	kucm_tap_msg(conn->kd, KUCOMMS_TAP_K2U, conn->id, hdr, data);
 	/*
 	 * From the endpoint's thread (a handler), the wakeup waits for the
-	 * end of the batch (kuc_conn_wake()); anyone else wakes at once.
+	 * end of the batch (kucm_conn_wake()); anyone else wakes at once.
 	 * wq_has_sleeper() orders the publish before the check.
 	 */
 	if (conn->ep && current == conn->ep->task) {
@@ -590,11 +590,11 @@ int kucomms_send(struct kucomms_conn *conn, const struct kucomms_msg_hdr *hdr,
 EXPORT_SYMBOL_GPL(kucomms_send);
 
 /* What a sender waiting for room looks at again: room, or no more use. */
-static bool kuc_send_may_retry(struct kucomms_conn *conn, u64 length)
+static bool kucm_send_may_retry(struct kucomms_conn *conn, u64 length)
 {
 	return READ_ONCE(conn->info->state) != KUCOMMS_STATE_OPEN ||
 	       READ_ONCE(conn->closing) ||
-	       kuc_k2u_room(conn, kucomms_record_size(length));
+	       kucm_k2u_room(conn, kucomms_record_size(length));
 }
 
 int kucomms_send_locked(struct kucomms_conn *conn,
@@ -622,8 +622,8 @@ int kucomms_send_locked(struct kucomms_conn *conn,
 		 * saw the full counter move), a close or a state change.
 		 */
 		left = wait_event_idle_timeout(conn->send_wq,
-					       kuc_send_may_retry(conn,
-								  hdr->length),
+					       kucm_send_may_retry(conn,
+								   hdr->length),
 					       left);
 	}
 }
@@ -634,8 +634,8 @@ EXPORT_SYMBOL_GPL(kucomms_send_locked);
  * sent to without ep->lock: taking a connection's send_lock under it
  * would make open() and close() wait for that connection's sender.
  */
-static struct kucomms_conn **kuc_conns_get(struct kucomms_endpoint *ep,
-					   unsigned int *np)
+static struct kucomms_conn **kucm_conns_get(struct kucomms_endpoint *ep,
+					    unsigned int *np)
 {
 	struct kucomms_conn **v, *conn;
 	unsigned int n, i, cap = 16;
@@ -668,8 +668,8 @@ static struct kucomms_conn **kuc_conns_get(struct kucomms_endpoint *ep,
 	}
 }
 
-static int kuc_broadcast(struct kucomms_endpoint *ep,
-			 const struct kucomms_msg_hdr *hdr, const void *data)
+static int kucm_broadcast(struct kucomms_endpoint *ep,
+			  const struct kucomms_msg_hdr *hdr, const void *data)
 {
 	struct kucomms_conn *conn;
 	int n = 0;
@@ -686,7 +686,7 @@ static int kuc_broadcast(struct kucomms_endpoint *ep,
 int kucomms_broadcast(struct kucomms_endpoint *ep,
 		      const struct kucomms_msg_hdr *hdr, const void *data)
 {
-	return kuc_broadcast(ep, hdr, data);
+	return kucm_broadcast(ep, hdr, data);
 }
 EXPORT_SYMBOL_GPL(kucomms_broadcast);
 
@@ -699,7 +699,7 @@ int kucomms_broadcast_locked(struct kucomms_endpoint *ep,
 	int sent = 0;
 
 	might_sleep();
-	v = kuc_conns_get(ep, &n);
+	v = kucm_conns_get(ep, &n);
 	if (!v)
 		return 0;
 	for (i = 0; i < n; i++) {

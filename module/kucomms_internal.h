@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Private declarations shared by the kucomms module's source files. */
+/*
+ * Private declarations shared by the kucomms module's source files.
+ *
+ * Names: kucomms_ is the API exported to other modules
+ * (kucomms_kernel.h), kucm_ and KUCM_ everything internal to the module;
+ * kuc_ belongs to libkuc, userspace's library, so a name tells which
+ * world it lives in.
+ */
 #ifndef KUCOMMS_INTERNAL_H
 #define KUCOMMS_INTERNAL_H
 
@@ -18,7 +25,7 @@
 #include "kucomms_ringmem.h"
 
 /* Per-device figures, shown one value per file in sysfs. */
-struct kuc_stats {
+struct kucm_stats {
 	atomic64_t msgs_in, bytes_in;	/* userspace -> kernel */
 	atomic64_t msgs_out, bytes_out;	/* kernel -> userspace */
 	atomic64_t ring_full;		/* kernel found a k2u ring full */
@@ -32,10 +39,10 @@ struct kuc_stats {
  * reference while the node is open, so an open file keeps the structure
  * alive after the device was removed.
  */
-struct kuc_device {
+struct kucm_device {
 	struct device dev;
 	struct cdev cdev;
-	struct list_head node;		/* in kuc_devices, under kuc_devices_lock */
+	struct list_head node;		/* in kucm_devices, under kucm_devices_lock */
 	char name[KUCOMMS_NAME_MAX + 1];
 	unsigned int ring_order;	/* for connections opened from now on */
 	unsigned int max_conns;
@@ -52,7 +59,7 @@ struct kuc_device {
 	 */
 	atomic_t nheld;
 	atomic64_t next_conn_id;
-	struct kuc_stats stats;
+	struct kucm_stats stats;
 	struct list_head taps;		/* monitor readers (RCU), kucomms_tap.c */
 	spinlock_t tap_lock;		/* taps, removed */
 	bool removed;			/* no new readers */
@@ -65,7 +72,7 @@ struct kuc_device {
  */
 struct kucomms_conn {
 	struct kref ref;
-	struct kuc_device *kd;		/* holds a reference on kd->dev */
+	struct kucm_device *kd;		/* holds a reference on kd->dev */
 	struct kucomms_endpoint *ep;	/* holds a reference; NULL once detached */
 	struct list_head node;		/* in ep->conns, under ep->lock */
 	u64 id;
@@ -78,7 +85,7 @@ struct kucomms_conn {
 	struct mutex send_lock;
 	wait_queue_head_t send_wq;
 	struct page *ctl_pages[5];	/* info, u2k cons, k2u prod, u2k prod, k2u cons */
-	struct kuc_ringmem u2k_mem, k2u_mem;
+	struct kucm_ringmem u2k_mem, k2u_mem;
 	struct kucomms_info *info;
 	struct kucomms_ring u2k;	/* kernel as consumer */
 	struct kucomms_ring k2u;	/* kernel as producer */
@@ -87,7 +94,7 @@ struct kucomms_conn {
 	/*
 	 * The endpoint's thread published to k2u and has not yet looked
 	 * for a reader in poll() (thread only): it wakes one once per
-	 * batch, not once per reply (kuc_conn_wake()).
+	 * batch, not once per reply (kucm_conn_wake()).
 	 */
 	bool wake_pending;
 	bool closing;			/* file closed; the thread unlinks it */
@@ -95,7 +102,7 @@ struct kucomms_conn {
 
 struct kucomms_endpoint {
 	struct kref ref;
-	struct list_head node;		/* in kuc_endpoints */
+	struct list_head node;		/* in kucm_endpoints */
 	char name[KUCOMMS_NAME_MAX + 1];
 	const struct kucomms_endpoint_ops *ops;
 	void *ctx;
@@ -118,33 +125,33 @@ struct kucomms_endpoint {
 	atomic64_t work_runs, timer_runs, msgs;
 };
 
-extern struct class *kuc_class;
-extern unsigned int kuc_max_devices;
+extern struct class *kucm_class;
+extern unsigned int kucm_max_devices;
 
 /* poll_idle_us: its bound (a second) and the default of a new device. */
-#define KUC_POLL_IDLE_MAX_US	USEC_PER_SEC
-#define KUC_POLL_IDLE_DEFAULT_US	0
+#define KUCM_POLL_IDLE_MAX_US	USEC_PER_SEC
+#define KUCM_POLL_IDLE_DEFAULT_US	0
 
-int kuc_devices_init(void);
-void kuc_devices_exit(void);
-int kuc_device_create(const char *name);
-int kuc_device_remove(const char *name);
+int kucm_devices_init(void);
+void kucm_devices_exit(void);
+int kucm_device_create(const char *name);
+int kucm_device_remove(const char *name);
 
-struct kuc_device *kuc_device_find_get(const char *name);
+struct kucm_device *kucm_device_find_get(const char *name);
 
-extern const struct file_operations kuc_conn_fops;
-extern const struct attribute_group *kuc_device_groups[];
-void kuc_conn_state(struct kucomms_conn *conn, u32 state);
-void kuc_conn_free(struct kref *ref);
+extern const struct file_operations kucm_conn_fops;
+extern const struct attribute_group *kucm_device_groups[];
+void kucm_conn_state(struct kucomms_conn *conn, u32 state);
+void kucm_conn_free(struct kref *ref);
 
-struct kucomms_endpoint *kuc_endpoint_find_get(const char *name);
-void kuc_endpoint_put(struct kucomms_endpoint *ep);
-int kuc_endpoint_attach(struct kucomms_endpoint *ep, struct kucomms_conn *conn);
-void kuc_endpoint_detach(struct kucomms_conn *conn);
-void kuc_endpoint_kick(struct kucomms_endpoint *ep);
+struct kucomms_endpoint *kucm_endpoint_find_get(const char *name);
+void kucm_endpoint_put(struct kucomms_endpoint *ep);
+int kucm_endpoint_attach(struct kucomms_endpoint *ep, struct kucomms_conn *conn);
+void kucm_endpoint_detach(struct kucomms_conn *conn);
+void kucm_endpoint_kick(struct kucomms_endpoint *ep);
 
 /*
- * The monitor tap (kucomms_tap.c). kuc_tap_msg() is called by the data
+ * The monitor tap (kucomms_tap.c). kucm_tap_msg() is called by the data
  * paths for every message; with no reader on the device it costs one
  * load and a branch. @data is the kernel's own copy of the message.
  *
@@ -157,22 +164,22 @@ void kuc_endpoint_kick(struct kucomms_endpoint *ep);
  * peek needs no lock (list_empty() reads with READ_ONCE()), a reader that
  * is just joining sees the next message.
  */
-void __kuc_tap_msg(struct kuc_device *kd, u32 dir, u64 conn_id,
+void __kuc_tap_msg(struct kucm_device *kd, u32 dir, u64 conn_id,
 		   const struct kucomms_msg_hdr *hdr, const void *data);
 
-static inline void kuc_tap_msg(struct kuc_device *kd, u32 dir, u64 conn_id,
-			       const struct kucomms_msg_hdr *hdr,
+static inline void kucm_tap_msg(struct kucm_device *kd, u32 dir, u64 conn_id,
+				const struct kucomms_msg_hdr *hdr,
 			       const void *data)
 {
 	if (unlikely(!list_empty(&kd->taps)))
 		__kuc_tap_msg(kd, dir, conn_id, hdr, data);
 }
 
-void kuc_tap_device_removed(struct kuc_device *kd);
-int kuc_monitor_init(void);
-void kuc_monitor_exit(void);
+void kucm_tap_device_removed(struct kucm_device *kd);
+int kucm_monitor_init(void);
+void kucm_monitor_exit(void);
 
-int kuc_control_init(void);
-void kuc_control_exit(void);
+int kucm_control_init(void);
+void kucm_control_exit(void);
 
 #endif /* KUCOMMS_INTERNAL_H */

@@ -16,7 +16,7 @@
  * them (__GFP_ACCOUNT): the process that opened the connection or the
  * monitor, as for a pipe's buffers.
  */
-int kuc_ringmem_alloc(struct kuc_ringmem *m, unsigned int npages)
+int kucm_ringmem_alloc(struct kucm_ringmem *m, unsigned int npages)
 {
 	struct page **twice;
 	unsigned int i;
@@ -41,7 +41,7 @@ int kuc_ringmem_alloc(struct kuc_ringmem *m, unsigned int npages)
 	return m->mirror ? 0 : -ENOMEM;
 }
 
-void kuc_ringmem_free(struct kuc_ringmem *m)
+void kucm_ringmem_free(struct kucm_ringmem *m)
 {
 	unsigned int i;
 
@@ -58,8 +58,8 @@ void kuc_ringmem_free(struct kuc_ringmem *m)
  * Insert the pages twice in a row into @vma from @addr, which must leave
  * room for 2 * @m->npages pages, as the kernel's mirror has them.
  */
-int kuc_ringmem_insert(struct kuc_ringmem *m, struct vm_area_struct *vma,
-		       unsigned long addr)
+int kucm_ringmem_insert(struct kucm_ringmem *m, struct vm_area_struct *vma,
+			unsigned long addr)
 {
 	unsigned int i;
 	int ret;

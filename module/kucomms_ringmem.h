@@ -7,15 +7,15 @@ struct page;
 struct vm_area_struct;
 
 /* One ring's memory: @npages pages, mapped twice in a row at @mirror. */
-struct kuc_ringmem {
+struct kucm_ringmem {
 	struct page **pages;
 	unsigned int npages;
 	void *mirror;
 };
 
-int kuc_ringmem_alloc(struct kuc_ringmem *m, unsigned int npages);
-void kuc_ringmem_free(struct kuc_ringmem *m);
-int kuc_ringmem_insert(struct kuc_ringmem *m, struct vm_area_struct *vma,
-		       unsigned long addr);
+int kucm_ringmem_alloc(struct kucm_ringmem *m, unsigned int npages);
+void kucm_ringmem_free(struct kucm_ringmem *m);
+int kucm_ringmem_insert(struct kucm_ringmem *m, struct vm_area_struct *vma,
+			unsigned long addr);
 
 #endif /* KUCOMMS_RINGMEM_H */

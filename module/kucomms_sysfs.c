@@ -12,9 +12,9 @@
 
 #include "kucomms_internal.h"
 
-static struct kuc_device *to_kd(struct device *dev)
+static struct kucm_device *to_kd(struct device *dev)
 {
-	return container_of(dev, struct kuc_device, dev);
+	return container_of(dev, struct kucm_device, dev);
 }
 
 static ssize_t ring_size_show(struct device *dev,
@@ -81,7 +81,7 @@ static ssize_t poll_idle_us_store(struct device *dev,
 
 	if (ret)
 		return ret;
-	if (us > KUC_POLL_IDLE_MAX_US)
+	if (us > KUCM_POLL_IDLE_MAX_US)
 		return -EINVAL;
 	WRITE_ONCE(to_kd(dev)->poll_idle_us, us);
 	return count;
@@ -107,18 +107,18 @@ static DEVICE_ATTR_RO(connections_held);
 static ssize_t endpoint_show(struct device *dev,
 			     struct device_attribute *attr, char *buf)
 {
-	struct kucomms_endpoint *ep = kuc_endpoint_find_get(to_kd(dev)->name);
+	struct kucomms_endpoint *ep = kucm_endpoint_find_get(to_kd(dev)->name);
 	ssize_t ret;
 
 	if (!ep)
 		return sysfs_emit(buf, "none\n");
 	ret = sysfs_emit(buf, "%s\n", ep->owner_name);
-	kuc_endpoint_put(ep);
+	kucm_endpoint_put(ep);
 	return ret;
 }
 static DEVICE_ATTR_RO(endpoint);
 
-#define KUC_STAT_ATTR(name, field)					\
+#define KUCM_STAT_ATTR(name, field)					\
 static ssize_t name##_show(struct device *dev,				\
 			   struct device_attribute *attr, char *buf)	\
 {									\
@@ -127,41 +127,41 @@ static ssize_t name##_show(struct device *dev,				\
 }									\
 static DEVICE_ATTR_RO(name)
 
-KUC_STAT_ATTR(msgs_in, msgs_in);
-KUC_STAT_ATTR(bytes_in, bytes_in);
-KUC_STAT_ATTR(msgs_out, msgs_out);
-KUC_STAT_ATTR(bytes_out, bytes_out);
-KUC_STAT_ATTR(ring_full, ring_full);
-KUC_STAT_ATTR(kicks, kicks);
-KUC_STAT_ATTR(wakeups, user_wakeups);
-KUC_STAT_ATTR(protocol_errors, proto_errors);
+KUCM_STAT_ATTR(msgs_in, msgs_in);
+KUCM_STAT_ATTR(bytes_in, bytes_in);
+KUCM_STAT_ATTR(msgs_out, msgs_out);
+KUCM_STAT_ATTR(bytes_out, bytes_out);
+KUCM_STAT_ATTR(ring_full, ring_full);
+KUCM_STAT_ATTR(kicks, kicks);
+KUCM_STAT_ATTR(wakeups, user_wakeups);
+KUCM_STAT_ATTR(protocol_errors, proto_errors);
 
 /* Figures of the endpoint bound to this name, 0 while none is. */
-static ssize_t kuc_ep_stat_show(struct device *dev, char *buf, size_t off)
+static ssize_t kucm_ep_stat_show(struct device *dev, char *buf, size_t off)
 {
-	struct kucomms_endpoint *ep = kuc_endpoint_find_get(to_kd(dev)->name);
+	struct kucomms_endpoint *ep = kucm_endpoint_find_get(to_kd(dev)->name);
 	s64 v = 0;
 
 	if (ep) {
 		v = atomic64_read((atomic64_t *)((char *)ep + off));
-		kuc_endpoint_put(ep);
+		kucm_endpoint_put(ep);
 	}
 	return sysfs_emit(buf, "%lld\n", v);
 }
 
-#define KUC_EP_ATTR(name, field)					\
+#define KUCM_EP_ATTR(name, field)					\
 static ssize_t name##_show(struct device *dev,				\
 			   struct device_attribute *attr, char *buf)	\
 {									\
-	return kuc_ep_stat_show(dev, buf,				\
+	return kucm_ep_stat_show(dev, buf,				\
 				offsetof(struct kucomms_endpoint, field)); \
 }									\
 static DEVICE_ATTR_RO(name)
 
-KUC_EP_ATTR(work_runs, work_runs);
-KUC_EP_ATTR(timer_runs, timer_runs);
+KUCM_EP_ATTR(work_runs, work_runs);
+KUCM_EP_ATTR(timer_runs, timer_runs);
 
-static struct attribute *kuc_device_attrs[] = {
+static struct attribute *kucm_device_attrs[] = {
 	&dev_attr_ring_size.attr,
 	&dev_attr_max_connections.attr,
 	&dev_attr_poll_idle_us.attr,
@@ -181,11 +181,11 @@ static struct attribute *kuc_device_attrs[] = {
 	NULL,
 };
 
-static const struct attribute_group kuc_device_group = {
-	.attrs = kuc_device_attrs,
+static const struct attribute_group kucm_device_group = {
+	.attrs = kucm_device_attrs,
 };
 
-const struct attribute_group *kuc_device_groups[] = {
-	&kuc_device_group,
+const struct attribute_group *kucm_device_groups[] = {
+	&kucm_device_group,
 	NULL,
 };

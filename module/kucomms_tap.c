@@ -35,15 +35,15 @@
 
 #include "kucomms_internal.h"
 
-struct kuc_tap {
+struct kucm_tap {
 	struct list_head node;		/* in kd->taps, under kd->tap_lock */
-	struct kuc_device *kd;		/* set once at attach; holds a ref */
+	struct kucm_device *kd;		/* set once at attach; holds a ref */
 	bool linked;			/* on kd->taps (under kd->tap_lock) */
 	bool gone;			/* the device was removed */
 	spinlock_t lock;		/* the producers */
 	struct mutex read_lock;		/* the consumer; attach */
 	wait_queue_head_t wq;
-	struct kuc_ringmem mem;
+	struct kucm_ringmem mem;
 	struct kucomms_ring_prod prod;	/* private: never mapped */
 	struct kucomms_ring_cons cons;
 	struct kucomms_ring out;	/* producer view, under @lock */
@@ -58,8 +58,8 @@ struct kuc_tap {
  * KUCOMMS_TAP_SNAPLEN_MAX bytes). Not inlined, so that a test can probe
  * it (tests/bats/hostile.bats looks at the interrupt flag there).
  */
-static noinline void kuc_tap_copy(struct kucomms_msg_hdr *slot, u32 caplen,
-				  u64 ts, u32 dir, u64 conn_id,
+static noinline void kucm_tap_copy(struct kucomms_msg_hdr *slot, u32 caplen,
+				   u64 ts, u32 dir, u64 conn_id,
 				  const struct kucomms_msg_hdr *hdr,
 				  const void *data)
 {
@@ -73,8 +73,8 @@ static noinline void kuc_tap_copy(struct kucomms_msg_hdr *slot, u32 caplen,
  * a plain spinlock, so the copy of up to snaplen bytes runs with
  * interrupts on.
  */
-static void kuc_tap_put(struct kuc_tap *tap, u64 ts, u32 dir, u64 conn_id,
-			const struct kucomms_msg_hdr *hdr, const void *data)
+static void kucm_tap_put(struct kucm_tap *tap, u64 ts, u32 dir, u64 conn_id,
+			 const struct kucomms_msg_hdr *hdr, const void *data)
 {
 	struct kucomms_msg_hdr *slot;
 	u32 caplen;
@@ -88,7 +88,7 @@ static void kuc_tap_put(struct kuc_tap *tap, u64 ts, u32 dir, u64 conn_id,
 		spin_unlock(&tap->lock);
 		return;
 	}
-	kuc_tap_copy(slot, caplen, ts, dir, conn_id, hdr, data);
+	kucm_tap_copy(slot, caplen, ts, dir, conn_id, hdr, data);
 	kucomms_ring_commit(&tap->out);
 	tap->captured++;
 	spin_unlock(&tap->lock);
@@ -97,22 +97,22 @@ static void kuc_tap_put(struct kuc_tap *tap, u64 ts, u32 dir, u64 conn_id,
 		wake_up_interruptible_poll(&tap->wq, EPOLLIN | EPOLLRDNORM);
 }
 
-void __kuc_tap_msg(struct kuc_device *kd, u32 dir, u64 conn_id,
+void __kuc_tap_msg(struct kucm_device *kd, u32 dir, u64 conn_id,
 		   const struct kucomms_msg_hdr *hdr, const void *data)
 {
 	u64 ts = ktime_get_real_ns();
-	struct kuc_tap *tap;
+	struct kucm_tap *tap;
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(tap, &kd->taps, node)
-		kuc_tap_put(tap, ts, dir, conn_id, hdr, data);
+		kucm_tap_put(tap, ts, dir, conn_id, hdr, data);
 	rcu_read_unlock();
 }
 
 /* The device is going away: its readers see POLLHUP, then EOF. */
-void kuc_tap_device_removed(struct kuc_device *kd)
+void kucm_tap_device_removed(struct kucm_device *kd)
 {
-	struct kuc_tap *tap, *tmp;
+	struct kucm_tap *tap, *tmp;
 
 	spin_lock(&kd->tap_lock);
 	kd->removed = true;
@@ -125,9 +125,9 @@ void kuc_tap_device_removed(struct kuc_device *kd)
 	spin_unlock(&kd->tap_lock);
 }
 
-static int kuc_mon_open(struct inode *inode, struct file *file)
+static int kucm_mon_open(struct inode *inode, struct file *file)
 {
-	struct kuc_tap *tap = kzalloc(sizeof(*tap), GFP_KERNEL);
+	struct kucm_tap *tap = kzalloc(sizeof(*tap), GFP_KERNEL);
 
 	if (!tap)
 		return -ENOMEM;
@@ -139,10 +139,10 @@ static int kuc_mon_open(struct inode *inode, struct file *file)
 	return nonseekable_open(inode, file);
 }
 
-static int kuc_mon_release(struct inode *inode, struct file *file)
+static int kucm_mon_release(struct inode *inode, struct file *file)
 {
-	struct kuc_tap *tap = file->private_data;
-	struct kuc_device *kd = tap->kd;
+	struct kucm_tap *tap = file->private_data;
+	struct kucm_device *kd = tap->kd;
 
 	if (kd) {
 		spin_lock(&kd->tap_lock);
@@ -155,16 +155,16 @@ static int kuc_mon_release(struct inode *inode, struct file *file)
 		synchronize_rcu();
 		put_device(&kd->dev);
 	}
-	kuc_ringmem_free(&tap->mem);
+	kucm_ringmem_free(&tap->mem);
 	kfree(tap);
 	return 0;
 }
 
-static int kuc_mon_attach(struct file *file, struct kuc_tap *tap,
-			  void __user *arg)
+static int kucm_mon_attach(struct file *file, struct kucm_tap *tap,
+			   void __user *arg)
 {
 	struct kucomms_tap_attach a;
-	struct kuc_device *kd;
+	struct kucm_device *kd;
 	size_t len;
 	u64 size;
 	int ret;
@@ -199,7 +199,7 @@ static int kuc_mon_attach(struct file *file, struct kuc_tap *tap,
 	ret = -EBUSY;
 	if (tap->kd)
 		goto out;
-	ret = kuc_ringmem_alloc(&tap->mem, size >> PAGE_SHIFT);
+	ret = kucm_ringmem_alloc(&tap->mem, size >> PAGE_SHIFT);
 	if (ret)
 		goto out_free;
 	kucomms_ring_init(&tap->out, &tap->prod, &tap->cons, tap->mem.mirror,
@@ -210,7 +210,7 @@ static int kuc_mon_attach(struct file *file, struct kuc_tap *tap,
 	tap->buf_order = a.buf_order;
 
 	ret = -ENOENT;
-	kd = kuc_device_find_get(a.name);
+	kd = kucm_device_find_get(a.name);
 	if (!kd)
 		goto out_free;
 	spin_lock(&kd->tap_lock);
@@ -233,18 +233,18 @@ static int kuc_mon_attach(struct file *file, struct kuc_tap *tap,
 	goto out;
 
 out_free:
-	kuc_ringmem_free(&tap->mem);
+	kucm_ringmem_free(&tap->mem);
 	memset(&tap->mem, 0, sizeof(tap->mem));
 out:
 	mutex_unlock(&tap->read_lock);
 	return ret;
 }
 
-static long kuc_mon_stats(struct kuc_tap *tap, void __user *arg)
+static long kucm_mon_stats(struct kucm_tap *tap, void __user *arg)
 {
 	struct kucomms_tap_stats st = {};
 
-	/* Pairs with the release in kuc_mon_attach(). */
+	/* Pairs with the release in kucm_mon_attach(). */
 	if (!smp_load_acquire(&tap->kd))
 		return -ENOTCONN;
 	spin_lock(&tap->lock);
@@ -256,30 +256,30 @@ static long kuc_mon_stats(struct kuc_tap *tap, void __user *arg)
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
-static long kuc_mon_ioctl(struct file *file, unsigned int cmd,
-			  unsigned long arg)
+static long kucm_mon_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
 {
-	struct kuc_tap *tap = file->private_data;
+	struct kucm_tap *tap = file->private_data;
 
 	switch (cmd) {
 	case KUCOMMS_IOC_TAP_ATTACH:
-		return kuc_mon_attach(file, tap, (void __user *)arg);
+		return kucm_mon_attach(file, tap, (void __user *)arg);
 	case KUCOMMS_IOC_TAP_STATS:
-		return kuc_mon_stats(tap, (void __user *)arg);
+		return kucm_mon_stats(tap, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
 }
 
-static bool kuc_tap_ready(struct kuc_tap *tap)
+static bool kucm_tap_ready(struct kucm_tap *tap)
 {
 	return kucomms_ring_avail(&tap->in) || READ_ONCE(tap->gone);
 }
 
-static ssize_t kuc_mon_read(struct file *file, char __user *buf,
-			    size_t count, loff_t *ppos)
+static ssize_t kucm_mon_read(struct file *file, char __user *buf,
+			     size_t count, loff_t *ppos)
 {
-	struct kuc_tap *tap = file->private_data;
+	struct kucm_tap *tap = file->private_data;
 	struct kucomms_msg_hdr hdr;
 	const void *data;
 	long long rec;
@@ -299,7 +299,7 @@ static ssize_t kuc_mon_read(struct file *file, char __user *buf,
 		ret = -EAGAIN;
 		if (file->f_flags & O_NONBLOCK)
 			goto out;
-		ret = wait_event_interruptible(tap->wq, kuc_tap_ready(tap));
+		ret = wait_event_interruptible(tap->wq, kucm_tap_ready(tap));
 		if (ret)
 			goto out;
 	}
@@ -325,18 +325,18 @@ out:
 	return done ? done : ret;
 }
 
-static __poll_t kuc_mon_poll(struct file *file, poll_table *wait)
+static __poll_t kucm_mon_poll(struct file *file, poll_table *wait)
 {
-	struct kuc_tap *tap = file->private_data;
+	struct kucm_tap *tap = file->private_data;
 	__poll_t mask = 0;
 
-	/* Pairs with the release in kuc_mon_attach(). */
+	/* Pairs with the release in kucm_mon_attach(). */
 	if (!smp_load_acquire(&tap->kd))
 		return EPOLLERR;
 	poll_wait(file, &tap->wq, wait);
 	/*
 	 * On the wait queue before the buffer is looked at: pairs with the
-	 * barrier of wq_has_sleeper() in kuc_tap_put() (sock_poll_wait()).
+	 * barrier of wq_has_sleeper() in kucm_tap_put() (sock_poll_wait()).
 	 */
 	smp_mb();
 	if (kucomms_ring_avail(&tap->in))
@@ -346,29 +346,29 @@ static __poll_t kuc_mon_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
-static const struct file_operations kuc_mon_fops = {
+static const struct file_operations kucm_mon_fops = {
 	.owner		= THIS_MODULE,
-	.open		= kuc_mon_open,
-	.release	= kuc_mon_release,
-	.read		= kuc_mon_read,
-	.poll		= kuc_mon_poll,
-	.unlocked_ioctl	= kuc_mon_ioctl,
+	.open		= kucm_mon_open,
+	.release	= kucm_mon_release,
+	.read		= kucm_mon_read,
+	.poll		= kucm_mon_poll,
+	.unlocked_ioctl	= kucm_mon_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
 
-static struct miscdevice kuc_mon_dev = {
+static struct miscdevice kucm_mon_dev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "kucomms-monitor",	/* KUCOMMS_MONITOR_NODE */
-	.fops	= &kuc_mon_fops,
+	.fops	= &kucm_mon_fops,
 	.mode	= 0600,
 };
 
-int kuc_monitor_init(void)
+int kucm_monitor_init(void)
 {
-	return misc_register(&kuc_mon_dev);
+	return misc_register(&kucm_mon_dev);
 }
 
-void kuc_monitor_exit(void)
+void kucm_monitor_exit(void)
 {
-	misc_deregister(&kuc_mon_dev);
+	misc_deregister(&kucm_mon_dev);
 }

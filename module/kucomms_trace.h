@@ -32,7 +32,7 @@ DECLARE_EVENT_CLASS(kucomms_msg,
 		__field(u64, value)
 	),
 	TP_fast_assign(
-		kuc_assign_str(dev, dev);
+		kucm_assign_str(dev, dev);
 		__entry->conn_id = conn_id;
 		__entry->length = hdr->length;
 		__entry->type = hdr->type;
@@ -64,7 +64,7 @@ DECLARE_EVENT_CLASS(kucomms_conn,
 		__field(u64, conn_id)
 	),
 	TP_fast_assign(
-		kuc_assign_str(dev, dev);
+		kucm_assign_str(dev, dev);
 		__entry->conn_id = conn_id;
 	),
 	TP_printk("dev=%s conn=%llu", __get_str(dev), __entry->conn_id)
