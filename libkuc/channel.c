@@ -305,15 +305,14 @@ static int kuc_publish(struct kuc_channel *ch,
 	ch->tx_slot = NULL;	/* a reservation not committed is dropped */
 	slot = kucomms_ring_reserve(&ch->tx, hdr->length, &ret);
 	if (ret == -EAGAIN)
-		kuc_count(&ch->tx_st.full, 1);
+		kuc_tx_full(ch);
 	if (!slot)
 		return ret;
 	kucomms_ring_fill(slot, hdr, data);
 	if (kuc_tap_on(ch))
 		kuc_shm_tap_put(ch, hdr, data);
 	kucomms_ring_commit(&ch->tx);
-	kuc_count(&ch->tx_st.msgs, 1);
-	kuc_count(&ch->tx_st.bytes, hdr->length);
+	kuc_tx_counted(ch, hdr->length);
 	ch->tx_unflushed = true;
 	return 0;
 }
@@ -412,7 +411,7 @@ void *kuc_reserve(struct kuc_channel *ch, size_t length,
 	slot = kucomms_ring_reserve(&ch->tx, length, &ret);
 	if (!slot) {
 		if (ret == -EAGAIN)
-			kuc_count(&ch->tx_st.full, 1);
+			kuc_tx_full(ch);
 		goto fail;
 	}
 	slot->length = length;
@@ -451,8 +450,7 @@ int kuc_commit(struct kuc_channel *ch)
 	}
 	ch->tx_slot = NULL;
 	kucomms_ring_commit(&ch->tx);
-	kuc_count(&ch->tx_st.msgs, 1);
-	kuc_count(&ch->tx_st.bytes, ch->tx_slot_len);
+	kuc_tx_counted(ch, ch->tx_slot_len);
 	ch->tx_unflushed = true;
 	return kuc_flush(ch);
 }

@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include <kucomms/kucomms_ring.h>
+#include <kucomms/kucomms_shm.h>
 
 #include "kuc.h"
 
@@ -215,6 +216,11 @@ struct kuc_channel {
 	 * a tap reader listens; &kuc_tap_never for the other kinds.
 	 */
 	const uint32_t *tap_gen;
+	/*
+	 * shm: our counters in the segment (kucomms_shm.h), which kucctl
+	 * show reads; NULL for the other kinds.
+	 */
+	struct kucomms_shm_stats *seg_st;
 
 	/* Receiving side: kuc_recv()/kuc_peek() or the endpoint thread. */
 	struct kucomms_ring rx;		/* k2u, we consume */
@@ -236,6 +242,36 @@ struct kuc_channel {
 	bool ep_connected;		/* its thread said connect, not yet
 					 * disconnect (its own field) */
 };
+
+/*
+ * + @n to a counter of ours in a segment: only this thread writes it, so
+ * a load and a store, no read-modify-write between processes (relaxed:
+ * kucctl may read it meanwhile, a torn value is all it must not see).
+ */
+static inline void kuc_seg_count(__u64 *c, __u64 n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
+}
+
+/* A message published: counted for the handle, and for shm the segment. */
+static inline void kuc_tx_counted(struct kuc_channel *ch, uint64_t length)
+{
+	kuc_count(&ch->tx_st.msgs, 1);
+	kuc_count(&ch->tx_st.bytes, length);
+	if (ch->seg_st) {
+		kuc_seg_count(&ch->seg_st->msgs, 1);
+		kuc_seg_count(&ch->seg_st->bytes, length);
+	}
+}
+
+/* A send that found the ring full. */
+static inline void kuc_tx_full(struct kuc_channel *ch)
+{
+	kuc_count(&ch->tx_st.full, 1);
+	if (ch->seg_st)
+		kuc_seg_count(&ch->seg_st->full, 1);
+}
 
 /* A session word that is always 0: channels nobody taps in userspace. */
 KUC_PRIVATE extern const uint32_t kuc_tap_never;

@@ -14,6 +14,8 @@
 static int kuc_shm_kick_consumer(struct kuc_channel *ch)
 {
 	kuc_count(&ch->tx_st.kicks, 1);
+	if (ch->seg_st)		/* a pair has none */
+		kuc_seg_count(&ch->seg_st->kicks, 1);
 	kuc_futex_wake(kuc_pos_word(&ch->tx.prod->pos), INT_MAX);
 	return 0;
 }
@@ -21,6 +23,8 @@ static int kuc_shm_kick_consumer(struct kuc_channel *ch)
 static void kuc_shm_kick_producer(struct kuc_channel *ch)
 {
 	kuc_count(&ch->rx_st.kicks, 1);
+	if (ch->seg_st)
+		kuc_seg_count(&ch->seg_st->rx_kicks, 1);
 	kuc_futex_wake(kuc_pos_word(&ch->rx.cons->pos), INT_MAX);
 }
 

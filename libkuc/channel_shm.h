@@ -172,7 +172,10 @@ KUC_PRIVATE void kuc_shm_close(struct kuc_channel *ch);
 
 /* ---- channel_shm_tap.c ---------------------------------------------- */
 
-/* The tap's sending side, once mapped: nothing published until a join. */
+/*
+ * The tap's sending side, once mapped: nothing published until a join.
+ * Also points ch->seg_st at our traffic counters in the segment.
+ */
 KUC_PRIVATE void kuc_shm_tap_setup(struct kuc_channel *ch);
 /*
  * A tap session whose reader died (its lock is free) is ignored from now

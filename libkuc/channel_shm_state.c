@@ -152,6 +152,7 @@ int kuc_shm_broken(struct kuc_channel *ch)
 	}
 	/* The client broke a ring: it alone is dropped. */
 	kuc_st(&s->hdr->conn_state, KUCOMMS_SHM_CONN_CORRUPT);
+	kuc_seg_count(&ch->seg_st->protocol_errors, 1);
 	s->connected = false;
 	kuc_shm_wake_peer(ch);
 	return -ENOTCONN;

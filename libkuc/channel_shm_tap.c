@@ -24,6 +24,10 @@ void kuc_shm_tap_setup(struct kuc_channel *ch)
 		      (m->tap_pages + (size_t)prod * KUCOMMS_PAGE_SIZE);
 	s->tap.dir = s->server ? KUCOMMS_TAP_K2U : KUCOMMS_TAP_U2K;
 	ch->tap_gen = &s->tap_hdr->gen;
+	/* Not the tap's, but set up here for the same reason: shm only. */
+	ch->seg_st = (struct kucomms_shm_stats *)
+		     (m->pages + (s->server ? KUCOMMS_SHM_STATS_SERVER :
+					      KUCOMMS_SHM_STATS_CLIENT));
 }
 
 /*

@@ -186,6 +186,27 @@ int kuc_shm_remove(const char *name)
 	return shm_unlink(shm_name) ? -errno : 0;
 }
 
+/* The two sides' traffic counters (kucomms_shm.h), read once each. */
+static int kuc_shm_info_stats(int fd, struct kuc_shm_info *out)
+{
+	struct kucomms_shm_stats c, s;
+
+	if (pread(fd, &c, sizeof(c), KUCOMMS_SHM_STATS_CLIENT) !=
+	    (ssize_t)sizeof(c) ||
+	    pread(fd, &s, sizeof(s), KUCOMMS_SHM_STATS_SERVER) !=
+	    (ssize_t)sizeof(s))
+		return -EIO;
+	out->msgs_in = c.msgs;
+	out->bytes_in = c.bytes;
+	out->msgs_out = s.msgs;
+	out->bytes_out = s.bytes;
+	out->ring_full = c.full + s.full;
+	out->kicks = c.kicks + c.rx_kicks;
+	out->wakeups = s.kicks + s.rx_kicks;
+	out->protocol_errors = s.protocol_errors;
+	return 0;
+}
+
 int kuc_shm_info(const char *name, struct kuc_shm_info *out)
 {
 	char shm_name[KUCOMMS_NAME_MAX + 2];
@@ -241,6 +262,7 @@ int kuc_shm_info(const char *name, struct kuc_shm_info *out)
 	out->server_pid = out->server_attached ? (pid_t)h.server_pid : 0;
 	out->client_pid = out->client_attached ? (pid_t)h.client_pid : 0;
 	out->connections = h.client_gen;
+	ret = kuc_shm_info_stats(fd, out);
 out:
 	close(fd);
 	return ret;

@@ -13,7 +13,9 @@
  * client is a new connection (all positions start at 0 again).
  *
  * Pages (KUCOMMS_PAGE_SIZE each):
- *   0          struct kucomms_shm_hdr
+ *   0          struct kucomms_shm_hdr; at KUCOMMS_SHM_STATS_CLIENT and
+ *              KUCOMMS_SHM_STATS_SERVER each side's struct
+ *              kucomms_shm_stats (layout version 3)
  *   1          c2s producer page  (the client's)
  *   2          c2s consumer page  (the server's)
  *   3          s2c producer page  (the server's)
@@ -74,7 +76,7 @@
 #include <kucomms/kucomms_abi.h>
 
 #define KUCOMMS_SHM_MAGIC	0x6b756373686d2100ULL	/* "kucshm!\0" */
-#define KUCOMMS_SHM_VERSION	2	/* 2: the tap area */
+#define KUCOMMS_SHM_VERSION	3	/* 2: the tap area; 3: traffic counters */
 #define KUCOMMS_SHM_DIR		"/dev/shm/"
 
 /* The spec prefix that selects a shm channel: "shm:kucomms_NAME". */
@@ -161,6 +163,33 @@ struct kucomms_shm_hdr {
 };
 
 KUCOMMS_ASSERT(sizeof(struct kucomms_shm_hdr) == 64, "shm_hdr");
+
+/*
+ * Traffic counters, for kucctl show only (kuc_shm_info()): counted since
+ * the segment was made, across connections and restarts. Each side has
+ * its own block in page 0, written by that side only, without atomics
+ * (the sending side's fields by its sending thread, rx_kicks by its
+ * receiving thread). Nobody else writes those cache lines, and neither
+ * side reads the other's block: a message costs its sender stores to a
+ * line its own core holds, no shared cache-line traffic. The blocks are
+ * 256 bytes apart so that no adjacent-line prefetch pairs them with the
+ * header or with each other. A hostile peer can write them: they are
+ * only displayed, never trusted for anything.
+ */
+#define KUCOMMS_SHM_STATS_CLIENT	256	/* byte offsets in page 0 */
+#define KUCOMMS_SHM_STATS_SERVER	512
+
+struct kucomms_shm_stats {
+	__u64 msgs;		/* messages this side published */
+	__u64 bytes;		/* their data bytes */
+	__u64 full;		/* its sends that found the ring full */
+	__u64 kicks;		/* wakeups of the consumer it made (sending) */
+	__u64 rx_kicks;		/* wakeups of the producer (receiving side) */
+	__u64 protocol_errors;	/* server: clients dropped for a broken ring */
+	__u64 reserved[2];
+};
+
+KUCOMMS_ASSERT(sizeof(struct kucomms_shm_stats) == 64, "shm_stats");
 
 /* Page 0 of the tap area: written by the tap reader only. */
 struct kucomms_shm_tap_hdr {

@@ -277,6 +277,20 @@ struct kuc_shm_info {
 	pid_t server_pid, client_pid;		/* as written there, or 0 */
 	uint32_t connections;			/* clients so far */
 	/*
+	 * Traffic since the segment was made, as the two sides count it in
+	 * the segment (0 when @problem is set). Either side can write any
+	 * of them: for display only. in: client to server, out: server to
+	 * client, as for a device (the client plays userspace).
+	 */
+	uint64_t msgs_in, bytes_in;		/* the client sent */
+	uint64_t msgs_out, bytes_out;		/* the server sent */
+	uint64_t ring_full;			/* sends (either side) that
+						 * found the ring full */
+	uint64_t kicks;				/* wakeup calls the client made */
+	uint64_t wakeups;			/* wakeup calls the server made */
+	uint64_t protocol_errors;		/* clients dropped for a
+						 * broken ring */
+	/*
 	 * Empty, or why the segment cannot be used, e.g. "bad magic
 	 * 0x...", "size 8192, header says 86016", "not readable:
 	 * permission denied" (the fields above are then what stat() says).

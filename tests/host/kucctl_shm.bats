@@ -11,6 +11,16 @@ setup() {
 	SEG=/dev/shm/$NAME
 }
 
+# Serve $NAME with the userspace echo; pid (the caller's local) is it.
+start_echo() {
+	"$TOP/build/examples/kucomms_echo_user" "$NAME" >"$BATS_TEST_TMPDIR/srv" 3>&- &
+	pid=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q serving "$BATS_TEST_TMPDIR/srv" && break
+		sleep 0.1
+	done
+}
+
 teardown() {
 	rm -f "$SEG"
 }
@@ -167,15 +177,48 @@ teardown() {
 
 @test "show --json: the server is a pid (a number) or null" {
 	"$KUCCTL" create --shm "$NAME" --size 4096
-	"$TOP/build/examples/kucomms_echo_user" "$NAME" >"$BATS_TEST_TMPDIR/srv" 3>&- &
-	local pid=$!
-	for ((i = 0; i < 50; i++)); do
-		grep -q serving "$BATS_TEST_TMPDIR/srv" && break
-		sleep 0.1
-	done
+	local pid
+	start_echo
 	run "$KUCCTL" show "shm:$NAME" --json
 	kill "$pid"
 	wait "$pid" || true
 	echo "$output"
 	jq -e --argjson pid "$pid" '.server == $pid and .client == null' <<<"$output"
+}
+
+@test "show: the segment's traffic counters, exact, text and --json" {
+	"$KUCCTL" create --shm "$NAME" --size 4096
+	run "$KUCCTL" show --shm "$NAME" --json
+	jq -e '.msgs_in == 0 and .bytes_in == 0 and .msgs_out == 0
+		and .bytes_out == 0 and .ring_full == 0' <<<"$output"
+	local pid
+	start_echo
+	# 3 messages of 5 data bytes each way (the echo returns each).
+	"$TOP/build/kucsend" "shm:$NAME" --match-id '{"id": 1, "data": "hello"}' \
+		'{"id": 2, "data": "world"}' '{"id": 3, "data": "12345"}'
+	run "$KUCCTL" show "shm:$NAME"
+	local text=$output
+	run "$KUCCTL" show "shm:$NAME" --json
+	kill "$pid"
+	wait "$pid" || true
+	echo "$text"
+	echo "$output"
+	[[ "$text" == *"msgs_in:         3"* ]]
+	[[ "$text" == *"bytes_in:        15"* ]]
+	[[ "$text" == *"msgs_out:        3"* ]]
+	[[ "$text" == *"bytes_out:       15"* ]]
+	[[ "$text" == *"ring_full:       0"* ]]
+	[[ "$text" == *"protocol_errors: 0"* ]]
+	jq -e '.msgs_in == 3 and .bytes_in == 15 and .msgs_out == 3
+		and .bytes_out == 15 and .ring_full == 0 and .protocol_errors == 0
+		and .connections == 1' <<<"$output"
+	# Counted since the segment was made: a second client adds to them.
+	start_echo
+	"$TOP/build/kucsend" "shm:$NAME" --match-id '{"id": 4, "data": "x"}'
+	run "$KUCCTL" show "shm:$NAME" --json
+	kill "$pid"
+	wait "$pid" || true
+	echo "$output"
+	jq -e '.msgs_in == 4 and .bytes_in == 16 and .msgs_out == 4
+		and .bytes_out == 16 and .connections == 2' <<<"$output"
 }

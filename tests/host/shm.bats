@@ -197,6 +197,10 @@ teardown() {
 	kill -0 "$SERVER_PID"
 	run "$CLIENT" --count 1000 "shm:$NAME"
 	[ "$status" -eq 0 ]
+	# Counted by the server, shown by kucctl show.
+	run "$KUCCTL" show "shm:$NAME" --json
+	echo "$output"
+	jq -e '.protocol_errors == 1 and .connections == 2' <<<"$output"
 }
 
 @test "shm: a server that writes impossible positions: the client gets EPROTO, no crash, no hang" {

@@ -157,12 +157,25 @@ static void test_serve_and_clients(void)
 	       si.client_attached && si.server_pid == getpid() &&
 	       si.ring_size == 4096 && !si.problem[0],
 	       "kuc_shm_info: both attached, our pid, no problem");
+	/* Data bytes i % 200 for i < 20000: 100 times 0 + ... + 199. */
+	TAP_OK(!kuc_shm_info(name, &si) && si.msgs_in == 20000 &&
+	       si.msgs_out == 20000 && si.bytes_in == 1990000 &&
+	       si.bytes_out == 1990000 && !si.protocol_errors,
+	       "kuc_shm_info: 20000 messages, 1990000 bytes each way (%llu, %llu, %llu, %llu)",
+	       (unsigned long long)si.msgs_in, (unsigned long long)si.bytes_in,
+	       (unsigned long long)si.msgs_out,
+	       (unsigned long long)si.bytes_out);
 	kuc_close(c);
 	ret = kuc_open(spec, &c);
 	TAP_OK(!ret && kuc_conn_id(c) == 2, "the next client: id 2 (%d)", ret);
 	if (ret)
 		goto out;
 	TAP_OK(round_trips(c, 1000) == 1000, "and it is served");
+	TAP_OK(!kuc_shm_info(name, &si) && si.msgs_in == 21000 &&
+	       si.msgs_out == 21000 && si.bytes_in == 1990000 + 99500 &&
+	       si.bytes_out == 1990000 + 99500,
+	       "kuc_shm_info: the counters go on across connections (%llu, %llu)",
+	       (unsigned long long)si.msgs_in, (unsigned long long)si.bytes_in);
 	kuc_close(s);
 	s = NULL;
 	ret = kuc_recv(c, &r, NULL, 0, 5000);
@@ -609,8 +622,8 @@ int main(void)
 	test_tap();
 	damage(0, "\0\0\0\0", 4, 0, "bad magic");
 	damage(8, &v, sizeof(v), 0, "layout version 7");
-	v = 1;
-	damage(8, &v, sizeof(v), 0, "layout version 1, expected 2");
+	v = 2;	/* before the traffic counters */
+	damage(8, &v, sizeof(v), 0, "layout version 2, expected 3");
 	damage(16, &big, sizeof(big), 0, "bad ring size");
 	damage(0, NULL, 0, 8192, "size 8192");
 	test_foreign_sigbus();

@@ -19,6 +19,11 @@
 	X(ring_full) X(kicks) X(wakeups) X(protocol_errors)		\
 	X(work_runs) X(timer_runs)
 
+/* A segment's traffic: the device's names, where they mean something. */
+#define SHOW_SHM_FIELDS(X)						\
+	X(msgs_in) X(bytes_in) X(msgs_out) X(bytes_out)			\
+	X(ring_full) X(kicks) X(wakeups) X(protocol_errors)
+
 /*
  * One value, once: a "key: value" line, or the JSON member "key". The
  * text format is made from the key, so the two say the same.
@@ -124,6 +129,9 @@ static int show_shm(const char *name, struct tool_out *o)
 	show_side(o, "server", &si, si.server_attached, si.server_pid);
 	show_side(o, "client", &si, si.client_attached, si.client_pid);
 	show_header_u64(o, "connections", &si, si.connections);
+#define X(f) show_header_u64(o, #f, &si, si.f);
+	SHOW_SHM_FIELDS(X)
+#undef X
 	show_str(o, "problem", si.problem[0] ? si.problem : NULL, "none");
 	tool_out_close(o);
 	return TOOL_EXIT_OK;
@@ -183,10 +191,14 @@ const struct kucctl_cmd kucctl_cmd_show = {
 "\n"
 "With --shm (or shm:NAME), show the segment /dev/shm/kucomms_NAME: its\n"
 "file's mode, owner, group and size, its ring size, the server and the\n"
-"client attached now (by pid) or none, the connections made so far, and\n"
-"the problem that makes a stale or corrupted segment unusable (or none);\n"
-"what the problem hides (an unreadable segment's ring size, server,\n"
-"client, connections) is shown as unknown (null in JSON).\n"
+"client attached now (by pid) or none, the connections made so far, the\n"
+"traffic since it was made as its two sides count it (in: client to\n"
+"server, out: server to client; ring-full events of either side; wakeup\n"
+"calls of the client (kicks) and of the server (wakeups); clients\n"
+"dropped for a broken ring), and the problem that makes a stale or\n"
+"corrupted segment unusable (or none); what the problem hides (an\n"
+"unreadable segment's ring size, server, client, connections, traffic)\n"
+"is shown as unknown (null in JSON).\n"
 "\n"
 "Options:\n"
 "  -j, --json    print JSON instead of key: value lines\n"
