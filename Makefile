@@ -70,6 +70,15 @@ help:
 module:
 	@test -n "$(KDIR)" || { echo "no kernel headers found: run 'make deps'" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/module modules
+	@# Kbuild does not rebuild a module whose only change is the CRCs of
+	@# kucomms' symbols it imports (a changed exported type): the stale
+	@# .ko then fails to load ("disagrees about version of symbol").
+	@# Clean the importers when module/Module.symvers changed.
+	@for d in examples/echo tests/vm/testep; do \
+		cmp -s module/Module.symvers $$d/.kucomms.symvers && continue; \
+		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$$d clean; \
+		cp module/Module.symvers $$d/.kucomms.symvers; \
+	done
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/vm/warnmod modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/examples/echo \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/module/Module.symvers modules
@@ -373,7 +382,7 @@ uninstall:
 	[ -n "$(DESTDIR)" ] || depmod -a $(KREL)
 
 clean:
-	rm -rf $(O)
+	rm -rf $(O) examples/echo/.kucomms.symvers tests/vm/testep/.kucomms.symvers
 	@if [ -n "$(KDIR)" ]; then \
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/module clean; \
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/tests/vm/warnmod clean; \
