@@ -162,7 +162,7 @@ isolated() {
 	local t=/sys/kernel/tracing
 	[ -w $t/kprobe_events ] || skip "no kprobe events"
 	echo 4194304 >"$SYS/ring_size"
-	echo 'p:kuctest/tapcopy kucomms:kuc_tap_copy flags=%flags:x64' >>$t/kprobe_events
+	echo 'p:kuctest/tapcopy kucomms:kucm_tap_copy flags=%flags:x64' >>$t/kprobe_events
 	echo >$t/trace
 	echo 1 >$t/events/kuctest/tapcopy/enable
 	"$KUC_BUILD/kucdump" -s 0 -B 16384 -w /dev/null "$DEV" 3>&- &

@@ -320,7 +320,7 @@ EOF
 	KUC_DUMP_PIDS+=" $cpid"
 	# Attach and detach while messages flow. This loop once killed the
 	# debug kernel: each reader flipped a static key, whose text patching
-	# left an int3 in the data path under TCG (see kuc_tap_msg()).
+	# left an int3 in the data path under TCG (see kucm_tap_msg()).
 	n=0
 	while kill -0 "$cpid" 2>/dev/null && [ $n -lt 30 ]; do
 		# -c 20 may wait for ever when the stream just ended.
