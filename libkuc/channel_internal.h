@@ -13,13 +13,18 @@
  *           files);
  *   pair    both sides of such a segment in one process, over a memfd
  *           (the same files).
- * Everything else (send, receive, zero-copy, the endpoint thread) is one
- * copy in channel.c. Each side's private state is grouped below, so that
- * one sending and one receiving thread never write the same field.
+ * Everything else is one copy for all of them, which calls a transport
+ * only through its table (struct kuc_transport): the handle in
+ * channel.c, sending and zero-copy in channel_send.c, receiving in
+ * channel_recv.c, the endpoint thread in endpoint_thread.c, the spin
+ * before a sleep in spin.c. Each side's private state is grouped below,
+ * so that one sending and one receiving thread never write the same
+ * field.
  *
  * Every message of every kind passes kuc_publish()/kuc_commit() (sent)
- * in channel.c: there a shm channel's sender copies it into its tap ring
- * (kucdump, see kucomms_shm.h) when a tap reader listens, at the cost of
+ * in channel_send.c: there a channel whose transport has a tap_put
+ * (shm: the sender copies it into its tap ring for kucdump, see
+ * kucomms_shm.h) records it when a tap reader listens, at the cost of
  * one load (kuc_tap_on()) when none does. Devices are tapped by the
  * kernel, pairs not at all.
  */
@@ -117,7 +122,7 @@ static inline int64_t kuc_deadline_left(const struct kuc_deadline *dl)
 }
 
 /*
- * How long one side spins before it sleeps (channel.c, kuc_spin()):
+ * How long one side spins before it sleeps (spin.c, kuc_spin()):
  * adapted to how long its waits have been, per channel and side.
  */
 struct kuc_spin {
@@ -176,6 +181,14 @@ struct kuc_transport {
 			bool hung);
 	void (*ep_interrupt)(struct kuc_channel *ch);
 	void (*ep_teardown)(struct kuc_channel *ch);
+	/*
+	 * Sending side: record the message about to be published for a tap
+	 * reader (kucdump), or count a drop; never waits. Called only while
+	 * kuc_tap_on(), so it may be NULL where tap_gen stays
+	 * &kuc_tap_never (the device: its tap is the kernel's; the pair).
+	 */
+	void (*tap_put)(struct kuc_channel *ch,
+			const struct kucomms_msg_hdr *hdr, const void *data);
 	int (*fd)(const struct kuc_channel *ch);
 	uint64_t (*conn_id)(const struct kuc_channel *ch);
 	/* Tell the peer we go, unmap, release what the transport holds. */
@@ -209,7 +222,7 @@ struct kuc_channel {
 	uint64_t tx_kick_prod;		/* our position at our last kick */
 	unsigned int tx_suppressed;	/* kicks left out since then */
 	int64_t tx_nap_ns;		/* device: nap while POLLOUT lies */
-	struct kuc_spin tx_spin;	/* waits for room (channel.c) */
+	struct kuc_spin tx_spin;	/* waits for room (spin.c) */
 	struct kuc_side_stats tx_st;
 	/*
 	 * shm: the tap header's session word in the segment, non-zero while
@@ -228,7 +241,7 @@ struct kuc_channel {
 	uint64_t rx_peeked_len;
 	uint64_t rx_full_seen;		/* kernel's k2u full count we acted on */
 	uint64_t rx_unchecked;		/* released since the last such look */
-	struct kuc_spin rx_spin;	/* waits for messages (channel.c) */
+	struct kuc_spin rx_spin;	/* waits for messages (spin.c) */
 	struct kuc_side_stats rx_st;
 
 	/* The endpoint thread (kuc_endpoint_start()). */
@@ -283,22 +296,58 @@ static inline bool kuc_tap_on(const struct kuc_channel *ch)
 				0);
 }
 
-/*
- * channel_shm_tap.c: the sending side copies the message it is about to
- * publish into its tap ring, or counts a drop; never waits. Only after
- * kuc_tap_on() said so.
- */
-KUC_PRIVATE void kuc_shm_tap_put(struct kuc_channel *ch,
-				 const struct kucomms_msg_hdr *hdr,
-				 const void *data);
-
 /* channel.c: a zeroed handle with its locks, for the transports' opens. */
 KUC_PRIVATE struct kuc_channel *kuc_channel_alloc(void);
 KUC_PRIVATE void kuc_channel_free(struct kuc_channel *ch);
+
+/* ---- spin.c --------------------------------------------------------- */
+
+/* A side's spin bound as a new channel starts it: the maximum. */
+KUC_PRIVATE void kuc_spin_init(struct kuc_spin *sp);
+/*
+ * Look at the ring for up to the side's bound (and never past @dl)
+ * before the caller sleeps: true when what it waits for (a message with
+ * @rx, else @need bytes of room) came, false when it should sleep.
+ */
+KUC_PRIVATE bool kuc_spin(struct kuc_channel *ch, struct kuc_spin *sp,
+			  bool rx, uint64_t need,
+			  const struct kuc_deadline *dl);
+
+/* ---- channel_recv.c: the receiving side ----------------------------- */
+
 /* The receiving side found the peer producer may wait for room. */
 KUC_PRIVATE bool kuc_rx_producer_waits(struct kuc_channel *ch);
+/* After consuming: kick the peer producer if it may wait for room. */
+KUC_PRIVATE void kuc_rx_freed(struct kuc_channel *ch);
+/*
+ * Peek at the next message into rx_peeked: 0, -EAGAIN (none yet, or a
+ * shm server without a client), or the connection's error.
+ */
+KUC_PRIVATE int kuc_rx_peek(struct kuc_channel *ch,
+			    struct kucomms_msg_hdr *hdr, const void **data);
 
-/* channel_device.c and channel_shm_open.c */
+/* Release the peeked record (the ring's rec size) and count it. */
+static inline void kuc_rx_consume(struct kuc_channel *ch, uint64_t rec,
+				  uint64_t length)
+{
+	kucomms_ring_release(&ch->rx, rec);
+	kuc_count(&ch->rx_st.msgs, 1);
+	kuc_count(&ch->rx_st.bytes, length);
+}
+
+/* Receiving side: a shm server takes its next client (see accept()). */
+static inline bool kuc_rx_accept(struct kuc_channel *ch)
+{
+	return ch->ops->accept && ch->ops->accept(ch);
+}
+
+/* The endpoint thread runs: it is the only receiver. */
+static inline bool kuc_ep_running(const struct kuc_channel *ch)
+{
+	return __atomic_load_n(&ch->ep_running, __ATOMIC_RELAXED);
+}
+
+/* channel_device.c and channel_shm_open.c, for kuc_open() (spec.c) */
 KUC_PRIVATE int kuc_device_open(const char *name, struct kuc_channel **out);
 KUC_PRIVATE int kuc_shm_open_client(const char *name,
 				    struct kuc_channel **out);

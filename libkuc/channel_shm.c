@@ -337,6 +337,7 @@ static uint64_t kuc_shm_conn_id(const struct kuc_channel *ch)
 	.ep_sleep = kuc_shm_ep_sleep,				\
 	.ep_interrupt = kuc_shm_ep_interrupt,			\
 	.ep_teardown = kuc_shm_ep_teardown,			\
+	.tap_put = kuc_shm_tap_put,				\
 	.fd = kuc_shm_fd,					\
 	.conn_id = kuc_shm_conn_id,				\
 	.close = kuc_shm_close

@@ -178,6 +178,14 @@ KUC_PRIVATE void kuc_shm_close(struct kuc_channel *ch);
  */
 KUC_PRIVATE void kuc_shm_tap_setup(struct kuc_channel *ch);
 /*
+ * The transport's tap_put(): the sending side copies the message it is
+ * about to publish into its tap ring, or counts a drop; never waits.
+ * Only after kuc_tap_on() said so.
+ */
+KUC_PRIVATE void kuc_shm_tap_put(struct kuc_channel *ch,
+				 const struct kucomms_msg_hdr *hdr,
+				 const void *data);
+/*
  * A tap session whose reader died (its lock is free) is ignored from now
  * on: the senders stop filling a ring nobody will read. The session is
  * read before the lock, so a new reader's session is never the one

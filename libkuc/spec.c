@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "channel_internal.h"
 #include "kuc.h"
 #include "shm_segment.h"
 
@@ -42,4 +43,26 @@ int kuc_spec_parse(const char *spec, enum kuc_kind *kind, char *name,
 		return -ENOBUFS;
 	memcpy(name, full, strlen(full) + 1);
 	return 0;
+}
+
+/*
+ * The one call that picks a transport by its spec: the transports' own
+ * opens (channel_device.c, channel_shm_open.c) are named here, so that
+ * the transport-neutral core (channel.c) names none.
+ */
+int kuc_open(const char *spec, struct kuc_channel **out)
+{
+	char name[KUCOMMS_NAME_MAX + 1];
+	enum kuc_kind kind;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	ret = kuc_spec_parse(spec, &kind, name, sizeof(name));
+	if (ret)
+		return ret;
+	if (kind == KUC_KIND_SHM)
+		return kuc_shm_open_client(name, out);
+	return kuc_device_open(name, out);
 }
