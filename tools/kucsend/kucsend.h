@@ -128,7 +128,7 @@ int kucsend_expect_finish(int status);
 /* repl.c */
 int kucsend_repl(const struct kucsend_opts *o);
 
-/* repl.c: the interactive mode's commands (help, dispatch, completion). */
+/* repl_cmds.c: the interactive mode's commands (help, dispatch, completion). */
 struct kucsend_repl_cmd {
 	const char *name;		/* NULL ends the table */
 	const char *args;		/* for help, or NULL */

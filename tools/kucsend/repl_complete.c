@@ -2,9 +2,9 @@
 /*
  * Tab completion in the interactive mode: the commands at the start of a
  * line and the words a command's argument takes (both from the command
- * table in repl.c, the one help prints and run_line() runs), and the
- * message's JSON keys (with their quotes) in messages: a line starting
- * with { or [, or the arguments of send.
+ * table in repl_cmds.c, the one help prints and repl_run_line() runs),
+ * and the message's JSON keys (with their quotes) in messages: a line
+ * starting with { or [, or the arguments of send.
  */
 #include <stdlib.h>
 #include <string.h>
