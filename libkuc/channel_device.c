@@ -4,7 +4,7 @@
  * /dev/kucomms_NAME.
  *   - after publishing, the kernel is kicked (KUCOMMS_IOC_KICK) only when
  *     it announced that it sleeps (NEED_WAKEUP), and only once until it
- *     made progress (channel.c decides that);
+ *     made progress (channel_send.c decides that);
  *   - a receiver that found its ring empty sleeps in poll(POLLIN): the
  *     kernel wakes poll() waiters when it publishes;
  *   - a sender that found its ring full sleeps in poll(POLLOUT), which the
@@ -201,8 +201,9 @@ static int kuc_dev_ep_sleep(struct kuc_channel *ch,
 	if (pfd[1].revents & POLLNVAL) {
 		/*
 		 * The program closed our eventfd: it would report POLLNVAL at
-		 * once for ever. Sleep without it (kuc_ep_main() bounds the
-		 * sleep, so a stop is still seen) rather than spin.
+		 * once for ever. Sleep without it (kuc_ep_main() in
+		 * endpoint_thread.c bounds the sleep, so a stop is still
+		 * seen) rather than spin.
 		 */
 		pfd[1].fd = -1;
 		if (ppoll(pfd, 2, timeout, NULL) < 0)
@@ -219,7 +220,7 @@ static int kuc_dev_ep_sleep(struct kuc_channel *ch,
  * Wake it from poll(). Nothing to do if the write fails: EAGAIN means the
  * counter is full, so the eventfd polls readable already; any other error
  * means the program closed it under us, and the thread then sees the stop
- * when its bounded sleep (kuc_ep_main()) ends.
+ * when its bounded sleep (kuc_ep_main(), endpoint_thread.c) ends.
  */
 static void kuc_dev_ep_interrupt(struct kuc_channel *ch)
 {

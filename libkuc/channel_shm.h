@@ -3,17 +3,17 @@
  * The shm and pair transports: channels between two processes over a
  * POSIX shared-memory segment, or between two handles of one process over
  * a memfd, with the layout of kucomms_shm.h. The rings and the code that
- * drives them are the device's (channel.c); only waking and sleeping
- * differ:
+ * drives them are the device's (channel_send.c, channel_recv.c); only
+ * waking and sleeping differ:
  *   - a consumer that found its ring empty runs the NEED_WAKEUP handshake
  *     of kucomms_ring.h (C1-C3) and sleeps on a futex on the low word of
  *     the producer's position; the producer, after publishing, makes a
- *     FUTEX_WAKE only when it saw the flag (channel.c's kuc_flush());
+ *     FUTEX_WAKE only when it saw the flag (channel_send.c's kuc_flush());
  *   - a producer that found its ring full announces it by its full
  *     counter (which kucomms_ring_reserve() increments, as for the
  *     kernel), runs a full barrier, looks again, and sleeps on the
  *     consumer's position; the consumer, after releasing, wakes it when
- *     the counter moved and half the ring is free (channel.c's
+ *     the counter moved and half the ring is free (channel_recv.c's
  *     kuc_rx_producer_waits(), the same rule as for the kernel);
  *   - no syscall per message while both run; none at all while idle,
  *     except one liveness check per KUC_SHM_PROBE_MS of sleep: a futex

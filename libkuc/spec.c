@@ -48,7 +48,7 @@ int kuc_spec_parse(const char *spec, enum kuc_kind *kind, char *name,
 /*
  * The one call that picks a transport by its spec: the transports' own
  * opens (channel_device.c, channel_shm_open.c) are named here, so that
- * the transport-neutral core (channel.c) names none.
+ * the transport-neutral core (channel*.c, endpoint_thread.c) names none.
  */
 int kuc_open(const char *spec, struct kuc_channel **out)
 {
