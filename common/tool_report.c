@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <kuc.h>
 
@@ -97,4 +98,14 @@ int tool_error(int err, const char *fmt, ...)
 	emit("", suffix, fmt, ap);
 	va_end(ap);
 	return tool_exit_for(err);
+}
+
+int tool_flush_stdout(int status)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		tool_msg("write error: %s", strerror(errno));
+		if (!status)
+			status = TOOL_EXIT_FAILURE;
+	}
+	return status;
 }

@@ -43,4 +43,11 @@ const char *tool_cause(int err);
 __attribute__((format(printf, 2, 3)))
 int tool_error(int err, const char *fmt, ...);
 
+/*
+ * Output that never reached stdout (a full disk, a closed pipe) fails:
+ * "PROGRAM: write error: CAUSE", and @status, or TOOL_EXIT_FAILURE where
+ * @status is 0. @status unchanged when all was written.
+ */
+int tool_flush_stdout(int status);
+
 #endif /* KUC_COMMON_TOOL_REPORT_H */

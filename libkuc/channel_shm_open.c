@@ -55,6 +55,45 @@ static int kuc_shm_attach_fd(const char *name, int *fd, uint64_t *ring_size)
 	return ret;
 }
 
+/*
+ * The first steps of both sides: a handle for this side of segment
+ * @name, the segment opened and checked, and our attach lock taken. The
+ * client checks the server's lock before it maps (kuc_shm_attach_map()).
+ */
+static int kuc_shm_attach(const char *name, bool server,
+			  struct kuc_channel **out, uint64_t *ring_size)
+{
+	struct kuc_channel *ch = kuc_shm_alloc(&kuc_shm_transport, server);
+	int ret;
+
+	if (!ch)
+		return -ENOMEM;
+	ret = kuc_shm_attach_fd(name, &ch->shm->fd, ring_size);
+	if (!ret)
+		ret = kuc_shm_lock(ch->shm->fd, server ?
+				   KUCOMMS_SHM_LOCK_SERVER :
+				   KUCOMMS_SHM_LOCK_CLIENT);
+	if (ret) {
+		kuc_channel_free(ch);
+		return ret;
+	}
+	*out = ch;
+	return 0;
+}
+
+/* Map the attached segment with the tap ring this side fills. */
+static int kuc_shm_attach_map(struct kuc_channel *ch, uint64_t ring_size)
+{
+	struct kuc_shm *s = ch->shm;
+	int ret = kuc_shm_map(s->fd, ring_size, s->server, &s->map);
+
+	if (ret)
+		return ret;
+	s->hdr = (struct kucomms_shm_hdr *)s->map->pages;
+	kuc_shm_tap_setup(ch);
+	return 0;
+}
+
 int kuc_serve(const char *name, struct kuc_channel **out)
 {
 	struct kuc_channel *ch;
@@ -68,21 +107,13 @@ int kuc_serve(const char *name, struct kuc_channel **out)
 	/* A segment name, with or without the "shm:" of a spec. */
 	if (kuc_spec_shm_rest(name))
 		name = kuc_spec_shm_rest(name);
-	ch = kuc_shm_alloc(&kuc_shm_transport, true);
-	if (!ch)
-		return -ENOMEM;
+	ret = kuc_shm_attach(name, true, &ch, &ring_size);
+	if (ret)
+		return ret;
 	s = ch->shm;
-	ret = kuc_shm_attach_fd(name, &s->fd, &ring_size);
+	ret = kuc_shm_attach_map(ch, ring_size);
 	if (ret)
 		goto fail;
-	ret = kuc_shm_lock(s->fd, KUCOMMS_SHM_LOCK_SERVER);
-	if (ret)
-		goto fail;
-	ret = kuc_shm_map(s->fd, ring_size, 1, &s->map);
-	if (ret)
-		goto fail;
-	s->hdr = (struct kucomms_shm_hdr *)s->map->pages;
-	kuc_shm_tap_setup(ch);
 	/*
 	 * Clients attached before us are not ours: wait for the next. The
 	 * new generation goes out before our pages are zeroed, so that a
@@ -139,25 +170,17 @@ int kuc_shm_open_client(const char *name, struct kuc_channel **out)
 	uint64_t ring_size;
 	int ret;
 
-	ch = kuc_shm_alloc(&kuc_shm_transport, false);
-	if (!ch)
-		return -ENOMEM;
+	ret = kuc_shm_attach(name, false, &ch, &ring_size);
+	if (ret)
+		return ret;
 	s = ch->shm;
-	ret = kuc_shm_attach_fd(name, &s->fd, &ring_size);
-	if (ret)
-		goto fail;
-	ret = kuc_shm_lock(s->fd, KUCOMMS_SHM_LOCK_CLIENT);
-	if (ret)
-		goto fail;
 	if (!kuc_shm_locked(s->fd, KUCOMMS_SHM_LOCK_SERVER)) {
 		ret = -ENXIO;	/* nobody serves it */
 		goto fail;
 	}
-	ret = kuc_shm_map(s->fd, ring_size, 0, &s->map);
+	ret = kuc_shm_attach_map(ch, ring_size);
 	if (ret)
 		goto fail;
-	s->hdr = (struct kucomms_shm_hdr *)s->map->pages;
-	kuc_shm_tap_setup(ch);
 	if (kuc_ld(&s->hdr->server_state) != KUCOMMS_SHM_ATTACHED) {
 		ret = -ENXIO;
 		goto fail;

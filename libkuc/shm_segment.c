@@ -108,7 +108,8 @@ int kuc_shm_validate(int fd, uint64_t *ring_size, char *why, size_t why_size)
 	return 0;
 }
 
-int kuc_shm_lock(int fd, int byte)
+/* The one byte @byte of a segment's lock bytes, for an OFD lock. */
+static struct flock kuc_shm_lock_byte(int byte)
 {
 	struct flock fl = {
 		.l_type = F_WRLCK,
@@ -116,6 +117,13 @@ int kuc_shm_lock(int fd, int byte)
 		.l_start = byte,
 		.l_len = 1,
 	};
+
+	return fl;
+}
+
+int kuc_shm_lock(int fd, int byte)
+{
+	struct flock fl = kuc_shm_lock_byte(byte);
 
 	if (!fcntl(fd, F_OFD_SETLK, &fl))
 		return 0;
@@ -124,12 +132,7 @@ int kuc_shm_lock(int fd, int byte)
 
 bool kuc_shm_locked(int fd, int byte)
 {
-	struct flock fl = {
-		.l_type = F_WRLCK,
-		.l_whence = SEEK_SET,
-		.l_start = byte,
-		.l_len = 1,
-	};
+	struct flock fl = kuc_shm_lock_byte(byte);
 
 	/* If we cannot tell, say it is held: never declare a live peer dead. */
 	if (fcntl(fd, F_OFD_GETLK, &fl))

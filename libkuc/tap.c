@@ -42,6 +42,23 @@ static void kuc_tap_node(char *path, size_t size)
 		 &KUCOMMS_MONITOR_NODE[strlen("/dev")]);
 }
 
+/*
+ * The end of both opens: the read buffer of @bufsz, then the tap is the
+ * caller's; on failure it is closed.
+ */
+static int kuc_tap_ready(struct kuc_tap *tap, size_t bufsz,
+			 struct kuc_tap **out)
+{
+	tap->bufsz = bufsz;
+	tap->buf = malloc(bufsz);
+	if (!tap->buf) {
+		kuc_tap_close(tap);
+		return -ENOMEM;
+	}
+	*out = tap;
+	return 0;
+}
+
 /* A shm segment's tap; opts->buf_order does not apply (fixed rings). */
 static int kuc_tap_open_shm(const char *name, const struct kuc_tap_opts *opts,
 			    struct kuc_tap **out)
@@ -53,19 +70,12 @@ static int kuc_tap_open_shm(const char *name, const struct kuc_tap_opts *opts,
 		return -ENOMEM;
 	tap->fd = -1;
 	ret = kuc_shm_tap_open(name, opts ? opts->snaplen : 0, &tap->shm);
-	if (ret)
-		goto err;
-	tap->bufsz = KUCOMMS_TAP_REC_MAX(KUCOMMS_MSG_MAX(KUCOMMS_SHM_TAP_RING));
-	tap->buf = malloc(tap->bufsz);
-	if (!tap->buf) {
-		ret = -ENOMEM;
-		goto err;
+	if (ret) {
+		kuc_tap_close(tap);
+		return ret;
 	}
-	*out = tap;
-	return 0;
-err:
-	kuc_tap_close(tap);
-	return ret;
+	return kuc_tap_ready(tap, KUCOMMS_TAP_REC_MAX(KUCOMMS_MSG_MAX(
+					KUCOMMS_SHM_TAP_RING)), out);
 }
 
 int kuc_tap_open(const char *spec, const struct kuc_tap_opts *opts,
@@ -76,6 +86,7 @@ int kuc_tap_open(const char *spec, const struct kuc_tap_opts *opts,
 	char path[KUC_PATH_MAX];
 	enum kuc_kind kind;
 	struct kuc_tap *tap;
+	size_t bufsz;
 	int ret;
 
 	*out = NULL;
@@ -105,16 +116,10 @@ int kuc_tap_open(const char *spec, const struct kuc_tap_opts *opts,
 		goto err;
 	}
 	tap->snaplen = st.snaplen;
-	tap->bufsz = KUCOMMS_TAP_REC_MAX(st.snaplen);
-	if (tap->bufsz < KUC_TAP_READ_BUF)
-		tap->bufsz = KUC_TAP_READ_BUF;
-	tap->buf = malloc(tap->bufsz);
-	if (!tap->buf) {
-		ret = -ENOMEM;
-		goto err;
-	}
-	*out = tap;
-	return 0;
+	bufsz = KUCOMMS_TAP_REC_MAX(st.snaplen);
+	if (bufsz < KUC_TAP_READ_BUF)
+		bufsz = KUC_TAP_READ_BUF;
+	return kuc_tap_ready(tap, bufsz, out);
 err:
 	kuc_tap_close(tap);
 	return ret;

@@ -454,10 +454,9 @@ int main(int argc, const char **argv)
 		if (cret && !s.err)
 			s.err = cret;
 	}
-	if (fflush(stdout) || ferror(stdout)) {
-		tool_msg("write error: %s", strerror(errno));
+	/* A write error fails even a run that failed otherwise. */
+	if (tool_flush_stdout(TOOL_EXIT_OK))
 		ret = TOOL_EXIT_FAILURE;
-	}
 	if (s.err) {
 		tool_msg("%s: write: %s", opt.wfile ? opt.wfile : "stdout",
 			 strerror(-s.err));

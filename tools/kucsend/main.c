@@ -129,17 +129,6 @@ out:
 	return ret;
 }
 
-/* Output that never reached stdout (a full disk, a closed pipe) fails. */
-static int flush_stdout(int status)
-{
-	if (fflush(stdout) || ferror(stdout)) {
-		tool_msg("write error: %s", strerror(errno));
-		if (!status)
-			status = TOOL_EXIT_FAILURE;
-	}
-	return status;
-}
-
 int main(int argc, const char **argv)
 {
 	struct kucsend_opts o;
@@ -152,7 +141,7 @@ int main(int argc, const char **argv)
 	if (ret == KUCSEND_CONTINUE)
 		ret = o.interactive ? kucsend_repl(&o) : run_once(&o);
 	kucsend_free_opts();
-	ret = flush_stdout(ret);
+	ret = tool_flush_stdout(ret);
 	if (ret > TOOL_EXIT_SIGNAL)
 		kucsend_die_of(ret - TOOL_EXIT_SIGNAL);
 	return ret;
