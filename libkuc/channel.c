@@ -42,7 +42,6 @@ void kuc_channel_free(struct kuc_channel *ch)
 	free(ch);
 }
 
-
 void kuc_close(struct kuc_channel *ch)
 {
 	if (!ch)

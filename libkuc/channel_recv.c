@@ -19,7 +19,6 @@
  */
 #define KUC_RX_CHECK_PART	8
 
-
 /*
  * After consuming: if the peer found the rx ring full since we last
  * looked (its producer's full counter moved), it may be waiting for room;

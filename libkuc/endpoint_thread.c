@@ -38,7 +38,6 @@
 /* The endpoint thread's channel, for the -EDEADLK check of a handler. */
 static _Thread_local struct kuc_channel *kuc_ep_current;
 
-
 /*
  * Deliver up to KUC_EP_BATCH messages straight from the ring. Returns how
  * many, or -EPROTO/-ESHUTDOWN when the ring is empty for good.

@@ -143,7 +143,6 @@ void repl_show_prompt(void)
 	}
 }
 
-
 /*
  * Input that is not a terminal: run the complete lines read so far, one
  * at a time and none while a wait is in progress (a wait holds back the
