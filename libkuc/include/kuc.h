@@ -2,8 +2,10 @@
 /*
  * libkuc: the userspace side of kucomms.
  *
- * This is the library's one public header. Conventions for every function
- * declared here:
+ * This is the library's one public header, one file on purpose despite
+ * its length: a program includes just this, and tests/host/api.bats
+ * checks it against the exported symbols (libkuc.map). Conventions for
+ * every function declared here:
  *   - functions returning int return 0 (or a documented count) on success
  *     and a negative errno value on failure; kuc_strerror() describes it;
  *   - the library never prints, never exits and keeps no hidden global
