@@ -41,8 +41,12 @@ TOOL_LIBS_kucctl  := -lpopt
 TOOL_LIBS_kucsend := -lpopt -ljansson -lreadline
 TOOL_LIBS_kucdump := -lpopt
 # Test programs (tests/progs/*.c) run by the bats suites, in the VM too.
+# A program too big for one file is a directory tests/progs/NAME/ whose
+# *.c build $(O)/progs/NAME (PROG_DIRS).
 PROG_SRCS  := $(wildcard tests/progs/*.c)
-PROGS      := $(patsubst tests/progs/%.c,$(O)/progs/%,$(PROG_SRCS))
+PROG_DIRS  := $(sort $(patsubst tests/progs/%/,%,$(dir $(wildcard tests/progs/*/*.c))))
+PROGS      := $(patsubst tests/progs/%.c,$(O)/progs/%,$(PROG_SRCS)) \
+              $(addprefix $(O)/progs/,$(PROG_DIRS))
 CXX_PROGS  := $(patsubst tests/progs/%.cpp,$(O)/progs/%,$(wildcard tests/progs/*.cpp))
 TSAN_PROGS := $(O)/tsan-progs/kuc_echo_client
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
@@ -194,6 +198,19 @@ progs: $(PROGS) $(CXX_PROGS) $(TSAN_PROGS) $(O)/bench/kucbench
 $(O)/progs/%: tests/progs/%.c tests/progs/prog_step.h $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Iexamples/echo $(CFLAGS) $(WARN) -o $@ $< $(LIB_A) -lpthread
+# The same for a program in a directory, and (TSAN_PROGS) with TSan.
+define prog_dir_rule
+$$(O)/progs/$(1): $$(wildcard tests/progs/$(1)/*.[ch]) tests/progs/prog_step.h \
+		$$(LIB_A) $$(LIB_HDRS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) -Iexamples/echo $$(CFLAGS) $$(WARN) -o $$@ \
+		$$(wildcard tests/progs/$(1)/*.c) $$(LIB_A) -lpthread
+$$(O)/tsan-progs/$(1): $$(wildcard tests/progs/$(1)/*.[ch]) tests/progs/prog_step.h \
+		$$(LIB_TOBJS) $$(LIB_HDRS) $$(LIB_PRIV_HDRS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) -Iexamples/echo $$(CFLAGS) $$(WARN) $$(TSANFLAGS) \
+		-o $$@ $$(wildcard tests/progs/$(1)/*.c) $$(LIB_TOBJS) -lpthread
+endef
 
 # The benchmark (bench/README): kucbench, its reference kernel modules,
 # bench/run. Not part of make check (tests/host/bench.bats runs a smoke
@@ -270,6 +287,8 @@ $(O)/tsan-progs/%: tests/progs/%.c $(LIB_TOBJS) $(LIB_HDRS) $(LIB_PRIV_HDRS)
 	$(CC) $(CPPFLAGS) -Iexamples/echo $(CFLAGS) $(WARN) $(TSANFLAGS) \
 		-o $@ $< $(LIB_TOBJS) -lpthread
 
+$(foreach p,$(PROG_DIRS),$(eval $(call prog_dir_rule,$(p))))
+
 # make fuzz, and the replays of its inputs that make unit builds.
 include tests/fuzz/fuzz.mk
 
@@ -292,7 +311,7 @@ check-kernel: deps
 check-kernels: deps
 	@bash scripts/check.sh --kernel $(KERNEL_LANES)
 
-# The syscall storm (tests/progs/kuc_storm.c) alone, for longer, on the
+# The syscall storm (tests/progs/kuc_storm/) alone, for longer, on the
 # debug kernel; STORM_SEED repeats a run, STORM_PROCS sets the workers.
 STORM_SECONDS ?= 600
 storm: deps

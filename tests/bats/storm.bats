@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The syscall storm (tests/progs/kuc_storm.c): several processes throw
+# The syscall storm (tests/progs/kuc_storm/): several processes throw
 # random opens, mappings, ioctls, garbage in the shared pages, forks,
 # device creates and removes and echo module loads and unloads at
 # kucomms.ko at once. Passes when the storm's processes all end (no
