@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kucbench: the device cases, run in the test VM: one client
+ * against a kernel module (kucomms_echo.ko, kucbench_chr.ko,
+ * kucbench_genl.ko), the endpoint thread counted from /proc.
+ */
+#include "case.h"
+
+/* The echo device's polling setting during the kuc-dev-poll case. */
+#define KB_POLL_IDLE_US		"1000"
+#define KB_POLL_IDLE_FILE	"/sys/class/kucomms/kucomms_echo/poll_idle_us"
+
+static int set_poll_idle(const char *us)
+{
+	int fd = open(KB_POLL_IDLE_FILE, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, us, strlen(us)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* The endpoint thread of kucomms_echo: "kuc/" and the short name. */
+static pid_t kthread_pid(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	char path[300], comm[32];
+	pid_t pid = -1;
+	FILE *f;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, "kuc/echo\n"))
+			pid = atoi(de->d_name);
+		fclose(f);
+		if (pid > 0)
+			break;
+	}
+	if (d)
+		closedir(d);
+	return pid;
+}
+
+/* CPU time (schedstat) and switches (status) of a task. */
+static void task_snap(pid_t pid, struct kb_side *s)
+{
+	char path[64], line[128];
+	unsigned long long v;
+	FILE *f;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &v) == 1)
+			s->cpu_ns = v;
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1)
+			s->vcsw = v;
+		else if (sscanf(line, "nonvoluntary_ctxt_switches: %llu", &v) == 1)
+			s->ivcsw = v;
+	}
+	if (f)
+		fclose(f);
+}
+
+unsigned int window_for(void)
+{
+	uint64_t w = KB_RING / kucomms_record_size(opt.size) - 1;
+
+	if (opt.window)
+		return opt.window;
+	return w > 256 ? 256 : w ? (unsigned int)w : 1;
+}
+
+/* Echoes with up to @w in flight; replies drained down to half of it. */
+static int stream_window(struct kb_ep *e, unsigned int w)
+{
+	struct kucomms_msg_hdr *m = msg_new();
+	const struct kucomms_msg_hdr *r;
+	uint64_t sent = 0, got = 0;
+	bool stopping = false;
+	double deadline;
+
+	sh->t0 = kb_now();
+	deadline = sh->t0 + opt.secs;
+	for (;;) {
+		while (!stopping && sent - got < w) {
+			stamp(m, sent++);
+			TRY("send", kb_send(e, m));
+		}
+		TRY("flush", kb_flush(e));
+		if (!stopping && kb_now() >= deadline)
+			stopping = true;
+		if (got == sent)
+			break;
+		do {
+			TRY("recv", kb_recv(e, &r));
+			if (!check(r, got))
+				sh->bad++;
+			got++;
+			kb_done(e);
+		} while (got < sent && (stopping || sent - got > w / 2));
+	}
+	sh->t1 = kb_now();
+	sh->msgs = got;
+	free(m);
+	return 0;
+}
+
+int run_vm(void)
+{
+	struct kb_ep *e = &eps[0];
+	struct kb_side k0, k1;
+	struct kb_counters c;
+	int r, kfd = -1;
+	pid_t kt = -1;
+
+	e->kind = opt.c->kind;
+	e->batch = opt.c->batch;
+	e->zero_copy = opt.c->zero_copy;
+	if (kb_ep_buffers(e, opt.size))
+		return 2;
+	switch (e->kind) {
+	case KB_KUC:
+		r = strcmp(opt.c->name, "kuc-dev-poll") ? 0 :
+		    set_poll_idle(KB_POLL_IDLE_US);
+		if (!r)
+			r = kuc_open("kucomms_echo", &e->ch);
+		kt = kthread_pid();
+		break;
+	case KB_BYTES:
+		e->rfd = e->wfd = open("/dev/kucbench_chr", O_RDWR | O_CLOEXEC);
+		r = e->rfd < 0 ? -errno : 0;
+		break;
+	default:
+		r = kb_genl_open(e);
+		break;
+	}
+	if (r) {
+		fail("open", r);
+		return 2;
+	}
+	if (kt > 0) {
+		kfd = kb_perf_open_pid(kt, 3);
+		task_snap(kt, &k0);
+		k0.wakeups = (int64_t)kb_perf_read(kfd);
+	}
+	kb_ctr_start(&c, false);
+	if (opt.mode == M_STREAM)
+		r = stream_window(e, window_for());
+	else if (opt.mode == M_RTT)
+		r = rtt_client(e);
+	else
+		r = idle_client(NULL);
+	kb_ctr_stop(&c, &sh->side[0]);
+	if (kt > 0) {
+		task_snap(kt, &k1);
+		sh->side[2].cpu_ns = k1.cpu_ns - k0.cpu_ns;
+		sh->side[2].vcsw = k1.vcsw - k0.vcsw;
+		sh->side[2].ivcsw = k1.ivcsw - k0.ivcsw;
+		sh->side[2].csw = sh->side[2].vcsw + sh->side[2].ivcsw;
+		sh->side[2].syscalls = 0;
+		sh->side[2].wakeups = kfd >= 0 ?
+			(int64_t)kb_perf_read(kfd) - k0.wakeups : -1;
+	}
+	if (e->kind == KB_KUC) {
+		struct kuc_channel_stats st;
+
+		kuc_channel_stats(e->ch, &st);
+		sh->side[0].kicks = st.kicks;
+		sh->side[0].waits = st.waits;
+	}
+	kb_ep_close(e);
+	if (!strcmp(opt.c->name, "kuc-dev-poll") && set_poll_idle("0"))
+		r = -EIO;
+	return r ? 2 : 0;
+}
+
