@@ -7,6 +7,10 @@
  * staying honest: byte-stream readers read as much as there is and parse
  * records in place; batching writers gather up to KB_BATCH bytes per
  * system call.
+ *
+ * One file despite its length: every transport's send and receive sit
+ * next to the dispatch in kb_send()/kb_recv(), so that how each is used
+ * can be compared at a glance, which is what makes the bench fair.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -10,6 +10,10 @@
  * libkuc, which never writes such values); the good one uses libkuc.
  * One case per run; "list" prints them. Exit 0 when the case ended as
  * expected, 1 when not, 2 on an error.
+ *
+ * One file despite its length: one table of hostile cases, each next to
+ * the hand-made mapping it corrupts and the run that judges it; split,
+ * a case would be read in three places.
  */
 #define _FILE_OFFSET_BITS 64
 

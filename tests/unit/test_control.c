@@ -2,6 +2,10 @@
 /*
  * Device control and listing against fake sysfs and /dev trees, through
  * the KUC_SYSFS_ROOT and KUC_DEV_ROOT test hooks: no kernel needed.
+ *
+ * One file despite its length (a little over 500 lines): the fake trees
+ * and the tests that build them belong to one program; a split would
+ * only move the tree helpers into a header of their own.
  */
 #include <errno.h>
 #include <fcntl.h>
