@@ -40,14 +40,6 @@ mon_start() {
 	done
 	kuc_fail "monitor never reported the probe device (stderr: $(cat "$MON_ERR"))"
 }
-
-mon_stop() {
-	local status=0
-	kill -TERM "$MON_PID"
-	wait "$MON_PID" || status=$?
-	[ "$status" -eq 0 ] || kuc_fail "monitor exited $status on SIGTERM"
-}
-
 # The events of kucomms_echo: "EVENT PID COMM OWNER CONN" (- if absent).
 mon_events() {
 	jq -r 'select(.name == "kucomms_echo") |
@@ -74,7 +66,7 @@ mon_events() {
 	delpid=$!
 	wait "$delpid"
 	wait_for "mon_events | grep -q device-remove"
-	mon_stop
+	kuc_term_ok "$MON_PID"
 	run mon_events
 	[ "$output" = "device-add $addpid kucctl - -
 endpoint-add $inspid insmod kucomms_echo -
@@ -93,7 +85,7 @@ device-remove $delpid kucctl - -" ] || kuc_fail "events: $output"
 	exec 5<>/dev/kucomms_echo
 	exec 5>&-
 	wait_for "grep -q 'conn-close kucomms_echo' '$MON_OUT'"
-	mon_stop
+	kuc_term_ok "$MON_PID"
 	grep -Eq "^[0-9-]+T[0-9:.]+Z kernel conn-open kucomms_echo conn=1 pid=$BASHPID comm=[^ ]+\$" "$MON_OUT"
 	grep -Eq "^[0-9-]+T[0-9:.]+Z kernel conn-close kucomms_echo conn=1 pid=$BASHPID comm=[^ ]+\$" "$MON_OUT"
 }
@@ -107,7 +99,7 @@ device-remove $delpid kucctl - -" ] || kuc_fail "events: $output"
 	exec 5<>/dev/kucomms_echo
 	exec 5>&-
 	wait_for "mon_events | grep -q conn-close"
-	mon_stop
+	kuc_term_ok "$MON_PID"
 	[ ! -s "$MON_ERR" ] || kuc_fail "stderr: $(cat "$MON_ERR")"
 }
 
@@ -119,7 +111,7 @@ device-remove $delpid kucctl - -" ] || kuc_fail "events: $output"
 	wait_for "grep -q 'kernel module-load' '$MON_OUT'"
 	kuc_create kucomms_echo
 	wait_for "grep -q 'device-add kucomms_echo' '$MON_OUT'"
-	mon_stop
+	kuc_term_ok "$MON_PID"
 }
 
 @test "monitor: a stalled monitor loses events and says so; the kernel does not queue them" {
@@ -137,7 +129,7 @@ device-remove $delpid kucctl - -" ] || kuc_fail "events: $output"
 	exec 5<>/dev/kucomms_echo
 	exec 5>&-
 	wait_for "grep -q '\"conn\":1001' '$MON_OUT'"
-	mon_stop
+	kuc_term_ok "$MON_PID"
 	n=$(grep -c conn-open "$MON_OUT")
 	[ "$n" -lt 1001 ] || kuc_fail "no event was dropped ($n opens seen)"
 }

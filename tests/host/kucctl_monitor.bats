@@ -36,14 +36,6 @@ mon_start() {
 	kuc_fail "monitor never reported the probe segment"
 }
 
-# mon_stop: SIGTERM ends the monitor with status 0.
-mon_stop() {
-	local status=0
-	kill -TERM "$MON_PID"
-	wait "$MON_PID" || status=$?
-	[ "$status" -eq 0 ] || kuc_fail "monitor exited $status on SIGTERM"
-}
-
 # The events of $NAME, one per line: "EVENT PID" (PID - when absent).
 mon_events() {
 	jq -r --arg n "$NAME" 'select(.name == $n) |
@@ -66,7 +58,7 @@ mon_events() {
 	wait_for "mon_events | grep -q server-leave"
 	"$KUCCTL" remove --shm "$NAME"
 	wait_for "mon_events | grep -q shm-remove"
-	mon_stop
+	kuc_term_ok "$MON_PID"
 	run mon_events
 	[ "$output" = "shm-add -
 server-attach $SERVER_PID
@@ -88,7 +80,7 @@ shm-remove -" ] || kuc_fail "events: $output"
 		"$CLIENT" --count 1 "$CH" >/dev/null
 	done
 	wait_for "[ \$(mon_events | grep -c client-leave) -eq 3 ]"
-	mon_stop
+	kuc_term_ok "$MON_PID"
 	[ "$(mon_events | grep -c client-attach)" -eq 3 ]
 }
 
@@ -97,7 +89,7 @@ shm-remove -" ] || kuc_fail "events: $output"
 	"$KUCCTL" create --shm "$NAME"
 	start_server
 	wait_for "grep -q 'server-attach $NAME' '$MON_OUT'"
-	mon_stop
+	kuc_term_ok "$MON_PID"
 	grep -Eq "^[0-9-]+T[0-9:.]+Z shm shm-add $NAME\$" "$MON_OUT"
 	grep -Eq "^[0-9-]+T[0-9:.]+Z shm server-attach $NAME pid=$SERVER_PID comm=kucomms_echo_us\$" "$MON_OUT"
 }
@@ -126,7 +118,7 @@ shm-remove -" ] || kuc_fail "events: $output"
 	grep -q "note: kucomms module not loaded: watching for it\$" "$MON_ERR"
 	"$KUCCTL" create --shm "$NAME"
 	sleep 0.5
-	mon_stop
+	kuc_term_ok "$MON_PID"
 	[ ! -s "$MON_OUT" ]
 }
 
