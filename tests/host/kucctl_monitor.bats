@@ -143,3 +143,19 @@ shm-remove -" ] || kuc_fail "events: $output"
 	wait "$pid"
 	[ "$(wc -l <"$MON_OUT")" -eq 1 ]
 }
+
+@test "monitor: a segment of garbage is reported, not trusted" {
+	mon_start --json --shm
+	head -c 100000 /dev/urandom >"$SEG"
+	wait_for "mon_events | grep -q shm-add"
+	# Random counts and pids would be clients; a header that makes no
+	# sense has none.
+	printf 'x' >"$SEG"
+	sleep 0.3
+	rm -f "$SEG"
+	wait_for "mon_events | grep -q shm-remove"
+	kuc_term_ok "$MON_PID"
+	run mon_events
+	[ "$output" = "shm-add -
+shm-remove -" ] || kuc_fail "events: $output"
+}

@@ -83,10 +83,23 @@ static bool mon_print(const struct mon_event *ev)
 	return !fflush(stdout) && !ferror(stdout);
 }
 
+/* Milliseconds on the monotonic clock. */
+static long long mon_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The segments are looked at when inotify saw a file come or go, and
+ * otherwise every MON_SHM_TICK_MS, however many kernel events arrive.
+ */
 static int mon_loop(struct mon_nl *nl, struct mon_shm *shm,
 		    const sigset_t *waitmask)
 {
-	struct timespec tick = { 0, MON_SHM_TICK_MS * 1000000L };
+	long long next = mon_now_ms() + MON_SHM_TICK_MS;
 	struct pollfd fds[2];
 	nfds_t n = 0;
 	int inl = -1, ishm = -1;
@@ -100,8 +113,14 @@ static int mon_loop(struct mon_nl *nl, struct mon_shm *shm,
 		fds[n++] = (struct pollfd){ .fd = shm->fd, .events = POLLIN };
 	}
 	while (!mon_stop) {
-		int r = ppoll(fds, n, ishm >= 0 ? &tick : NULL, waitmask);
+		long long left = next - mon_now_ms();
+		struct timespec ts = { 0, 0 };
+		int r;
 
+		if (left > 0)
+			ts = (struct timespec){ left / 1000,
+						(left % 1000) * 1000000 };
+		r = ppoll(fds, n, ishm >= 0 ? &ts : NULL, waitmask);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -110,9 +129,11 @@ static int mon_loop(struct mon_nl *nl, struct mon_shm *shm,
 		}
 		if (inl >= 0 && fds[inl].revents && !mon_nl_read(nl, mon_print))
 			return TOOL_EXIT_FAILURE;
-		/* A tick, or a file came or went. */
-		if (ishm >= 0 && !mon_shm_scan(shm, mon_print))
+		if (ishm < 0 || (!fds[ishm].revents && mon_now_ms() < next))
+			continue;
+		if (!mon_shm_scan(shm, mon_print))
 			return TOOL_EXIT_FAILURE;
+		next = mon_now_ms() + MON_SHM_TICK_MS;
 	}
 	return TOOL_EXIT_OK;
 }

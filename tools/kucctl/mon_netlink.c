@@ -304,31 +304,44 @@ static bool mon_nl_ctrl(struct mon_nl *nl, const struct genlmsghdr *g,
 	return ev.event ? emit(&ev) : true;
 }
 
+/* Datagrams read per call, so that the shm side gets its turn. */
+#define MON_NL_BATCH 64
+
 bool mon_nl_read(struct mon_nl *nl, mon_emit_fn emit)
 {
 	static char buf[MON_NL_BUF];
-	const struct nlmsghdr *h = (const void *)buf;
-	ssize_t n = recv(nl->fd, buf, sizeof(buf), MSG_DONTWAIT);
-	size_t len;
+	int i;
 
-	if (n < 0) {
-		struct mon_event ev = { .source = "kernel", .event = "lost" };
+	for (i = 0; i < MON_NL_BATCH; i++) {
+		const struct nlmsghdr *h = (const void *)buf;
+		ssize_t n = recv(nl->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		size_t len;
 
-		return errno == ENOBUFS ? emit(&ev) : true;
-	}
-	for (len = n; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-		size_t glen;
-		bool ok = true;
+		if (n < 0) {
+			struct mon_event ev = { .source = "kernel",
+						.event = "lost" };
 
-		if (h->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
-			continue;
-		glen = h->nlmsg_len - NLMSG_HDRLEN;
-		if (nl->family && h->nlmsg_type == nl->family)
-			ok = mon_nl_event(NLMSG_DATA(h), glen, emit);
-		else if (h->nlmsg_type == GENL_ID_CTRL)
-			ok = mon_nl_ctrl(nl, NLMSG_DATA(h), glen, emit);
-		if (!ok)
-			return false;
+			if (errno == ENOBUFS) {
+				if (!emit(&ev))
+					return false;
+				continue;
+			}
+			return true;	/* EAGAIN: all read */
+		}
+		for (len = n; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			size_t glen;
+			bool ok = true;
+
+			if (h->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
+				continue;
+			glen = h->nlmsg_len - NLMSG_HDRLEN;
+			if (nl->family && h->nlmsg_type == nl->family)
+				ok = mon_nl_event(NLMSG_DATA(h), glen, emit);
+			else if (h->nlmsg_type == GENL_ID_CTRL)
+				ok = mon_nl_ctrl(nl, NLMSG_DATA(h), glen, emit);
+			if (!ok)
+				return false;
+		}
 	}
 	return true;
 }
