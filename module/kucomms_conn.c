@@ -151,6 +151,8 @@ static int kucm_conn_open(struct inode *inode, struct file *file)
 	conn->kd = kd;
 	conn->ep = ep;
 	conn->id = atomic64_inc_return(&kd->next_conn_id);
+	conn->pid = task_tgid_nr(current);
+	get_task_comm(conn->comm, current);
 	init_waitqueue_head(&conn->wq);
 	mutex_init(&conn->send_lock);
 	init_waitqueue_head(&conn->send_wq);
@@ -166,6 +168,7 @@ static int kucm_conn_open(struct inode *inode, struct file *file)
 	atomic_inc(&kd->nconns);
 	file->private_data = conn;
 	trace_kucomms_conn_open(kd->name, conn->id);
+	kucm_event_conn(KUCOMMS_EV_CONN_OPEN, conn);
 	return nonseekable_open(inode, file);
 }
 
@@ -174,6 +177,7 @@ static int kucm_conn_release(struct inode *inode, struct file *file)
 	struct kucomms_conn *conn = file->private_data;
 
 	trace_kucomms_conn_close(conn->kd->name, conn->id);
+	kucm_event_conn(KUCOMMS_EV_CONN_CLOSE, conn);
 	kucm_endpoint_detach(conn);
 	atomic_dec(&conn->kd->nconns);
 	kucomms_conn_put(conn);

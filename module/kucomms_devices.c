@@ -97,6 +97,7 @@ int kucm_device_create(const char *name)
 		goto out;
 	}
 	list_add_tail(&kd->node, &kucm_devices);
+	kucm_event_device(KUCOMMS_EV_DEVICE_ADD, kd->name);
 out:
 	mutex_unlock(&kucm_devices_lock);
 	return ret;
@@ -108,6 +109,7 @@ static void kucm_device_destroy(struct kucm_device *kd)
 	list_del(&kd->node);
 	kucm_tap_device_removed(kd);
 	cdev_device_del(&kd->cdev, &kd->dev);
+	kucm_event_device(KUCOMMS_EV_DEVICE_REMOVE, kd->name);
 	put_device(&kd->dev);
 }
 

@@ -510,6 +510,7 @@ __kucomms_register(const char *name, const struct kucomms_endpoint_ops *ops,
 	}
 	wake_up_process(task);
 	pr_info("endpoint %s registered\n", name);
+	kucm_event_endpoint(KUCOMMS_EV_ENDPOINT_ADD, ep);
 	return ep;
 }
 EXPORT_SYMBOL_GPL(__kucomms_register);
@@ -544,6 +545,7 @@ void kucomms_unregister(struct kucomms_endpoint *ep)
 		kucomms_conn_put(conn);
 	}
 	pr_info("endpoint %s unregistered\n", ep->name);
+	kucm_event_endpoint(KUCOMMS_EV_ENDPOINT_REMOVE, ep);
 	kucm_endpoint_put(ep);
 }
 EXPORT_SYMBOL_GPL(kucomms_unregister);

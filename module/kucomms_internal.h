@@ -16,10 +16,12 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
 #include <kucomms/kucomms_abi.h>
+#include <kucomms/kucomms_events.h>
 #include <kucomms/kucomms_kernel.h>
 #include <kucomms/kucomms_ring.h>
 #include "kucomms_ringmem.h"
@@ -76,6 +78,8 @@ struct kucomms_conn {
 	struct kucomms_endpoint *ep;	/* holds a reference; NULL once detached */
 	struct list_head node;		/* in ep->conns, under ep->lock */
 	u64 id;
+	pid_t pid;			/* the opener's tgid, for kucm_event_conn() */
+	char comm[TASK_COMM_LEN];	/* and its name */
 	wait_queue_head_t wq;		/* userspace waiting in poll() */
 	/*
 	 * kucomms_send_locked(): held only while a message is copied in,
@@ -178,6 +182,13 @@ static inline void kucm_tap_msg(struct kucm_device *kd, u32 dir, u64 conn_id,
 void kucm_tap_device_removed(struct kucm_device *kd);
 int kucm_monitor_init(void);
 void kucm_monitor_exit(void);
+
+/* Live events for kucctl monitor (kucomms_events.c); process context. */
+int kucm_events_init(void);
+void kucm_events_exit(void);
+void kucm_event_device(u8 cmd, const char *name);
+void kucm_event_conn(u8 cmd, const struct kucomms_conn *conn);
+void kucm_event_endpoint(u8 cmd, const struct kucomms_endpoint *ep);
 
 int kucm_control_init(void);
 void kucm_control_exit(void);

@@ -42,9 +42,13 @@ static int __init kucm_init(void)
 		return PTR_ERR(kucm_class);
 	kucm_class->devnode = kucm_devnode;
 
-	ret = kucm_devices_init();
+	/* Before the devices: their removal at unload is announced. */
+	ret = kucm_events_init();
 	if (ret)
 		goto err_class;
+	ret = kucm_devices_init();
+	if (ret)
+		goto err_events;
 	ret = kucm_monitor_init();
 	if (ret)
 		goto err_devices;
@@ -57,6 +61,8 @@ err_monitor:
 	kucm_monitor_exit();
 err_devices:
 	kucm_devices_exit();
+err_events:
+	kucm_events_exit();
 err_class:
 	class_destroy(kucm_class);
 	return ret;
@@ -69,6 +75,7 @@ static void __exit kucm_exit(void)
 	/* No reader can be open: each holds the module. */
 	kucm_monitor_exit();
 	kucm_devices_exit();
+	kucm_events_exit();
 	class_destroy(kucm_class);
 }
 

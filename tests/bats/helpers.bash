@@ -23,6 +23,15 @@ wait_for() {
 	kuc_fail "timed out waiting for: $1"
 }
 
+# kuc_term_ok PID: SIGTERM ends the background process PID with
+# status 0 (kucctl monitor).
+kuc_term_ok() {
+	local status=0
+	kill -TERM "$1"
+	wait "$1" || status=$?
+	[ "$status" -eq 0 ] || kuc_fail "process $1 exited $status on SIGTERM"
+}
+
 # kuc_reap PID...: end background processes of a test (stopped ones
 # too) and collect them; gone ones are fine.
 kuc_reap() {

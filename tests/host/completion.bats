@@ -51,7 +51,7 @@ complete_line() {
 
 @test "completion: kucctl commands and options" {
 	run complete_line kucctl ''
-	[ "$(echo $output)" = "create remove list show help" ]
+	[ "$(echo $output)" = "create remove list show monitor help" ]
 	run complete_line kucctl create foo --m
 	[ "$output" = "--mode" ]
 	run complete_line kucctl list --
@@ -64,6 +64,8 @@ complete_line() {
 	[ "$output" = "$SEG" ]
 	run complete_line kucctl help sh
 	[ "$output" = "show" ]
+	run complete_line kucctl monitor --
+	[ "$(echo $output)" = "--help --json --pretty --kernel --shm" ]
 }
 
 @test "completion: kucdump options, filter words and capture files" {
@@ -136,7 +138,7 @@ complete_line() {
 		done
 	done
 	for opt in $("$TOP/build/kucctl" --help | grep -o -- '--[a-z][a-z-]*' | sort -u) \
-		   $(for c in create remove list show; do "$TOP/build/kucctl" "$c" --help; done |
+		   $(for c in create remove list show monitor; do "$TOP/build/kucctl" "$c" --help; done |
 		     grep -o -- '--[a-z][a-z-]*' | sort -u); do
 		grep -q -- "$opt\\b" "$TOP/completion/kucctl" || missing+=" kucctl:$opt"
 	done

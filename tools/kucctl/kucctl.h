@@ -27,6 +27,7 @@ extern const struct kucctl_cmd kucctl_cmd_create;
 extern const struct kucctl_cmd kucctl_cmd_remove;
 extern const struct kucctl_cmd kucctl_cmd_list;
 extern const struct kucctl_cmd kucctl_cmd_show;
+extern const struct kucctl_cmd kucctl_cmd_monitor;
 
 /* main.c */
 void kucctl_cmd_help(const struct kucctl_cmd *cmd);

@@ -30,6 +30,7 @@ static const struct kucctl_cmd *const kucctl_cmds[] = {
 	&kucctl_cmd_remove,
 	&kucctl_cmd_list,
 	&kucctl_cmd_show,
+	&kucctl_cmd_monitor,
 	&kucctl_cmd_helpcmd,
 };
 
@@ -51,7 +52,8 @@ static void kucctl_help(void)
 
 	printf("Usage: kucctl [-j] [-p] [--help] [--version] COMMAND [ARGS]\n"
 	       "\n"
-	       "Create, remove and list kucomms devices (/dev/kucomms_NAME).\n"
+	       "Create, remove, list and monitor kucomms devices (/dev/kucomms_NAME)\n"
+	       "and shared-memory segments.\n"
 	       "\n"
 	       "Commands:\n");
 	for (i = 0; i < KUCCTL_NCMDS; i++)
@@ -59,7 +61,7 @@ static void kucctl_help(void)
 		       kucctl_cmds[i]->summary);
 	printf("\n"
 	       "Options:\n"
-	       "  -j, --json     JSON output (list, show)\n"
+	       "  -j, --json     JSON output (list, show, monitor)\n"
 	       "  -p, --pretty   JSON, indented over several lines\n"
 	       "  -h, --help     show this help\n"
 	       "  -V, --version  show the version\n"
