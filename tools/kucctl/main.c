@@ -119,17 +119,6 @@ out:
 	return ret;
 }
 
-/* Output that never reached stdout (a full disk, a closed pipe) fails. */
-static int kucctl_flush(int status)
-{
-	if (fflush(stdout) || ferror(stdout)) {
-		tool_msg("write error: %s", strerror(errno));
-		if (!status)
-			status = TOOL_EXIT_FAILURE;
-	}
-	return status;
-}
-
 int main(int argc, const char **argv)
 {
 	struct poptOption opts[] = {
@@ -184,5 +173,5 @@ int main(int argc, const char **argv)
 	status = cmd->run(cmd, n, args);
 out:
 	poptFreeContext(ctx);
-	return kucctl_flush(status);
+	return tool_flush_stdout(status);
 }
