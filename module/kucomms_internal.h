@@ -150,6 +150,12 @@ int kucm_endpoint_attach(struct kucomms_endpoint *ep, struct kucomms_conn *conn)
 void kucm_endpoint_detach(struct kucomms_conn *conn);
 void kucm_endpoint_kick(struct kucomms_endpoint *ep);
 
+/* The endpoint's thread (kucomms_endpoint_thread.c). */
+int kucm_endpoint_thread(void *arg);
+
+/* Sending (kucomms_send.c): room for a @rec-byte record in k2u? */
+bool kucm_k2u_room(struct kucomms_conn *conn, u64 rec);
+
 /*
  * The monitor tap (kucomms_tap.c). kucm_tap_msg() is called by the data
  * paths for every message; with no reader on the device it costs one
