@@ -48,6 +48,7 @@ static int kucm_msgbuf_reserve(struct kucomms_endpoint *ep, size_t len)
 	ep->msgbuf_size = max_t(size_t, len, PAGE_SIZE);
 	return 0;
 }
+
 /*
  * Wake a reader waiting in poll() for what the thread published to @conn
  * since the last look (kucomms_send() from the thread defers it to here),
