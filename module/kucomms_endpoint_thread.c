@@ -244,12 +244,19 @@ static bool kucm_endpoint_polling(struct kucomms_endpoint *ep)
 
 /*
  * The wakeups handlers deferred outside a batch of their connection's
- * messages: connect, work and timer handlers, broadcasts.
+ * messages: connect, work and timer handlers, broadcasts. Every loop of
+ * the thread, polling included: while no handler sent since the last
+ * sweep (ep->wake_pending clear, the common case) it costs one load.
+ * A connection's wakeup that its batch already made leaves the flag
+ * set; the sweep then finds nothing, which is only a wasted walk.
  */
 static void kucm_endpoint_wake_pending(struct kucomms_endpoint *ep)
 {
 	struct kucomms_conn *conn;
 
+	if (!ep->wake_pending)
+		return;
+	ep->wake_pending = false;
 	mutex_lock(&ep->lock);
 	list_for_each_entry(conn, &ep->conns, node)
 		if (conn->wake_pending)

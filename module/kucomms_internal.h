@@ -94,7 +94,8 @@ struct kucomms_conn {
 	/*
 	 * The endpoint's thread published to k2u and has not yet looked
 	 * for a reader in poll() (thread only): it wakes one once per
-	 * batch, not once per reply (kucm_conn_wake()).
+	 * batch, not once per reply (kucm_conn_wake()). Set together with
+	 * the endpoint's wake_pending.
 	 */
 	bool wake_pending;
 	bool closing;			/* file closed; the thread unlinks it */
@@ -117,6 +118,14 @@ struct kucomms_endpoint {
 	bool shutdown;			/* unregistering: no new connections */
 	bool thread_gone;		/* the thread has stopped */
 	bool kicked;			/* a KICK or new connection: look again */
+	/*
+	 * Some connection's wake_pending may be set (thread only, like
+	 * those: kucomms_send() sets both from the thread, so program
+	 * order is all the ordering needed). The thread's sweep for
+	 * wakeups deferred outside a batch clears it and skips ep->lock
+	 * and the walk of the connections while it is clear.
+	 */
+	bool wake_pending;
 	/* Thread only: the device's poll_idle_us, as of the last pass. */
 	u64 poll_idle_ns;
 	ktime_t last_msg;		/* thread only: a message was handed over */
