@@ -44,6 +44,7 @@ struct kucm_device {
 	struct cdev cdev;
 	struct list_head node;		/* in kucm_devices, under kucm_devices_lock */
 	char name[KUCOMMS_NAME_MAX + 1];
+	/* The settings: unsigned int, as kucomms_sysfs.c reads them. */
 	unsigned int ring_order;	/* for connections opened from now on */
 	unsigned int max_conns;
 	/*
