@@ -57,7 +57,7 @@ static ssize_t kucm_setting_store(struct device *dev,
 				  const char *buf, size_t count)
 {
 	const struct kucm_setting *s = to_kucm_setting(attr);
-	unsigned int n;
+	unsigned int n = 0;
 	u64 v;
 	int ret;
 
