@@ -104,6 +104,7 @@ static bool kucm_conn_deliver(struct kucomms_endpoint *ep,
 		return false;
 	if (kucm_msgbuf_reserve(ep, conn->u2k.msg_max))
 		return false;
+	ep->batch_conn = conn;
 	for (n = 0; n < KUCM_BATCH && bytes < KUCM_BATCH_BYTES; n++) {
 		rec = kucomms_ring_peek(&conn->u2k, &hdr, &data);
 		if (rec == -EAGAIN)
@@ -128,6 +129,7 @@ static bool kucm_conn_deliver(struct kucomms_endpoint *ep,
 			     ep->msgbuf);
 		ep->ops->message(ep, conn, &hdr, ep->msgbuf);
 	}
+	ep->batch_conn = NULL;
 	/*
 	 * The batch's replies for a reader in poll(), and the space freed
 	 * for a sender blocked there.
@@ -247,8 +249,8 @@ static bool kucm_endpoint_polling(struct kucomms_endpoint *ep)
  * messages: connect, work and timer handlers, broadcasts. Every loop of
  * the thread, polling included: while no handler sent since the last
  * sweep (ep->wake_pending clear, the common case) it costs one load.
- * A connection's wakeup that its batch already made leaves the flag
- * set; the sweep then finds nothing, which is only a wasted walk.
+ * Replies from a message handler to its own connection do not set it:
+ * the end of the batch wakes that connection (kucm_conn_deliver()).
  */
 static void kucm_endpoint_wake_pending(struct kucomms_endpoint *ep)
 {

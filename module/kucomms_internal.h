@@ -120,13 +120,17 @@ struct kucomms_endpoint {
 	bool thread_gone;		/* the thread has stopped */
 	bool kicked;			/* a KICK or new connection: look again */
 	/*
-	 * Some connection's wake_pending may be set (thread only, like
-	 * those: kucomms_send() sets both from the thread, so program
-	 * order is all the ordering needed). The thread's sweep for
-	 * wakeups deferred outside a batch clears it and skips ep->lock
-	 * and the walk of the connections while it is clear.
+	 * Some connection's wake_pending may be set outside its own batch
+	 * (thread only, like those: kucomms_send() sets both from the
+	 * thread, so program order is all the ordering needed). The
+	 * thread's sweep for wakeups deferred outside a batch clears it
+	 * and skips ep->lock and the walk of the connections while it is
+	 * clear. Not set for a send to @batch_conn, whose wakeup the end
+	 * of its batch makes.
 	 */
 	bool wake_pending;
+	/* Thread only: the connection whose batch is being delivered. */
+	struct kucomms_conn *batch_conn;
 	/* Thread only: the device's poll_idle_us, as of the last pass. */
 	u64 poll_idle_ns;
 	ktime_t last_msg;		/* thread only: a message was handed over */

@@ -69,7 +69,9 @@ int kucomms_send(struct kucomms_conn *conn, const struct kucomms_msg_hdr *hdr,
 	 */
 	if (conn->ep && current == conn->ep->task) {
 		conn->wake_pending = true;
-		conn->ep->wake_pending = true;
+		/* Its own batch's end wakes it; anything else the sweep. */
+		if (conn != conn->ep->batch_conn)
+			conn->ep->wake_pending = true;
 	} else if (wq_has_sleeper(&conn->wq)) {
 		atomic64_inc(&st->user_wakeups);
 		wake_up_interruptible_poll(&conn->wq, EPOLLIN | EPOLLRDNORM);
