@@ -46,6 +46,7 @@ struct kucm_device {
 	struct cdev cdev;
 	struct list_head node;		/* in kucm_devices, under kucm_devices_lock */
 	char name[KUCOMMS_NAME_MAX + 1];
+	/* The settings: unsigned int, as kucomms_sysfs.c reads them. */
 	unsigned int ring_order;	/* for connections opened from now on */
 	unsigned int max_conns;
 	/*
@@ -98,7 +99,8 @@ struct kucomms_conn {
 	/*
 	 * The endpoint's thread published to k2u and has not yet looked
 	 * for a reader in poll() (thread only): it wakes one once per
-	 * batch, not once per reply (kucm_conn_wake()).
+	 * batch, not once per reply (kucm_conn_wake()). Set together with
+	 * the endpoint's wake_pending.
 	 */
 	bool wake_pending;
 	bool closing;			/* file closed; the thread unlinks it */
@@ -121,6 +123,18 @@ struct kucomms_endpoint {
 	bool shutdown;			/* unregistering: no new connections */
 	bool thread_gone;		/* the thread has stopped */
 	bool kicked;			/* a KICK or new connection: look again */
+	/*
+	 * Some connection's wake_pending may be set outside its own batch
+	 * (thread only, like those: kucomms_send() sets both from the
+	 * thread, so program order is all the ordering needed). The
+	 * thread's sweep for wakeups deferred outside a batch clears it
+	 * and skips ep->lock and the walk of the connections while it is
+	 * clear. Not set for a send to @batch_conn, whose wakeup the end
+	 * of its batch makes.
+	 */
+	bool wake_pending;
+	/* Thread only: the connection whose batch is being delivered. */
+	struct kucomms_conn *batch_conn;
 	/* Thread only: the device's poll_idle_us, as of the last pass. */
 	u64 poll_idle_ns;
 	ktime_t last_msg;		/* thread only: a message was handed over */
@@ -153,6 +167,12 @@ void kucm_endpoint_put(struct kucomms_endpoint *ep);
 int kucm_endpoint_attach(struct kucomms_endpoint *ep, struct kucomms_conn *conn);
 void kucm_endpoint_detach(struct kucomms_conn *conn);
 void kucm_endpoint_kick(struct kucomms_endpoint *ep);
+
+/* The endpoint's thread (kucomms_endpoint_thread.c). */
+int kucm_endpoint_thread(void *arg);
+
+/* Sending (kucomms_send.c): room for a @rec-byte record in k2u? */
+bool kucm_k2u_room(struct kucomms_conn *conn, u64 rec);
 
 /*
  * The monitor tap (kucomms_tap.c). kucm_tap_msg() is called by the data

@@ -17,76 +17,85 @@ static struct kucm_device *to_kd(struct device *dev)
 	return container_of(dev, struct kucm_device, dev);
 }
 
-static ssize_t ring_size_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
+/*
+ * The settings: each an unsigned int of struct kucm_device, written as a
+ * number from @min to @max (else -EINVAL; what does not parse gets
+ * kstrtouint()'s error) and shown as written. A @log2 setting is a ring
+ * size instead: written in bytes (kstrtou64()), checked by
+ * kucomms_ring_size_valid() (the rule's one statement; @min and @max
+ * unused) and stored as its log2. Written with WRITE_ONCE(), read with
+ * READ_ONCE(): their readers (open(), the endpoint's thread) take no lock.
+ */
+struct kucm_setting {
+	struct device_attribute attr;
+	size_t off;			/* of the unsigned int in kucm_device */
+	u64 min, max;
+	bool log2;
+};
+
+#define to_kucm_setting(a) container_of(a, struct kucm_setting, attr)
+
+static unsigned int *kucm_setting_field(struct device *dev,
+					const struct kucm_setting *s)
 {
-	return sysfs_emit(buf, "%llu\n", 1ULL << READ_ONCE(to_kd(dev)->ring_order));
+	return (unsigned int *)((char *)to_kd(dev) + s->off);
 }
 
-static ssize_t ring_size_store(struct device *dev,
-			       struct device_attribute *attr,
-			       const char *buf, size_t count)
+static ssize_t kucm_setting_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
 {
-	u64 size;
-	int ret = kstrtou64(buf, 0, &size);
+	const struct kucm_setting *s = to_kucm_setting(attr);
+	unsigned int v = READ_ONCE(*kucm_setting_field(dev, s));
 
+	if (s->log2)
+		return sysfs_emit(buf, "%llu\n", 1ULL << v);
+	return sysfs_emit(buf, "%u\n", v);
+}
+
+static ssize_t kucm_setting_store(struct device *dev,
+				  struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	const struct kucm_setting *s = to_kucm_setting(attr);
+	unsigned int n = 0;
+	u64 v;
+	int ret;
+
+	if (s->log2) {
+		ret = kstrtou64(buf, 0, &v);
+	} else {
+		ret = kstrtouint(buf, 0, &n);
+		v = n;
+	}
 	if (ret)
 		return ret;
-	if (!kucomms_ring_size_valid(size))
+	if (s->log2 ? !kucomms_ring_size_valid(v) : (v < s->min || v > s->max))
 		return -EINVAL;
-	WRITE_ONCE(to_kd(dev)->ring_order, ilog2(size));
+	WRITE_ONCE(*kucm_setting_field(dev, s), s->log2 ? ilog2(v) : v);
 	return count;
 }
-static DEVICE_ATTR_RW(ring_size);
 
-static ssize_t max_connections_show(struct device *dev,
-				    struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(to_kd(dev)->max_conns));
+/* One setting: struct kucm_setting kucm_setting_NAME, file NAME (0644). */
+#define KUCM_SETTING(_name, _field, _min, _max, _log2)			\
+static struct kucm_setting kucm_setting_##_name = {			\
+	.attr = __ATTR(_name, 0644, kucm_setting_show,			\
+		       kucm_setting_store),				\
+	.off = offsetof(struct kucm_device, _field),			\
+	.min = (_min),							\
+	.max = (_max),							\
+	.log2 = (_log2),						\
 }
 
-static ssize_t max_connections_store(struct device *dev,
-				     struct device_attribute *attr,
-				     const char *buf, size_t count)
-{
-	unsigned int n;
-	int ret = kstrtouint(buf, 0, &n);
-
-	if (ret)
-		return ret;
-	if (n < 1 || n > KUCOMMS_CONNS_LIMIT)
-		return -EINVAL;
-	WRITE_ONCE(to_kd(dev)->max_conns, n);
-	return count;
-}
-static DEVICE_ATTR_RW(max_connections);
-
+/* Bytes of each ring of connections opened from now on. */
+KUCM_SETTING(ring_size, ring_order, 0, 0, true);
+/* Connections held at once (open() fails with EBUSY beyond). */
+KUCM_SETTING(max_connections, max_conns, 1, KUCOMMS_CONNS_LIMIT, false);
 /*
  * Microseconds the endpoint's thread keeps polling its connections' rings
  * after the last message before it sleeps (0: off). Read on every pass:
  * takes effect at once.
  */
-static ssize_t poll_idle_us_show(struct device *dev,
-				 struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(to_kd(dev)->poll_idle_us));
-}
-
-static ssize_t poll_idle_us_store(struct device *dev,
-				  struct device_attribute *attr,
-				  const char *buf, size_t count)
-{
-	unsigned int us;
-	int ret = kstrtouint(buf, 0, &us);
-
-	if (ret)
-		return ret;
-	if (us > KUCM_POLL_IDLE_MAX_US)
-		return -EINVAL;
-	WRITE_ONCE(to_kd(dev)->poll_idle_us, us);
-	return count;
-}
-static DEVICE_ATTR_RW(poll_idle_us);
+KUCM_SETTING(poll_idle_us, poll_idle_us, 0, KUCM_POLL_IDLE_MAX_US, false);
 
 static ssize_t connections_show(struct device *dev,
 				struct device_attribute *attr, char *buf)
@@ -162,9 +171,9 @@ KUCM_EP_ATTR(work_runs, work_runs);
 KUCM_EP_ATTR(timer_runs, timer_runs);
 
 static struct attribute *kucm_device_attrs[] = {
-	&dev_attr_ring_size.attr,
-	&dev_attr_max_connections.attr,
-	&dev_attr_poll_idle_us.attr,
+	&kucm_setting_ring_size.attr.attr,
+	&kucm_setting_max_connections.attr.attr,
+	&kucm_setting_poll_idle_us.attr.attr,
 	&dev_attr_connections.attr,
 	&dev_attr_connections_held.attr,
 	&dev_attr_endpoint.attr,

@@ -96,7 +96,9 @@ struct kucomms_ring {
 	__u64 pending;	/* producer: bytes reserved but not committed */
 	/*
 	 * The peer's position as last loaded and checked (see "Cached peer
-	 * positions" above); private, like @pos.
+	 * positions" above); private, like @pos. Neither read nor written
+	 * without @cache_peer, which is set only right after
+	 * kucomms_ring_init().
 	 */
 	__u64 peer;
 	bool cache_peer;	/* use @peer; kucomms_ring_init() says no */
@@ -162,21 +164,27 @@ kucomms_ring_reserve(struct kucomms_ring *r, __u64 length, int *err)
 		return NULL;
 	}
 	rec = kucomms_record_size(length);
-	/* The cached consumer position first (the check as below). */
-	space = (long long)(r->size - (r->pos - r->peer));
-	if (r->cache_peer && r->pos - r->peer <= r->size &&
-	    rec <= (__u64)space) {
-		r->pending = rec;
-		*err = 0;
-		return (struct kucomms_msg_hdr *)kucomms_ring_at(r, r->pos);
+	/*
+	 * With the cache, the cached consumer position first (the check
+	 * as below); the kernel does not opt in and skips all of it.
+	 */
+	if (r->cache_peer) {
+		__u64 used = r->pos - r->peer;
+
+		if (used <= r->size && rec <= r->size - used) {
+			r->pending = rec;
+			*err = 0;
+			return (struct kucomms_msg_hdr *)kucomms_ring_at(r,
+									 r->pos);
+		}
 	}
 	space = kucomms_ring_space(r);
-	if (space >= 0)
-		r->peer = r->pos - (r->size - space);
 	if (space < 0) {
 		*err = (int)space;
 		return NULL;
 	}
+	if (r->cache_peer)
+		r->peer = r->pos - (r->size - space);
 	if (rec > (__u64)space) {
 		/*
 		 * Read by the consumer as the producer's "waiting for room"
@@ -279,14 +287,17 @@ static inline long long kucomms_ring_peek(struct kucomms_ring *r,
 	__u64 rec;
 
 	/*
-	 * The cached producer position while it holds a header (it was
-	 * checked when loaded, the bytes up to it acquired); else load.
+	 * With the cache, the cached producer position while it holds a
+	 * header (it was checked when loaded, the bytes up to it
+	 * acquired); else, and always without the cache (the kernel),
+	 * load.
 	 */
-	avail = (long long)(r->peer - r->pos);
-	if (!r->cache_peer || r->peer - r->pos > r->size ||
-	    avail < KUCOMMS_HDR_SIZE) {
+	if (r->cache_peer && r->peer - r->pos <= r->size &&
+	    r->peer - r->pos >= KUCOMMS_HDR_SIZE) {
+		avail = (long long)(r->peer - r->pos);
+	} else {
 		avail = kucomms_ring_avail(r);
-		if (avail >= 0)
+		if (r->cache_peer && avail >= 0)
 			r->peer = r->pos + avail;
 	}
 	if (avail <= 0)

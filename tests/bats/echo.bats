@@ -115,6 +115,28 @@ field() {
 	[[ "$output" == *"sent=2000 received=2000 lost=0 dup=0 reorder=0 corrupt=0 foreign=0"* ]]
 }
 
+# A connection that only waits in poll() gets what a handler of another
+# connection's batch sent it: the endpoint thread defers that wakeup
+# (kucomms_send() from the thread), and a lost one leaves the waiter
+# asleep until its timeout.
+@test "a broadcast wakes a connection that only waits" {
+	local rx=$BATS_TEST_TMPDIR/rx pid
+	"$KUC_BUILD/kucsend" -w 1 -t 8 "$DEV" </dev/null >"$rx" 2>&1 &
+	pid=$!
+	wait_for '[ "$(stat_of connections)" = 1 ]'
+	sleep 0.5	# in poll() by now
+	# ECHO_TYPE_BROADCAST (examples/echo/kucomms_echo.h)
+	run "$KUC_BUILD/kucsend" -w 1 -t 8 "$DEV" \
+		'{"type": 2964179543, "data": "wake up"}'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	SECONDS=0
+	wait "$pid" || { cat "$rx"; kuc_fail "the waiting connection got no broadcast"; }
+	cat "$rx"
+	[ "$SECONDS" -lt 3 ]
+	grep -q 'wake up' "$rx"
+}
+
 @test "4 threads send_locked on one channel: every thread's sequence intact" {
 	run "$CLIENT" --threads 4 --count 10000 --max-size 512 "$DEV"
 	echo "$output"

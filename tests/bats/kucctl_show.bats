@@ -19,13 +19,16 @@ teardown() {
 	[[ "$output" == *"endpoint:        none"* ]]
 	[[ "$output" == *"ring_size:       65536"* ]]
 	[[ "$output" == *"max_connections: 16"* ]]
+	[[ "$output" == *"poll_idle_us:    0"* ]]
 	[[ "$output" == *"connections:     0"* ]]
+	[[ "$output" == *"connections_held: 0"* ]]
 	[[ "$output" == *"protocol_errors: 0"* ]]
 }
 
 @test "show --json: every figure, as numbers, and the bound endpoint" {
 	insmod "$KUC_ECHO_MODULE"
 	echo 8192 >/sys/class/kucomms/kucomms_echo/ring_size
+	echo 250 >/sys/class/kucomms/kucomms_echo/poll_idle_us
 	exec {fd}<>/dev/kucomms_echo
 	run "$KUCCTL" show kucomms_echo --json
 	exec {fd}<&-
@@ -36,6 +39,7 @@ d = json.load(sys.stdin)
 assert d["name"] == "kucomms_echo" and d["kind"] == "device", d
 assert d["endpoint"] == "kucomms_echo", d
 assert d["ring_size"] == 8192 and d["connections"] == 1, d
+assert d["poll_idle_us"] == 250 and d["connections_held"] == 1, d
 for k in ("max_connections", "msgs_in", "bytes_in", "msgs_out",
           "bytes_out", "ring_full", "kicks", "wakeups", "protocol_errors",
           "work_runs", "timer_runs"):
@@ -54,7 +58,35 @@ for k in ("max_connections", "msgs_in", "bytes_in", "msgs_out",
 	[ "${BASH_REMATCH[1]}" -ge "$w" ]
 }
 
-@test "ring_size and max_connections reject bad values" {
+@test "show: poll_idle_us and connections_held, once each, as set and held" {
+	insmod "$KUC_ECHO_MODULE"
+	d=/sys/class/kucomms/kucomms_echo
+	echo 1000000 >$d/poll_idle_us
+	exec {a}<>/dev/kucomms_echo {b}<>/dev/kucomms_echo
+	run "$KUCCTL" show echo
+	exec {a}<&- {b}<&-
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^poll_idle_us:' <<<"$output")" -eq 1 ]
+	[ "$(grep -c '^connections_held:' <<<"$output")" -eq 1 ]
+	[[ "$output" == *"poll_idle_us:    1000000"* ]]
+	[[ "$output" == *"connections:     2"* ]]
+	[[ "$output" == *"connections_held: 2"* ]]
+}
+
+# write_err FILE VALUE: one write(2) of VALUE; prints OK or the errno name.
+write_err() {
+	python3 -c '
+import errno, os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY)
+try:
+    os.write(fd, sys.argv[2].encode())
+    print("OK")
+except OSError as e:
+    print(errno.errorcode[e.errno])
+' "$1" "$2"
+}
+
+@test "ring_size, max_connections and poll_idle_us reject bad values" {
 	d=/sys/class/kucomms/kucomms_echo
 	for v in 0 1000 2048 8388608 abc; do
 		run sh -c "echo $v >$d/ring_size"
@@ -64,6 +96,24 @@ for k in ("max_connections", "msgs_in", "bytes_in", "msgs_out",
 		run sh -c "echo $v >$d/max_connections"
 		[ "$status" -ne 0 ] || kuc_fail "max_connections $v accepted"
 	done
+	for v in 1000001 4294967296 -1 x; do
+		run sh -c "echo $v >$d/poll_idle_us"
+		[ "$status" -ne 0 ] || kuc_fail "poll_idle_us $v accepted"
+	done
+	[ "$(cat $d/poll_idle_us)" = 0 ]
+	echo 1000000 >$d/poll_idle_us && [ "$(cat $d/poll_idle_us)" = 1000000 ]
+	# The errors: out of bounds EINVAL; the counts parse as unsigned int
+	# (ERANGE above it), ring_size as u64.
+	[ "$(write_err $d/ring_size 4294967296)" = EINVAL ]
+	[ "$(write_err $d/ring_size 18446744073709551616)" = ERANGE ]
+	[ "$(write_err $d/ring_size 12288)" = EINVAL ]
+	[ "$(write_err $d/max_connections 4294967296)" = ERANGE ]
+	[ "$(write_err $d/max_connections 1025)" = EINVAL ]
+	[ "$(write_err $d/poll_idle_us 4294967296)" = ERANGE ]
+	[ "$(write_err $d/poll_idle_us 1000001)" = EINVAL ]
+	[ "$(write_err $d/poll_idle_us abc)" = EINVAL ]
+	[ "$(write_err $d/poll_idle_us 0x10)" = OK ]
+	[ "$(cat $d/poll_idle_us)" = 16 ]
 	echo 4096 >$d/ring_size && echo 4194304 >$d/ring_size
 	echo 1 >$d/max_connections
 	[ "$(cat $d/ring_size)" = 4194304 ] && [ "$(cat $d/max_connections)" = 1 ]

@@ -5,16 +5,25 @@
  * endpoint), or one shared-memory segment's state and any problem with
  * it, as "key: value" lines or as JSON (schema in kucctl(8)).
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <kuc.h>
 
 #include "kucctl.h"
 
-/* The figures in the order shown; the JSON keys are the same names. */
-#define SHOW_FIELDS(X)							\
-	X(ring_size) X(max_connections) X(connections)			\
+/*
+ * A device's settings and figures in the order shown; the JSON keys are
+ * the same names. X: from struct kuc_device_stats; S: read here from
+ * the sysfs file of that name (the library's struct does not have it).
+ */
+#define SHOW_FIELDS(X, S)						\
+	X(ring_size) X(max_connections) S(poll_idle_us)			\
+	X(connections) S(connections_held)				\
 	X(msgs_in) X(bytes_in) X(msgs_out) X(bytes_out)			\
 	X(ring_full) X(kicks) X(wakeups) X(protocol_errors)		\
 	X(work_runs) X(timer_runs)
@@ -55,6 +64,37 @@ static void show_str(struct tool_out *o, const char *key, const char *s,
 		     null_text);
 }
 
+/*
+ * The number in device @name's sysfs file @file (under $KUC_SYSFS_ROOT,
+ * libkuc's test hook, as for the rest), shown as @file; unknown (JSON
+ * null) when it cannot be read, as from a module without that file.
+ */
+static void show_sysfs_u64(struct tool_out *o, const char *name,
+			   const char *file)
+{
+	const char *root = secure_getenv("KUC_SYSFS_ROOT");
+	char path[PATH_MAX], buf[32], *end;
+	unsigned long long v;
+	FILE *f;
+	bool ok = false;
+
+	snprintf(path, sizeof(path), "%s" KUCOMMS_SYSFS_CLASS "/%s/%s",
+		 root ? root : "", name, file);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f)) {
+			errno = 0;
+			v = strtoull(buf, &end, 10);
+			ok = !errno && end != buf && (!*end || !strcmp(end, "\n"));
+		}
+		fclose(f);
+	}
+	if (ok)
+		show_u64(o, file, v);
+	else
+		show_str(o, file, NULL, "unknown");
+}
+
 static int show_device(const char *name, const struct kuc_device_stats *st,
 		       struct tool_out *o)
 {
@@ -63,7 +103,9 @@ static int show_device(const char *name, const struct kuc_device_stats *st,
 	show_str(o, "kind", "device", NULL);
 	show_str(o, "endpoint", st->endpoint, NULL);
 #define X(f) show_u64(o, #f, st->f);
-	SHOW_FIELDS(X)
+#define S(f) show_sysfs_u64(o, name, #f);
+	SHOW_FIELDS(X, S)
+#undef S
 #undef X
 	tool_out_close(o);
 	return TOOL_EXIT_OK;
@@ -181,13 +223,15 @@ const struct kucctl_cmd kucctl_cmd_show = {
 	.summary = "show a device's (or segment's) settings, connections, traffic",
 	.help =
 "Show the device /dev/kucomms_NAME: the module bound to its name (or\n"
-"none), ring size and connection limit for new connections, open\n"
-"connections, messages and bytes each way since it was created (in:\n"
-"userspace to kernel, out: kernel to userspace), ring-full events, wakeup\n"
-"calls from userspace (kicks) and wakeups of userspace (wakeups),\n"
-"connections broken by a corrupt ring, and how often the endpoint's work\n"
-"and timer handlers ran. With --json, one JSON object with the same keys\n"
-"(exact unsigned 64-bit numbers).\n"
+"none), ring size and connection limit for new connections, how long\n"
+"the endpoint's thread polls after the last message (poll_idle_us), open\n"
+"connections and those whose memory is still held (connections_held:\n"
+"open, or closed and not yet freed), messages and bytes each way since\n"
+"it was created (in: userspace to kernel, out: kernel to userspace),\n"
+"ring-full events, wakeup calls from userspace (kicks) and wakeups of\n"
+"userspace (wakeups), connections broken by a corrupt ring, and how\n"
+"often the endpoint's work and timer handlers ran. With --json, one JSON\n"
+"object with the same keys (exact unsigned 64-bit numbers).\n"
 "\n"
 "With --shm (or shm:NAME), show the segment /dev/shm/kucomms_NAME: its\n"
 "file's mode, owner, group and size, its ring size, the server and the\n"
