@@ -45,18 +45,27 @@ static int kuc_stat_u64(const char *name, const char *file, uint64_t *out)
 
 int kuc_device_stats(const char *name, struct kuc_device_stats *st)
 {
+	/*
+	 * @optional: a file newer than the module may be; the field is
+	 * KUC_STAT_UNKNOWN when it cannot be read, not an error.
+	 */
 	static const struct {
 		const char *file;
 		size_t off;
+		bool optional;
 	} fields[] = {
-#define F(x) { #x, offsetof(struct kuc_device_stats, x) }
+#define F(x) { #x, offsetof(struct kuc_device_stats, x), false }
+#define OPT(x) { #x, offsetof(struct kuc_device_stats, x), true }
 		F(ring_size), F(max_connections), F(connections),
 		F(msgs_in), F(bytes_in), F(msgs_out), F(bytes_out),
 		F(ring_full), F(kicks), F(wakeups), F(protocol_errors),
 		F(work_runs), F(timer_runs),
+		OPT(poll_idle_us), OPT(connections_held),
+#undef OPT
 #undef F
 	};
 	char full[KUCOMMS_NAME_MAX + 1];
+	uint64_t *v;
 	size_t i;
 	int ret;
 
@@ -67,11 +76,14 @@ int kuc_device_stats(const char *name, struct kuc_device_stats *st)
 	if (!kuc_module_loaded())
 		return -ENODEV;
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		ret = kuc_stat_u64(full, fields[i].file,
-				   (uint64_t *)((char *)st + fields[i].off));
-		if (ret)
+		v = (uint64_t *)((char *)st + fields[i].off);
+		ret = kuc_stat_u64(full, fields[i].file, v);
+		if (ret && fields[i].optional)
+			*v = KUC_STAT_UNKNOWN;
+		else if (ret)
 			return ret == -ENOTDIR ? -ENOENT : ret;
 	}
+	/* Last: a device removed meanwhile is -ENOENT, not unknown fields. */
 	return kuc_stat_read(full, "endpoint", st->endpoint,
 			     sizeof(st->endpoint));
 }

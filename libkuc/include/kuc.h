@@ -211,6 +211,13 @@ void kuc_device_list_free(struct kuc_device_info *list);
 int kuc_list(struct kuc_device_info **out, size_t *n, unsigned int which);
 
 /*
+ * A field of struct kuc_device_stats whose sysfs file could not be read
+ * or held no number, as from a module older than this library: no value
+ * the module gives.
+ */
+#define KUC_STAT_UNKNOWN	UINT64_MAX
+
+/*
  * A device's settings (for connections opened from now on) and figures
  * since it was created, read from its sysfs files.
  */
@@ -226,12 +233,17 @@ struct kuc_device_stats {
 	uint64_t protocol_errors;	/* connections broken by userspace */
 	uint64_t work_runs, timer_runs;	/* the bound endpoint's handlers */
 	char endpoint[64];		/* module bound to the name, or "none" */
+	/* Each KUC_STAT_UNKNOWN when its file cannot be read: */
+	uint64_t poll_idle_us;		/* endpoint thread polls this long, 0: off */
+	uint64_t connections_held;	/* open, or closed and not yet freed */
 };
 
 /*
  * Fill *@st for device @name. Returns 0, -EINVAL (bad name), -ENODEV
  * (module not loaded), -ENOENT (no such device) or another negative errno.
- * Thread-safe.
+ * The files of @poll_idle_us and @connections_held are no error when
+ * they cannot be read (a module older than this library has neither):
+ * that field is then KUC_STAT_UNKNOWN. Thread-safe.
  */
 int kuc_device_stats(const char *name, struct kuc_device_stats *st);
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Device control and listing against fake sysfs and /dev trees, through
- * the KUC_SYSFS_ROOT and KUC_DEV_ROOT test hooks: no kernel needed.
+ * Device control, listing and figures against fake sysfs and /dev trees,
+ * through the KUC_SYSFS_ROOT and KUC_DEV_ROOT test hooks: no kernel needed.
  *
- * One file despite its length (a little over 500 lines): the fake trees
+ * One file despite its length (under 600 lines): the fake trees
  * and the tests that build them belong to one program; a split would
  * only move the tree helpers into a header of their own.
  */
@@ -484,6 +484,70 @@ static void test_info(void)
 	setenv("KUC_DEV_ROOT", at("/dev"), 1);
 }
 
+/* A device's figures: ring_size 4096, then 1, 2, 3... in the struct's order. */
+static void put_stats(const char *name)
+{
+	static const char *const files[] = {
+		"max_connections", "connections", "msgs_in", "bytes_in",
+		"msgs_out", "bytes_out", "ring_full", "kicks", "wakeups",
+		"protocol_errors", "work_runs", "timer_runs",
+	};
+	char num[16];
+	size_t i;
+
+	add_dev(name, "240:1\n");
+	put(at(CLASS "/%s/ring_size", name), "4096\n");
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(num, sizeof(num), "%zu\n", i + 1);
+		put(at(CLASS "/%s/%s", name, files[i]), num);
+	}
+	put(at(CLASS "/%s/endpoint", name), "kucomms_echo\n");
+	put(at(CLASS "/%s/poll_idle_us", name), "1000000\n");
+	put(at(CLASS "/%s/connections_held", name), "3");	/* no newline */
+}
+
+static void test_stats(void)
+{
+	struct kuc_device_stats st;
+	int ret;
+
+	reset();
+	load();
+	put_stats("kucomms_foo");
+	ret = kuc_device_stats("foo", &st);
+	TAP_OK(ret == 0 && st.ring_size == 4096 && st.max_connections == 1 &&
+	       st.connections == 2 && st.msgs_in == 3 && st.bytes_out == 6 &&
+	       st.protocol_errors == 10 && st.timer_runs == 12 &&
+	       !strcmp(st.endpoint, "kucomms_echo"),
+	       "stats: each file's number, the endpoint's newline dropped (%d)", ret);
+	TAP_OK(ret == 0 && st.poll_idle_us == 1000000 &&
+	       st.connections_held == 3,
+	       "stats: poll_idle_us and connections_held (%d, %llu, %llu)",
+	       ret, (unsigned long long)st.poll_idle_us,
+	       (unsigned long long)st.connections_held);
+
+	/* A module older than the library: unknown, not an error. */
+	unlink(at(CLASS "/kucomms_foo/poll_idle_us"));
+	put(at(CLASS "/kucomms_foo/connections_held"), "x\n");
+	ret = kuc_device_stats("foo", &st);
+	TAP_OK(ret == 0 && st.poll_idle_us == KUC_STAT_UNKNOWN &&
+	       st.connections_held == KUC_STAT_UNKNOWN && st.ring_size == 4096,
+	       "stats: missing or garbled poll_idle_us, connections_held: KUC_STAT_UNKNOWN, 0 (%d)",
+	       ret);
+	/* The figures that always were there are still required. */
+	unlink(at(CLASS "/kucomms_foo/kicks"));
+	ret = kuc_device_stats("foo", &st);
+	TAP_OK(ret == -ENOENT, "stats: missing kicks: -ENOENT (%d)", ret);
+	put(at(CLASS "/kucomms_foo/kicks"), "-\n");
+	ret = kuc_device_stats("foo", &st);
+	TAP_OK(ret == -EIO, "stats: garbled kicks: -EIO (%d)", ret);
+	ret = kuc_device_stats("nope", &st);
+	TAP_OK(ret == -ENOENT, "stats of a missing device: -ENOENT (%d)", ret);
+	reset();
+	ret = kuc_device_stats("foo", &st);
+	TAP_OK(ret == -ENODEV, "stats, module not loaded: -ENODEV (%d)", ret);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -513,6 +577,7 @@ int main(void)
 	test_bad_devt("", "empty");
 	test_nodes();
 	test_info();
+	test_stats();
 
 	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();

@@ -5,25 +5,21 @@
  * endpoint), or one shared-memory segment's state and any problem with
  * it, as "key: value" lines or as JSON (schema in kucctl(8)).
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include <kuc.h>
 
 #include "kucctl.h"
 
 /*
- * A device's settings and figures in the order shown; the JSON keys are
- * the same names. X: from struct kuc_device_stats; S: read here from
- * the sysfs file of that name (the library's struct does not have it).
+ * A device's settings and figures from struct kuc_device_stats, in the
+ * order shown; the JSON keys are the same names. X: always known; U:
+ * KUC_STAT_UNKNOWN when the library could not read it (shown so).
  */
-#define SHOW_FIELDS(X, S)						\
-	X(ring_size) X(max_connections) S(poll_idle_us)			\
-	X(connections) S(connections_held)				\
+#define SHOW_FIELDS(X, U)						\
+	X(ring_size) X(max_connections) U(poll_idle_us)			\
+	X(connections) U(connections_held)				\
 	X(msgs_in) X(bytes_in) X(msgs_out) X(bytes_out)			\
 	X(ring_full) X(kicks) X(wakeups) X(protocol_errors)		\
 	X(work_runs) X(timer_runs)
@@ -64,35 +60,14 @@ static void show_str(struct tool_out *o, const char *key, const char *s,
 		     null_text);
 }
 
-/*
- * The number in device @name's sysfs file @file (under $KUC_SYSFS_ROOT,
- * libkuc's test hook, as for the rest), shown as @file; unknown (JSON
- * null) when it cannot be read, as from a module without that file.
- */
-static void show_sysfs_u64(struct tool_out *o, const char *name,
-			   const char *file)
+/* @v, or unknown (JSON null) when it is not @known. */
+static void show_u64_if(struct tool_out *o, const char *key, bool known,
+			uint64_t v)
 {
-	const char *root = secure_getenv("KUC_SYSFS_ROOT");
-	char path[PATH_MAX], buf[32], *end;
-	unsigned long long v;
-	FILE *f;
-	bool ok = false;
-
-	snprintf(path, sizeof(path), "%s" KUCOMMS_SYSFS_CLASS "/%s/%s",
-		 root ? root : "", name, file);
-	f = fopen(path, "re");
-	if (f) {
-		if (fgets(buf, sizeof(buf), f)) {
-			errno = 0;
-			v = strtoull(buf, &end, 10);
-			ok = !errno && end != buf && (!*end || !strcmp(end, "\n"));
-		}
-		fclose(f);
-	}
-	if (ok)
-		show_u64(o, file, v);
+	if (known)
+		show_u64(o, key, v);
 	else
-		show_str(o, file, NULL, "unknown");
+		show_str(o, key, NULL, "unknown");
 }
 
 static int show_device(const char *name, const struct kuc_device_stats *st,
@@ -103,9 +78,9 @@ static int show_device(const char *name, const struct kuc_device_stats *st,
 	show_str(o, "kind", "device", NULL);
 	show_str(o, "endpoint", st->endpoint, NULL);
 #define X(f) show_u64(o, #f, st->f);
-#define S(f) show_sysfs_u64(o, name, #f);
-	SHOW_FIELDS(X, S)
-#undef S
+#define U(f) show_u64_if(o, #f, st->f != KUC_STAT_UNKNOWN, st->f);
+	SHOW_FIELDS(X, U)
+#undef U
 #undef X
 	tool_out_close(o);
 	return TOOL_EXIT_OK;
@@ -139,15 +114,6 @@ static void show_side(struct tool_out *o, const char *key,
 	tool_out_str(o, key, line_fmt(key, "%s", fmt, sizeof(fmt)), text, NULL);
 }
 
-static void show_header_u64(struct tool_out *o, const char *key,
-			    const struct kuc_shm_info *si, uint64_t v)
-{
-	if (shm_known(si))
-		show_u64(o, key, v);
-	else
-		show_str(o, key, NULL, "unknown");
-}
-
 static int show_shm(const char *name, struct tool_out *o)
 {
 	char owner[256], group[256], mode[8];
@@ -167,11 +133,11 @@ static int show_shm(const char *name, struct tool_out *o)
 	show_str(o, "owner", owner, NULL);
 	show_str(o, "group", group, NULL);
 	show_u64(o, "size", si.size);
-	show_header_u64(o, "ring_size", &si, si.ring_size);
+	show_u64_if(o, "ring_size", shm_known(&si), si.ring_size);
 	show_side(o, "server", &si, si.server_attached, si.server_pid);
 	show_side(o, "client", &si, si.client_attached, si.client_pid);
-	show_header_u64(o, "connections", &si, si.connections);
-#define X(f) show_header_u64(o, #f, &si, si.f);
+	show_u64_if(o, "connections", shm_known(&si), si.connections);
+#define X(f) show_u64_if(o, #f, shm_known(&si), si.f);
 	SHOW_SHM_FIELDS(X)
 #undef X
 	show_str(o, "problem", si.problem[0] ? si.problem : NULL, "none");
