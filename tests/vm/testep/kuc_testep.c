@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kuc_testep: a test endpoint for tests/bats/hostile.bats. It serves
- * /dev/kucomms_testep and does on request what a user module may do that
- * echo does not: a handler that sleeps (a stalled endpoint), a kernel
- * thread sending with kucomms_send_locked() and one calling
- * kucomms_broadcast_locked() in a loop. Each message's type says what:
+ * kuc_testep: a test endpoint for tests/bats/hostile.bats and
+ * wakeup.bats. It serves /dev/kucomms_testep and does on request what a
+ * user module may do that echo does not: a handler that sleeps (a stalled
+ * endpoint), a kernel thread sending with kucomms_send_locked() and one
+ * calling kucomms_broadcast_locked() in a loop. Each message's type says
+ * what:
  *
  *   TESTEP_ECHO    the message goes back (kucomms_send()), else counted
  *   TESTEP_STALL   the handler sleeps while the parameter stall is 1
@@ -15,6 +16,16 @@
  *                  how many went and its last error are parameters
  *   TESTEP_BCAST   a kernel thread calls kucomms_broadcast_locked() with
  *                  64-byte messages until the module is unloaded
+ *   TESTEP_STAMP   the handler broadcasts (kucomms_broadcast()) a
+ *                  TESTEP_TICK message, value the ktime_get_ns() of the
+ *                  send
+ *
+ * Loaded with tick=1 it also has a timer handler (1 Hz) that broadcasts a
+ * TESTEP_TICK message each time, value as above, id its number. Either
+ * way it has no work handler. Both broadcasts reach readers that the
+ * endpoint thread's sweep of deferred wakeups alone wakes
+ * (tests/bats/wakeup.bats): the timer's come after the thread's pass,
+ * TESTEP_STAMP's to connections whose turn in the pass is over.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -23,6 +34,7 @@
 #include <linux/module.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 
 #include <kucomms/kucomms_kernel.h>
 
@@ -30,6 +42,8 @@
 #define TESTEP_STALL	2
 #define TESTEP_SENDER	3
 #define TESTEP_BCAST	4
+#define TESTEP_TICK	5
+#define TESTEP_STAMP	6
 
 static bool stall;
 module_param(stall, bool, 0644);
@@ -52,6 +66,12 @@ static long bcasts;
 module_param(bcasts, long, 0444);
 static long dropped;
 module_param(dropped, long, 0444);
+static bool tick;
+module_param(tick, bool, 0444);
+MODULE_PARM_DESC(tick, "At load: a timer handler broadcasts TESTEP_TICK every second");
+static long ticks;
+module_param(ticks, long, 0444);
+MODULE_PARM_DESC(ticks, "TESTEP_TICK broadcasts made");
 
 static struct kucomms_endpoint *testep;
 static struct task_struct *sender_task, *bcast_task;
@@ -100,6 +120,7 @@ static void testep_message(struct kucomms_endpoint *ep,
 			   struct kucomms_conn *conn,
 			   const struct kucomms_msg_hdr *hdr, const void *data)
 {
+	struct kucomms_msg_hdr stamp = { .type = TESTEP_TICK };
 	struct task_struct *t;
 	int i;
 
@@ -135,19 +156,39 @@ static void testep_message(struct kucomms_endpoint *ep,
 		get_task_struct(t);
 		bcast_task = t;
 		break;
+	case TESTEP_STAMP:
+		stamp.value = ktime_get_ns();
+		kucomms_broadcast(ep, &stamp, NULL);
+		break;
 	default:
 		if (kucomms_send(conn, hdr, data))
 			WRITE_ONCE(dropped, dropped + 1);
 	}
 }
 
+static void testep_timer(struct kucomms_endpoint *ep)
+{
+	struct kucomms_msg_hdr hdr = { .type = TESTEP_TICK };
+
+	hdr.id = ticks;
+	hdr.value = ktime_get_ns();
+	kucomms_broadcast(ep, &hdr, NULL);
+	WRITE_ONCE(ticks, ticks + 1);
+}
+
 static const struct kucomms_endpoint_ops testep_ops = {
 	.message = testep_message,
 };
 
+static const struct kucomms_endpoint_ops testep_tick_ops = {
+	.message = testep_message,
+	.timer = testep_timer,
+};
+
 static int __init testep_init(void)
 {
-	testep = kucomms_register("kucomms_testep", &testep_ops, NULL);
+	testep = kucomms_register("kucomms_testep",
+				  tick ? &testep_tick_ops : &testep_ops, NULL);
 	return PTR_ERR_OR_ZERO(testep);
 }
 
@@ -170,4 +211,4 @@ static void __exit testep_exit(void)
 module_init(testep_init);
 module_exit(testep_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("kucomms test endpoint: stalls, kernel senders, broadcasts");
+MODULE_DESCRIPTION("kucomms test endpoint: stalls, kernel senders, broadcasts, ticks");
