@@ -27,6 +27,8 @@ CPPFLAGS   += -std=c11 -D_GNU_SOURCE -Iinclude -Ilibkuc/include \
               -DKUC_VERSION=\"$(VERSION)\"
 ifeq ($(WERROR),1)
 WARN       += -Werror
+# The out-of-tree kernel modules too (Kbuild takes KCFLAGS).
+KWERROR    := KCFLAGS=-Werror
 endif
 SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=all
@@ -73,7 +75,7 @@ help:
 
 module:
 	@test -n "$(KDIR)" || { echo "no kernel headers found: run 'make deps'" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/module modules
+	$(MAKE) -C $(KDIR) $(KWERROR) M=$(CURDIR)/module modules
 	@# Kbuild does not rebuild a module whose only change is the CRCs of
 	@# kucomms' symbols it imports (a changed exported type): the stale
 	@# .ko then fails to load ("disagrees about version of symbol").
@@ -83,10 +85,10 @@ module:
 		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$$d clean; \
 		cp module/Module.symvers $$d/.kucomms.symvers; \
 	done
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/vm/warnmod modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/examples/echo \
+	$(MAKE) -C $(KDIR) $(KWERROR) M=$(CURDIR)/tests/vm/warnmod modules
+	$(MAKE) -C $(KDIR) $(KWERROR) M=$(CURDIR)/examples/echo \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/module/Module.symvers modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/vm/testep \
+	$(MAKE) -C $(KDIR) $(KWERROR) M=$(CURDIR)/tests/vm/testep \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/module/Module.symvers modules
 
 lib: $(LIB_SO) $(LIB_A) $(O)/kucomms.mk
