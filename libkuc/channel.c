@@ -47,6 +47,13 @@ void kuc_close(struct kuc_channel *ch)
 	if (!ch)
 		return;
 	kuc_endpoint_stop(ch);
+	/*
+	 * kuc_send_more() messages not flushed: published before the peer
+	 * hears we go, so that it drains them as it did before they were
+	 * deferred (no kick: the transport's close wakes the peer).
+	 */
+	if (ch->tx.prod && ch->tx.unpublished)
+		kucomms_ring_publish(&ch->tx);
 	kuc_channel_free(ch);
 }
 

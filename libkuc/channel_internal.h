@@ -217,7 +217,8 @@ struct kuc_channel {
 	struct kucomms_ring tx;		/* u2k, we produce */
 	struct kucomms_msg_hdr *tx_slot;	/* reserved, not committed */
 	uint64_t tx_slot_len;
-	bool tx_unflushed;		/* published, wakeup not checked yet */
+	bool tx_unflushed;		/* committed, not published or wakeup
+					 * not checked yet (kuc_flush()) */
 	bool tx_kicked;			/* tx_kick_prod is valid */
 	uint64_t tx_kick_prod;		/* our position at our last kick */
 	unsigned int tx_suppressed;	/* kicks left out since then */

@@ -20,6 +20,16 @@
  */
 #define KUC_KICK_SUPPRESS_MAX	256
 
+/*
+ * kuc_send_more() publishes (kucomms_ring.h, "Deferred publication") once
+ * this part of the ring is committed and unpublished, so that a consumer
+ * that looks meanwhile works behind a long burst instead of after it.
+ * It must stay below half the ring: then a sender that waits with
+ * kuc_wait(POLLOUT) (half the ring free) after kuc_send_more() calls that
+ * all succeeded never waits for its own unpublished bytes.
+ */
+#define KUC_TX_PUBLISH_PART	8
+
 int kuc_flush(struct kuc_channel *ch)
 {
 	uint64_t cons;
@@ -27,6 +37,8 @@ int kuc_flush(struct kuc_channel *ch)
 	if (!ch->tx_unflushed)
 		return ch->ops->state(ch);
 	ch->tx_unflushed = false;
+	if (ch->tx.unpublished)
+		kucomms_ring_publish(&ch->tx);
 	if (!kucomms_ring_need_wakeup(&ch->tx))
 		return 0;
 	/*
@@ -52,9 +64,23 @@ int kuc_flush(struct kuc_channel *ch)
 }
 
 /*
+ * A full ring (-EAGAIN): what was committed is published and its kick
+ * made before the caller hears of it, so that whatever waits for room
+ * next waits only for the consumer, which has been told about all of it.
+ */
+static void kuc_tx_full_flush(struct kuc_channel *ch)
+{
+	kuc_tx_full(ch);
+	if (ch->tx_unflushed)
+		kuc_flush(ch);
+}
+
+/*
  * kucomms_ring_produce(), with the tap's record made between the copy
- * and the publication: a record is in the tap before the peer can see
- * its message, so a reply is never captured before its request.
+ * and the commit: a record is in the tap before the peer can see its
+ * message, so a reply is never captured before its request. The record
+ * is committed, not published: kuc_flush() publishes (or, for a long
+ * burst, kuc_send_more() once a part of the ring waits).
  */
 static int kuc_publish(struct kuc_channel *ch,
 		       const struct kucomms_msg_hdr *hdr, const void *data)
@@ -69,14 +95,15 @@ static int kuc_publish(struct kuc_channel *ch,
 		return ret;
 	ch->tx_slot = NULL;	/* a reservation not committed is dropped */
 	slot = kucomms_ring_reserve(&ch->tx, hdr->length, &ret);
-	if (ret == -EAGAIN)
-		kuc_tx_full(ch);
-	if (!slot)
+	if (!slot) {
+		if (ret == -EAGAIN)
+			kuc_tx_full_flush(ch);
 		return ret;
+	}
 	kucomms_ring_fill(slot, hdr, data);
 	if (kuc_tap_on(ch))
 		ch->ops->tap_put(ch, hdr, data);
-	kucomms_ring_commit(&ch->tx);
+	kucomms_ring_commit_quiet(&ch->tx);
 	kuc_tx_counted(ch, hdr->length);
 	ch->tx_unflushed = true;
 	return 0;
@@ -85,7 +112,11 @@ static int kuc_publish(struct kuc_channel *ch,
 int kuc_send_more(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
 		  const void *data)
 {
-	return kuc_publish(ch, hdr, data);
+	int ret = kuc_publish(ch, hdr, data);
+
+	if (!ret && ch->tx.unpublished >= ch->tx.size / KUC_TX_PUBLISH_PART)
+		kucomms_ring_publish(&ch->tx);
+	return ret;
 }
 
 int kuc_send(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
@@ -94,7 +125,7 @@ int kuc_send(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
 	int ret = kuc_publish(ch, hdr, data);
 
 	if (ret) {
-		/* Earlier kuc_send_more() messages still get their kick. */
+		/* Earlier kuc_send_more() messages still get theirs. */
 		if (ch->tx_unflushed)
 			kuc_flush(ch);
 		return ret;
@@ -176,7 +207,7 @@ void *kuc_reserve(struct kuc_channel *ch, size_t length,
 	slot = kucomms_ring_reserve(&ch->tx, length, &ret);
 	if (!slot) {
 		if (ret == -EAGAIN)
-			kuc_tx_full(ch);
+			kuc_tx_full_flush(ch);
 		goto fail;
 	}
 	slot->length = length;
@@ -214,7 +245,7 @@ int kuc_commit(struct kuc_channel *ch)
 		ch->ops->tap_put(ch, &hdr, ch->tx_slot + 1);
 	}
 	ch->tx_slot = NULL;
-	kucomms_ring_commit(&ch->tx);
+	kucomms_ring_commit_quiet(&ch->tx);	/* kuc_flush() publishes */
 	kuc_tx_counted(ch, ch->tx_slot_len);
 	ch->tx_unflushed = true;
 	return kuc_flush(ch);

@@ -32,6 +32,17 @@
  * the record. The consumer store-releases its position after it is done
  * with the record; the producer load-acquires it before reusing space.
  *
+ * Deferred publication (opt-in, libkuc's kuc_send_more()). A producer
+ * may commit records without publishing them (kucomms_ring_commit_quiet:
+ * its private position moves, the shared one does not) and publish all
+ * of them later with one store-release (kucomms_ring_publish), so that
+ * a burst moves the shared position's cache line once, not per message.
+ * The rule above still holds: every record is written before the
+ * store-release that publishes it. Unpublished records take room the
+ * consumer cannot give back: a producer must publish before it reports
+ * or waits for a full ring, or it could wait for itself. The kernel
+ * commits with kucomms_ring_commit(), which publishes at once.
+ *
  * Wakeups (no syscall per message, no lost wakeup). A consumer that finds
  * the ring empty and wants to sleep:
  *   C1  flags |= NEED_WAKEUP            (kucomms_ring_prepare_sleep)
@@ -39,7 +50,8 @@
  *   C3  re-read the producer position; not empty -> clear flag, run
  *   C4  sleep until woken; clear the flag when running again
  * The producer, after it published:
- *   P1  store-release prod->pos         (kucomms_ring_produce/commit)
+ *   P1  store-release prod->pos         (kucomms_ring_produce/commit/
+ *                                        publish)
  *   P2  full barrier                    (kucomms_ring_need_wakeup)
  *   P3  read flags; NEED_WAKEUP set -> make the wakeup call
  * Either P1 precedes C3 (the consumer sees the message and does not
@@ -95,6 +107,11 @@ struct kucomms_ring {
 	__u64 pos;
 	__u64 pending;	/* producer: bytes reserved but not committed */
 	/*
+	 * Producer: bytes committed but not yet published (the shared
+	 * position is @pos - @unpublished); see "Deferred publication".
+	 */
+	__u64 unpublished;
+	/*
 	 * The peer's position as last loaded and checked (see "Cached peer
 	 * positions" above); private, like @pos. Neither read nor written
 	 * without @cache_peer, which is set only right after
@@ -117,6 +134,7 @@ static inline void kucomms_ring_init(struct kucomms_ring *r,
 	r->msg_max = KUCOMMS_MSG_MAX(size);
 	r->pos = pos;
 	r->pending = 0;
+	r->unpublished = 0;
 	/*
 	 * A ring's worth behind: "full" to a producer, impossible (so not
 	 * used) to a consumer: either side's first look loads the peer's.
@@ -201,14 +219,34 @@ kucomms_ring_reserve(struct kucomms_ring *r, __u64 length, int *err)
 }
 
 /*
- * Publish the reserved record. The header's length must be the one
- * reserved; the caller filled in the rest.
+ * Commit the reserved record without publishing it: the consumer does
+ * not see it (nor any record after it) until kucomms_ring_publish(). The
+ * header's length must be the one reserved; the caller filled in the
+ * rest.
+ */
+static inline void kucomms_ring_commit_quiet(struct kucomms_ring *r)
+{
+	r->pos += r->pending;
+	r->unpublished += r->pending;
+	r->pending = 0;
+}
+
+/* Publish every record committed so far (P1 of the handshake). */
+static inline void kucomms_ring_publish(struct kucomms_ring *r)
+{
+	r->unpublished = 0;
+	kuc_store_release(&r->prod->pos, r->pos);
+}
+
+/*
+ * Publish the reserved record (and any committed before it). The
+ * header's length must be the one reserved; the caller filled in the
+ * rest.
  */
 static inline void kucomms_ring_commit(struct kucomms_ring *r)
 {
-	r->pos += r->pending;
-	r->pending = 0;
-	kuc_store_release(&r->prod->pos, r->pos);
+	kucomms_ring_commit_quiet(r);
+	kucomms_ring_publish(r);
 }
 
 /* Copy a message into a slot from kucomms_ring_reserve(). */

@@ -478,19 +478,23 @@ int kuc_send(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
 	     const void *data);
 
 /*
- * kuc_send() that leaves the kicking to a later kuc_flush() (or to the
- * next kuc_send()): for bursts of messages, so that a kernel that sleeps
- * is woken once per burst instead of up to once per message. Until then
- * the messages wait in the ring: an endpoint with a work or timer handler
- * finds them when that runs next, one without only on the next kick.
+ * kuc_send() that leaves the publishing and the kicking to a later
+ * kuc_flush() (or to the next kuc_send()): for bursts of messages, so
+ * that a kernel that sleeps is woken once per burst instead of up to
+ * once per message. Until then the peer sees none of the messages,
+ * however it looks, except that a burst reaching an eighth of the ring
+ * is published up to there (no kick), and kuc_close() publishes. A
+ * kuc_send_more() or kuc_reserve() that returns -EAGAIN publishes and
+ * kicks first: a sender never waits for room its own messages hold.
  * Unlocked, like kuc_send().
  */
 int kuc_send_more(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
 		  const void *data);
 
 /*
- * Kick the kernel if it sleeps and messages were published since it
- * looked. Returns 0, -ESHUTDOWN or -EPROTO. Unlocked, like kuc_send().
+ * Publish what kuc_send_more() left, and kick the kernel if it sleeps and
+ * messages were published since it looked. Returns 0, -ESHUTDOWN or
+ * -EPROTO. Unlocked, like kuc_send().
  */
 int kuc_flush(struct kuc_channel *ch);
 

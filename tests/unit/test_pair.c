@@ -2,7 +2,8 @@
 /*
  * In-process pairs (kuc_pair_open()): the channel API with no kernel and
  * no second process. Echo through the endpoint thread, no loss with
- * backpressure through 4 KiB rings, zero-copy, kuc_wait(), and close.
+ * backpressure through 4 KiB rings, zero-copy, kuc_wait(), close, and
+ * when kuc_send_more() messages become visible.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -220,6 +221,137 @@ static void test_sleeping_receiver(void)
 	kuc_close(b);
 }
 
+/*
+ * kuc_send_more() defers the publication to kuc_flush() (or the next
+ * kuc_send()): a peer looking meanwhile sees none of a short burst; one
+ * behind a long burst sees its start before the flush.
+ */
+static void test_send_more_deferred(void)
+{
+	struct kuc_channel *a, *b;
+	struct kucomms_msg_hdr h = { .length = 8, .type = 3 }, r;
+	char buf[64] = "12345678";
+	uint64_t i, n, got;
+	int ret, fails = 0;
+
+	if (kuc_pair_open(65536, &a, &b))
+		return;
+	for (i = 0; i < 10; i++) {
+		h.id = i;
+		fails += kuc_send_more(a, &h, buf) != 0;
+	}
+	TAP_OK(!fails, "10 kuc_send_more() succeed");
+	ret = kuc_recv(b, &r, buf, sizeof(buf), 0);
+	TAP_OK(ret == -EAGAIN, "before kuc_flush() the peer sees none of them "
+	       "(%d)", ret);
+	ret = kuc_wait(b, POLLIN, 0);
+	TAP_OK(ret == 0, "nor does kuc_wait(POLLIN) (%d)", ret);
+	TAP_OK(!kuc_flush(a), "kuc_flush()");
+	for (got = 0; got < 10; got++)
+		if (kuc_recv(b, &r, buf, sizeof(buf), 0) || r.id != got)
+			break;
+	TAP_OK(got == 10 && kuc_recv(b, &r, buf, sizeof(buf), 0) == -EAGAIN,
+	       "after it the peer gets all 10 in order (%llu)",
+	       (unsigned long long)got);
+
+	/* kuc_send() publishes what kuc_send_more() left first. */
+	h.id = 100;
+	kuc_send_more(a, &h, buf);
+	h.id = 101;
+	TAP_OK(!kuc_send(a, &h, buf), "kuc_send_more() then kuc_send()");
+	ret = kuc_recv(b, &r, buf, sizeof(buf), 0);
+	TAP_OK(!ret && r.id == 100, "the peer gets the first (%d)", ret);
+	ret = kuc_recv(b, &r, buf, sizeof(buf), 0);
+	TAP_OK(!ret && r.id == 101, "then the second (%d)", ret);
+
+	/* Half the ring in one burst: its start is visible before a flush. */
+	n = 65536 / 2 / 40;	/* 40-byte records */
+	for (i = 0, fails = 0; i < n; i++) {
+		h.id = i;
+		fails += kuc_send_more(a, &h, buf) != 0;
+	}
+	TAP_OK(!fails, "%llu kuc_send_more() of 8 bytes (half the ring)",
+	       (unsigned long long)n);
+	ret = kuc_recv(b, &r, buf, sizeof(buf), 0);
+	TAP_OK(!ret && r.id == 0, "a long burst: the peer sees its start "
+	       "before kuc_flush() (%d)", ret);
+	kuc_flush(a);
+	for (got = 1; got < n; got++)
+		if (kuc_recv(b, &r, buf, sizeof(buf), 0) || r.id != got)
+			break;
+	TAP_OK(got == n, "and all of it in order after the flush (%llu)",
+	       (unsigned long long)got);
+
+	/* A close publishes what was not flushed. */
+	h.id = 7;
+	kuc_send_more(a, &h, buf);
+	kuc_close(a);
+	ret = kuc_recv(b, &r, buf, sizeof(buf), 0);
+	TAP_OK(!ret && r.id == 7, "a kuc_send_more() message not flushed "
+	       "arrives after close (%d)", ret);
+	ret = kuc_recv(b, &r, buf, sizeof(buf), 0);
+	TAP_OK(ret == -ESHUTDOWN, "then ESHUTDOWN (%d)", ret);
+	kuc_close(b);
+}
+
+struct drainer {
+	struct kuc_channel *ch;
+	uint64_t n, got;
+};
+
+/* Receive @n messages with ids 0.. in order, starting a little late. */
+static void *drain_late(void *arg)
+{
+	struct drainer *d = arg;
+	struct kucomms_msg_hdr r;
+	unsigned char *buf = malloc(kuc_msg_max(d->ch));
+
+	usleep(50 * 1000);
+	for (d->got = 0; d->got < d->n; d->got++)
+		if (kuc_recv(d->ch, &r, buf, kuc_msg_max(d->ch), 10000) ||
+		    r.id != d->got)
+			break;
+	free(buf);
+	return NULL;
+}
+
+/*
+ * Unpublished kuc_send_more() messages never block a sender that waits
+ * for room: a message of the whole ring needs them consumed, so they
+ * must be published (and the peer woken) before the sender sleeps.
+ */
+static void test_send_more_then_wait(bool locked)
+{
+	struct kuc_channel *a, *b;
+	struct kucomms_msg_hdr h = { .length = 8 };
+	struct drainer d;
+	unsigned char *big;
+	pthread_t t;
+	uint64_t i;
+	int ret;
+
+	if (kuc_pair_open(65536, &a, &b))
+		return;
+	big = calloc(1, kuc_msg_max(a));
+	for (i = 0; i < 3; i++) {
+		h.id = i;
+		kuc_send_more(a, &h, big);
+	}
+	d = (struct drainer){ .ch = b, .n = 4 };
+	pthread_create(&t, NULL, drain_late, &d);
+	h = (struct kucomms_msg_hdr){ .length = kuc_msg_max(a), .id = 3 };
+	ret = locked ? kuc_send_locked(a, &h, big, 10000) :
+		       kuc_send_wait(a, &h, big, 10000);
+	pthread_join(t, NULL);
+	TAP_OK(!ret && d.got == 4, "%s of a whole-ring message after 3 "
+	       "kuc_send_more() does not wait for itself (%d, %llu of 4)",
+	       locked ? "kuc_send_locked()" : "kuc_send_wait()", ret,
+	       (unsigned long long)d.got);
+	free(big);
+	kuc_close(a);
+	kuc_close(b);
+}
+
 int main(void)
 {
 	struct kuc_channel *a, *b;
@@ -231,6 +363,9 @@ int main(void)
 	test_echo(65536, 50000, 4096);
 	test_zero_copy_and_wait();
 	test_sleeping_receiver();
+	test_send_more_deferred();
+	test_send_more_then_wait(false);
+	test_send_more_then_wait(true);
 	TAP_OK(__atomic_load_n(&work_runs, __ATOMIC_RELAXED) > 0,
 	       "the work handler ran (%d times)", work_runs);
 	return tap_done();
