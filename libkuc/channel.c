@@ -94,14 +94,26 @@ void kuc_channel_stats(const struct kuc_channel *ch,
 int kuc_wait(struct kuc_channel *ch, short events, int timeout_ms)
 {
 	struct kuc_deadline dl = kuc_deadline(timeout_ms);
+	struct kuc_spin *sp = NULL;
+	short want = 0;
+	int ret;
 
 	/*
 	 * A receiver waits for a message, a sender for half the ring, as
 	 * the transports' POLLIN and POLLOUT say.
 	 */
-	if (events & POLLIN)
-		kuc_spin(ch, &ch->rx_spin, true, 0, &dl);
-	else if (events & POLLOUT)
-		kuc_spin(ch, &ch->tx_spin, false, ch->tx.size / 2, &dl);
-	return ch->ops->wait(ch, events, &dl);
+	if (events & POLLIN) {
+		if (!kuc_spin(ch, &ch->rx_spin, true, 0, &dl))
+			sp = &ch->rx_spin;
+		want = POLLIN;
+	} else if (events & POLLOUT) {
+		if (!kuc_spin(ch, &ch->tx_spin, false, ch->tx.size / 2, &dl))
+			sp = &ch->tx_spin;
+		want = POLLOUT;
+	}
+	ret = ch->ops->wait(ch, events, &dl);
+	/* The spin missed and what it waited for came: how long it took. */
+	if (sp && !dl.none && ret > 0 && (ret & want))
+		kuc_spin_woke(sp);
+	return ret;
 }

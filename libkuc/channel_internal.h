@@ -128,6 +128,7 @@ static inline int64_t kuc_deadline_left(const struct kuc_deadline *dl)
 struct kuc_spin {
 	int64_t ns;			/* the bound of the next spin */
 	unsigned int misses;		/* spins that ended in a sleep */
+	int64_t slept_from;		/* start of the wait now sleeping, 0 */
 };
 
 /* ---- transports ----------------------------------------------------- */
@@ -313,6 +314,13 @@ KUC_PRIVATE void kuc_spin_init(struct kuc_spin *sp);
 KUC_PRIVATE bool kuc_spin(struct kuc_channel *ch, struct kuc_spin *sp,
 			  bool rx, uint64_t need,
 			  const struct kuc_deadline *dl);
+/*
+ * What the side waited for came after kuc_spin() said sleep: a wait
+ * short enough for a spin grows the bound instead (spin.c).
+ */
+KUC_PRIVATE void kuc_spin_woke(struct kuc_spin *sp);
+/* kuc_spin_woke() with the time it ended (CLOCK_MONOTONIC ns). */
+KUC_PRIVATE void kuc_spin_ended(struct kuc_spin *sp, int64_t now);
 
 /* ---- channel_recv.c: the receiving side ----------------------------- */
 

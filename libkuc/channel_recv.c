@@ -125,7 +125,7 @@ int kuc_recv(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr, void *buf,
 	struct kuc_deadline dl = kuc_deadline(timeout_ms);
 	struct kucomms_msg_hdr h;
 	const void *data;
-	bool expired = false, hup = false, spun = false;
+	bool expired = false, hup = false, spun = false, slept = false;
 	int ret;
 
 	if (!hdr || (bufsz && !buf))
@@ -144,6 +144,8 @@ int kuc_recv(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr, void *buf,
 			if (h.length)
 				memcpy(buf, data, h.length);
 			kuc_release(ch);
+			if (slept)
+				kuc_spin_woke(&ch->rx_spin);
 			return 0;
 		}
 		if (ret != -EAGAIN)
@@ -164,6 +166,7 @@ int kuc_recv(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr, void *buf,
 				continue;
 		}
 		ret = ch->ops->wait_msg(ch, &dl);
+		slept = true;
 		if (ret == -ETIMEDOUT)
 			expired = true;	/* one last look */
 		else if (ret < 0)

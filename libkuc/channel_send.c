@@ -137,12 +137,16 @@ static int kuc_send_until(struct kuc_channel *ch,
 			  const struct kucomms_msg_hdr *hdr, const void *data,
 			  const struct kuc_deadline *dl)
 {
+	bool slept = false;
 	int ret;
 
 	for (;;) {
 		ret = kuc_send(ch, hdr, data);
-		if (ret != -EAGAIN || dl->none)
+		if (ret != -EAGAIN || dl->none) {
+			if (!ret && slept)
+				kuc_spin_woke(&ch->tx_spin);
 			return ret;
+		}
 		if (kuc_spin(ch, &ch->tx_spin, false,
 			     kucomms_record_size(hdr->length), dl))
 			continue;
@@ -150,6 +154,7 @@ static int kuc_send_until(struct kuc_channel *ch,
 					 dl);
 		if (ret)
 			return ret;
+		slept = true;
 	}
 }
 

@@ -24,6 +24,19 @@
  * sleep, 1.1 us (a sleep and its wakeup measured ~5 us of CPU on the
  * host of bench/README); one whose peer answers within the bound sleeps not at
  * all. Never on one CPU, where the spinner would only delay its peer.
+ *
+ * A miss alone cannot tell a long wait from a short one that the bound,
+ * halved by earlier misses, was too short for: a peer answering in 5-8
+ * us (a 64 KiB message) would then be slept for on every message, the
+ * bound never growing back past KUC_SPIN_MIN_NS but every
+ * KUC_SPIN_RETRY-th time. So the caller reports the end of a wait that
+ * slept (kuc_spin_woke()): when the whole wait, spin and sleep, took at
+ * most KUC_SPIN_MAX_NS, a spin of twice that would have caught it, and
+ * the bound is set as for a catch (the halving undone). A wait that
+ * long costs a sleep and its wakeup of CPU anyway, so a side whose
+ * waits are that short spends less, not more; one whose waits are
+ * longer is bounded as above (the sleep's wakeup only makes a wait
+ * look longer, never shorter).
  */
 #define KUC_SPIN_MAX_NS		10000
 #define KUC_SPIN_MIN_NS		500
@@ -35,6 +48,36 @@ void kuc_spin_init(struct kuc_spin *sp)
 {
 	sp->ns = KUC_SPIN_MAX_NS;
 	sp->misses = 0;
+	sp->slept_from = 0;
+}
+
+/* A wait that took @took ns in all ended: the bound for the next one. */
+static void kuc_spin_caught(struct kuc_spin *sp, int64_t took)
+{
+	int64_t ns = __atomic_load_n(&sp->ns, __ATOMIC_RELAXED);
+
+	took *= 2;
+	if (took > ns)
+		__atomic_store_n(&sp->ns, took < KUC_SPIN_MAX_NS ?
+				 took : KUC_SPIN_MAX_NS, __ATOMIC_RELAXED);
+	__atomic_store_n(&sp->misses, 0, __ATOMIC_RELAXED);
+}
+
+void kuc_spin_ended(struct kuc_spin *sp, int64_t now)
+{
+	int64_t from = __atomic_load_n(&sp->slept_from, __ATOMIC_RELAXED);
+
+	if (!from)
+		return;
+	__atomic_store_n(&sp->slept_from, 0, __ATOMIC_RELAXED);
+	if (now - from <= KUC_SPIN_MAX_NS)
+		kuc_spin_caught(sp, now - from);
+}
+
+void kuc_spin_woke(struct kuc_spin *sp)
+{
+	if (__atomic_load_n(&sp->slept_from, __ATOMIC_RELAXED))
+		kuc_spin_ended(sp, kuc_now_ns());
 }
 
 static inline void kuc_cpu_relax(void)
@@ -87,7 +130,7 @@ bool kuc_spin(struct kuc_channel *ch, struct kuc_spin *sp, bool rx,
 	 * threads at once; a lost update only makes one bound less apt.
 	 */
 	int64_t ns = __atomic_load_n(&sp->ns, __ATOMIC_RELAXED);
-	int64_t start, took, limit = ns, left = kuc_deadline_left(dl);
+	int64_t start, limit = ns, left = kuc_deadline_left(dl);
 	unsigned int turn, misses;
 
 	if (dl->none || !kuc_spin_worth())
@@ -97,12 +140,7 @@ bool kuc_spin(struct kuc_channel *ch, struct kuc_spin *sp, bool rx,
 	start = kuc_now_ns();
 	for (turn = 1;; turn++) {
 		if (kuc_spin_ready(ch, rx, need)) {
-			took = 2 * (kuc_now_ns() - start);
-			if (took > ns)
-				__atomic_store_n(&sp->ns, took < KUC_SPIN_MAX_NS ?
-						 took : KUC_SPIN_MAX_NS,
-						 __ATOMIC_RELAXED);
-			__atomic_store_n(&sp->misses, 0, __ATOMIC_RELAXED);
+			kuc_spin_caught(sp, kuc_now_ns() - start);
 			return true;
 		}
 		kuc_cpu_relax();
@@ -117,5 +155,7 @@ bool kuc_spin(struct kuc_channel *ch, struct kuc_spin *sp, bool rx,
 	else
 		ns = ns / 2 > KUC_SPIN_MIN_NS ? ns / 2 : KUC_SPIN_MIN_NS;
 	__atomic_store_n(&sp->ns, ns, __ATOMIC_RELAXED);
+	/* The caller sleeps now; kuc_spin_woke() reports how long. */
+	__atomic_store_n(&sp->slept_from, start, __ATOMIC_RELAXED);
 	return false;
 }

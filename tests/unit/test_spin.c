@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The adaptive spin of libkuc/spin.c: how a side's bound moves with how
+ * its waits end. The times of the waits' ends are given, not measured
+ * (kuc_spin_ended()), so nothing here depends on how fast the host is;
+ * only the misses are real spins, on a pair's empty ring.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <kuc.h>
+
+#include "../../libkuc/channel_internal.h"
+#include "tap.h"
+
+/* A real miss: spin on the empty ring for the bound, then "sleep". */
+static bool miss(struct kuc_channel *ch)
+{
+	struct kuc_deadline dl = kuc_deadline(1000);
+
+	return !kuc_spin(ch, &ch->rx_spin, true, 0, &dl);
+}
+
+int main(void)
+{
+	struct kuc_channel *a, *b;
+	struct kuc_spin *sp;
+	int64_t from, before;
+	int i;
+
+	if (kuc_pair_open(4096, &a, &b)) {
+		TAP_OK(0, "pair opens");
+		return tap_done();
+	}
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		TAP_OK(1, "# SKIP one CPU: kuc_spin() never spins");
+		return tap_done();
+	}
+	sp = &b->rx_spin;
+	TAP_OK(sp->ns == 10000, "a new side's bound is the maximum (%lld)",
+	       (long long)sp->ns);
+	TAP_OK(miss(b), "an empty ring: the spin misses");
+	TAP_OK(sp->ns == 5000, "a miss halves the bound (%lld)",
+	       (long long)sp->ns);
+	from = sp->slept_from;
+	TAP_OK(from > 0, "and notes when the wait began");
+
+	/* A wait of 3 us in all, spin and sleep: a spin would have had it. */
+	kuc_spin_ended(sp, from + 3000);
+	TAP_OK(sp->ns == 6000, "a wait that ended 3 us after it began sets "
+	       "the bound to 6 us, as a catch would (%lld)", (long long)sp->ns);
+
+	/* The 64 KiB case: every wait ~6 us, each ending in a sleep. */
+	for (i = 0; i < 40; i++) {
+		if (!miss(b))
+			break;
+		kuc_spin_ended(sp, sp->slept_from + 6000);
+	}
+	TAP_OK(i == 40 && sp->ns == 10000, "40 waits of 6 us that slept: the "
+	       "bound stays at the maximum (%lld)", (long long)sp->ns);
+
+	/* Long waits: halved as before, the CPU bound kept. */
+	for (i = 0; i < 8; i++) {
+		if (!miss(b))
+			break;
+		kuc_spin_ended(sp, sp->slept_from + 1000000);
+	}
+	TAP_OK(i == 8 && sp->ns == 500, "8 waits of 1 ms: the bound is down at "
+	       "the minimum (%lld)", (long long)sp->ns);
+	before = sp->ns;
+	kuc_spin_ended(sp, kuc_now_ns());
+	TAP_OK(sp->ns == before, "an end reported twice changes nothing");
+	kuc_close(a);
+	kuc_close(b);
+	return tap_done();
+}
