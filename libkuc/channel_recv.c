@@ -83,12 +83,21 @@ int kuc_rx_peek(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr,
 int kuc_peek(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr,
 	     const void **data)
 {
+	int ret;
+
 	if (!hdr || !data)
 		return -EINVAL;
 	if (kuc_ep_running(ch))
 		return -EBUSY;
-	kuc_rx_accept(ch);
-	return kuc_rx_peek(ch, hdr, data);
+	ret = kuc_rx_peek(ch, hdr, data);
+	/*
+	 * A shm server takes its next client only once the ring gave
+	 * nothing (its state() says -ENOTCONN only then): not a call per
+	 * message.
+	 */
+	if (ret == -EAGAIN && kuc_rx_accept(ch))
+		ret = kuc_rx_peek(ch, hdr, data);
+	return ret;
 }
 
 void kuc_release(struct kuc_channel *ch)
@@ -133,7 +142,6 @@ int kuc_recv(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr, void *buf,
 	if (kuc_ep_running(ch))
 		return -EBUSY;
 	for (;;) {
-		kuc_rx_accept(ch);
 		ret = kuc_rx_peek(ch, &h, &data);
 		if (!ret) {
 			*hdr = h;
@@ -150,6 +158,9 @@ int kuc_recv(struct kuc_channel *ch, struct kucomms_msg_hdr *hdr, void *buf,
 		}
 		if (ret != -EAGAIN)
 			return ret;
+		/* As in kuc_peek(): a next client only when nothing came. */
+		if (kuc_rx_accept(ch))
+			continue;
 		if (dl.none)
 			return -EAGAIN;
 		if (expired)
