@@ -22,6 +22,19 @@ static bool miss(struct kuc_channel *ch)
 	return !kuc_spin(ch, &ch->rx_spin, true, 0, &dl);
 }
 
+/* @n waits that miss and end @ns after they began: how many missed. */
+static int waits(struct kuc_channel *ch, int n, int64_t ns)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!miss(ch))
+			break;
+		kuc_spin_ended(&ch->rx_spin, ch->rx_spin.slept_from + ns);
+	}
+	return i;
+}
+
 int main(void)
 {
 	struct kuc_channel *a, *b;
@@ -52,20 +65,12 @@ int main(void)
 	       "the bound to 6 us, as a catch would (%lld)", (long long)sp->ns);
 
 	/* The 64 KiB case: every wait ~6 us, each ending in a sleep. */
-	for (i = 0; i < 40; i++) {
-		if (!miss(b))
-			break;
-		kuc_spin_ended(sp, sp->slept_from + 6000);
-	}
+	i = waits(b, 40, 6000);
 	TAP_OK(i == 40 && sp->ns == 10000, "40 waits of 6 us that slept: the "
 	       "bound stays at the maximum (%lld)", (long long)sp->ns);
 
 	/* Long waits: halved as before, the CPU bound kept. */
-	for (i = 0; i < 8; i++) {
-		if (!miss(b))
-			break;
-		kuc_spin_ended(sp, sp->slept_from + 1000000);
-	}
+	i = waits(b, 8, 1000000);
 	TAP_OK(i == 8 && sp->ns == 500, "8 waits of 1 ms: the bound is down at "
 	       "the minimum (%lld)", (long long)sp->ns);
 	before = sp->ns;
