@@ -99,6 +99,18 @@ int kuc_wait(struct kuc_channel *ch, short events, int timeout_ms)
 	int ret;
 
 	/*
+	 * A wait for room publishes and kicks what kuc_send_more() left
+	 * first, as a full ring does (kuc_send(3)): the room could be held
+	 * by those messages, or freed by a consumer never told of them.
+	 * Only tried under the send mutex: kuc_send_locked() senders in
+	 * other threads flush in each send, so a holder leaves nothing.
+	 */
+	if ((events & POLLOUT) && !pthread_mutex_trylock(&ch->send_lock)) {
+		if (ch->tx_unflushed)
+			kuc_flush(ch);
+		pthread_mutex_unlock(&ch->send_lock);
+	}
+	/*
 	 * A receiver waits for a message, a sender for half the ring, as
 	 * the transports' POLLIN and POLLOUT say.
 	 */

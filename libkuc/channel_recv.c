@@ -33,7 +33,12 @@ bool kuc_rx_producer_waits(struct kuc_channel *ch)
 	uint64_t full;
 
 	kuc_full_barrier();
-	full = kuc_read_once(ch->rx.prod->full);
+	/*
+	 * Acquired: a producer publishes what it committed before it
+	 * announces (kucomms_ring.h, "Deferred publication"), and the room
+	 * judged below must count those records.
+	 */
+	full = kuc_load_acquire(&ch->rx.prod->full);
 	if (full == ch->rx_full_seen)
 		return false;
 	avail = kucomms_ring_avail(&ch->rx);

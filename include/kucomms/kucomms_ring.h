@@ -40,8 +40,11 @@
  * The rule above still holds: every record is written before the
  * store-release that publishes it. Unpublished records take room the
  * consumer cannot give back: a producer must publish before it reports
- * or waits for a full ring, or it could wait for itself. The kernel
- * commits with kucomms_ring_commit(), which publishes at once.
+ * or waits for a full ring, or it could wait for itself, and before it
+ * announces that it waits (the full counter: kucomms_ring_reserve()
+ * publishes first), or a consumer could judge the room it frees without
+ * them. The kernel commits with kucomms_ring_commit(), which publishes
+ * at once.
  *
  * Wakeups (no syscall per message, no lost wakeup). A consumer that finds
  * the ring empty and wants to sleep:
@@ -166,6 +169,26 @@ static inline long long kucomms_ring_space(const struct kucomms_ring *r)
 }
 
 /*
+ * Commit the reserved record without publishing it: the consumer does
+ * not see it (nor any record after it) until kucomms_ring_publish(). The
+ * header's length must be the one reserved; the caller filled in the
+ * rest.
+ */
+static inline void kucomms_ring_commit_quiet(struct kucomms_ring *r)
+{
+	r->pos += r->pending;
+	r->unpublished += r->pending;
+	r->pending = 0;
+}
+
+/* Publish every record committed so far (P1 of the handshake). */
+static inline void kucomms_ring_publish(struct kucomms_ring *r)
+{
+	r->unpublished = 0;
+	kuc_store_release(&r->prod->pos, r->pos);
+}
+
+/*
  * Reserve room for a message of @length data bytes and return where its
  * header goes (the data follows it), or NULL with *@err set: -EMSGSIZE
  * (longer than msg_max), -EAGAIN (not enough room now), -EPROTO. Nothing
@@ -205,6 +228,19 @@ kucomms_ring_reserve(struct kucomms_ring *r, __u64 length, int *err)
 		r->peer = r->pos - (r->size - space);
 	if (rec > (__u64)space) {
 		/*
+		 * Unpublished records first (never for the kernel, which
+		 * publishes at each commit): a consumer that sees the
+		 * announcement below judges the room it would free by the
+		 * published position, and one that judged it without them
+		 * could wake us once, too early, and never again.
+		 */
+		if (r->unpublished) {
+			kucomms_ring_publish(r);
+			/* Seen before the announcement (the consumer acquires
+			 * the counter, then loads the position). */
+			kuc_full_barrier();
+		}
+		/*
 		 * Read by the consumer as the producer's "waiting for room"
 		 * announcement (see kuc_rx_producer_waits() in libkuc):
 		 * written once, as the peer reads it concurrently.
@@ -216,26 +252,6 @@ kucomms_ring_reserve(struct kucomms_ring *r, __u64 length, int *err)
 	r->pending = rec;
 	*err = 0;
 	return (struct kucomms_msg_hdr *)kucomms_ring_at(r, r->pos);
-}
-
-/*
- * Commit the reserved record without publishing it: the consumer does
- * not see it (nor any record after it) until kucomms_ring_publish(). The
- * header's length must be the one reserved; the caller filled in the
- * rest.
- */
-static inline void kucomms_ring_commit_quiet(struct kucomms_ring *r)
-{
-	r->pos += r->pending;
-	r->unpublished += r->pending;
-	r->pending = 0;
-}
-
-/* Publish every record committed so far (P1 of the handshake). */
-static inline void kucomms_ring_publish(struct kucomms_ring *r)
-{
-	r->unpublished = 0;
-	kuc_store_release(&r->prod->pos, r->pos);
 }
 
 /*

@@ -484,8 +484,9 @@ int kuc_send(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
  * once per message. Until then the peer sees none of the messages,
  * however it looks, except that a burst reaching an eighth of the ring
  * is published up to there (no kick), and kuc_close() publishes. A
- * kuc_send_more() or kuc_reserve() that returns -EAGAIN publishes and
- * kicks first: a sender never waits for room its own messages hold.
+ * kuc_send_more() or kuc_reserve() that returns -EAGAIN, and
+ * kuc_wait(POLLOUT), publish and kick first: a sender never waits for
+ * room its own messages hold.
  * Unlocked, like kuc_send().
  */
 int kuc_send_more(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,

@@ -282,6 +282,16 @@ static void test_send_more_deferred(void)
 	TAP_OK(got == n, "and all of it in order after the flush (%llu)",
 	       (unsigned long long)got);
 
+	/* A wait for room publishes (and kicks) first. */
+	h.id = 200;
+	kuc_send_more(a, &h, buf);
+	ret = kuc_wait(a, POLLOUT, 0);
+	TAP_OK(ret == POLLOUT, "kuc_wait(POLLOUT) after kuc_send_more() (%d)",
+	       ret);
+	ret = kuc_recv(b, &r, buf, sizeof(buf), 0);
+	TAP_OK(!ret && r.id == 200, "published the message: the peer gets it "
+	       "(%d)", ret);
+
 	/* A close publishes what was not flushed. */
 	h.id = 7;
 	kuc_send_more(a, &h, buf);
