@@ -52,8 +52,8 @@ void kuc_close(struct kuc_channel *ch)
 	 * hears we go, so that it drains them as it did before they were
 	 * deferred (no kick: the transport's close wakes the peer).
 	 */
-	if (ch->tx.prod && ch->tx.unpublished)
-		kucomms_ring_publish(&ch->tx);
+	if (ch->tx.prod && ch->tx_unflushed)
+		kuc_tx_publish(ch);
 	kuc_channel_free(ch);
 }
 

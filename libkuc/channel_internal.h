@@ -233,9 +233,12 @@ struct kuc_channel {
 	const uint32_t *tap_gen;
 	/*
 	 * shm: our counters in the segment (kucomms_shm.h), which kucctl
-	 * show reads; NULL for the other kinds.
+	 * show reads; NULL for the other kinds. Its msgs and bytes are
+	 * written when we publish (kuc_tx_publish()): what they held when
+	 * we set it up, plus tx_st's.
 	 */
 	struct kucomms_shm_stats *seg_st;
+	uint64_t seg_msgs0, seg_bytes0;
 
 	/* Receiving side: kuc_recv()/kuc_peek() or the endpoint thread. */
 	struct kucomms_ring rx;		/* k2u, we consume */
@@ -269,14 +272,35 @@ static inline void kuc_seg_count(__u64 *c, __u64 n)
 			 __ATOMIC_RELAXED);
 }
 
-/* A message published: counted for the handle, and for shm the segment. */
+/*
+ * A message committed: counted for the handle (kuc_channel_stats()
+ * counts what was sent); the segment's counters follow at its
+ * publication (kuc_tx_publish()).
+ */
 static inline void kuc_tx_counted(struct kuc_channel *ch, uint64_t length)
 {
 	kuc_count(&ch->tx_st.msgs, 1);
 	kuc_count(&ch->tx_st.bytes, length);
+}
+
+/*
+ * Publish what was committed (kucomms_ring.h, "Deferred publication"),
+ * and for shm bring the segment's counters to it: they count what this
+ * side published, as kucomms_shm.h says, and a burst of kuc_send_more()
+ * costs two stores to the segment instead of two per message. Sending
+ * thread only, so tx_st is read without a race.
+ */
+static inline void kuc_tx_publish(struct kuc_channel *ch)
+{
+	if (ch->tx.unpublished)
+		kucomms_ring_publish(&ch->tx);
 	if (ch->seg_st) {
-		kuc_seg_count(&ch->seg_st->msgs, 1);
-		kuc_seg_count(&ch->seg_st->bytes, length);
+		__atomic_store_n(&ch->seg_st->msgs, ch->seg_msgs0 +
+				 kuc_counter(&ch->tx_st.msgs),
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&ch->seg_st->bytes, ch->seg_bytes0 +
+				 kuc_counter(&ch->tx_st.bytes),
+				 __ATOMIC_RELAXED);
 	}
 }
 

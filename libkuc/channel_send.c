@@ -37,8 +37,7 @@ int kuc_flush(struct kuc_channel *ch)
 	if (!ch->tx_unflushed)
 		return ch->ops->state(ch);
 	ch->tx_unflushed = false;
-	if (ch->tx.unpublished)
-		kucomms_ring_publish(&ch->tx);
+	kuc_tx_publish(ch);
 	if (!kucomms_ring_need_wakeup(&ch->tx))
 		return 0;
 	/*
@@ -118,7 +117,7 @@ int kuc_send_more(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
 	int ret = kuc_publish(ch, hdr, data);
 
 	if (!ret && ch->tx.unpublished >= ch->tx.size / KUC_TX_PUBLISH_PART)
-		kucomms_ring_publish(&ch->tx);
+		kuc_tx_publish(ch);
 	return ret;
 }
 

@@ -28,6 +28,12 @@ void kuc_shm_tap_setup(struct kuc_channel *ch)
 	ch->seg_st = (struct kucomms_shm_stats *)
 		     (m->pages + (s->server ? KUCOMMS_SHM_STATS_SERVER :
 					      KUCOMMS_SHM_STATS_CLIENT));
+	/* Counted on from what earlier holders of our role left. */
+	ch->seg_msgs0 = __atomic_load_n(&ch->seg_st->msgs, __ATOMIC_RELAXED) -
+			kuc_counter(&ch->tx_st.msgs);
+	ch->seg_bytes0 = __atomic_load_n(&ch->seg_st->bytes,
+					 __ATOMIC_RELAXED) -
+			 kuc_counter(&ch->tx_st.bytes);
 }
 
 /*

@@ -141,6 +141,54 @@ out:
 	TAP_OK(kuc_shm_remove(name) == -ENOENT, "twice: ENOENT");
 }
 
+static void ignore(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
+		   const void *data, void *ctx)
+{
+	(void)ch;
+	(void)hdr;
+	(void)data;
+	(void)ctx;
+}
+
+/*
+ * The segment's traffic counters count what a side published: messages
+ * kuc_send_more() keeps back appear at kuc_flush().
+ */
+static void test_counters_follow_publication(void)
+{
+	struct kuc_handlers h = { .message = ignore };
+	struct kucomms_msg_hdr m = { .length = 5 };
+	struct kuc_channel *s = NULL, *c = NULL;
+	struct kuc_shm_info si;
+	int i, ret;
+
+	kuc_shm_remove(name);
+	ret = kuc_shm_create(name, 65536, 0600, ID_KEEP);
+	if (!ret)
+		ret = kuc_serve(name, &s);
+	if (!ret)
+		ret = kuc_endpoint_start(s, &h, NULL);
+	if (!ret)
+		ret = kuc_open(spec, &c);
+	if (ret) {
+		TAP_OK(0, "counters: serve and open (%d)", ret);
+		goto out;
+	}
+	for (i = 0; i < 3; i++)
+		kuc_send_more(c, &m, "hello");
+	TAP_OK(!kuc_shm_info(name, &si) && si.msgs_in == 0 && si.bytes_in == 0,
+	       "counters: 3 kuc_send_more() not yet published, none counted "
+	       "(%llu)", (unsigned long long)si.msgs_in);
+	kuc_flush(c);
+	TAP_OK(!kuc_shm_info(name, &si) && si.msgs_in == 3 && si.bytes_in == 15,
+	       "counters: after kuc_flush() 3 messages, 15 bytes (%llu, %llu)",
+	       (unsigned long long)si.msgs_in, (unsigned long long)si.bytes_in);
+out:
+	kuc_close(c);
+	kuc_close(s);
+	kuc_shm_remove(name);
+}
+
 /* Damage one field of a fresh segment: kuc_serve refuses, info says why. */
 static void damage(off_t off, const void *bytes, size_t n, off_t size,
 		   const char *why)
@@ -282,6 +330,7 @@ int main(void)
 	damage(8, &v, sizeof(v), 0, "layout version 2, expected 3");
 	damage(16, &big, sizeof(big), 0, "bad ring size");
 	damage(0, NULL, 0, 8192, "size 8192");
+	test_counters_follow_publication();
 	test_foreign_sigbus();
 	test_truncated();
 	kuc_shm_remove(name);
