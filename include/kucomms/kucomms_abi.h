@@ -146,6 +146,12 @@ static inline bool kucomms_ring_size_valid(__u64 size)
 	       !(size & (size - 1));
 }
 
+/*
+ * The longest an endpoint thread may keep polling its rings after the
+ * last message (a device's poll_idle_us, kuc_endpoint_poll_idle()).
+ */
+#define KUCOMMS_POLL_IDLE_MAX_US	1000000
+
 /* Connections one device accepts at once: default and settable maximum. */
 #define KUCOMMS_CONNS_DEFAULT		16
 #define KUCOMMS_CONNS_LIMIT		1024
