@@ -68,6 +68,7 @@ struct kuc_side_stats {
 
 /* ---- time ----------------------------------------------------------- */
 
+#define NSEC_PER_USEC		1000LL
 #define NSEC_PER_MSEC		1000000LL
 #define NSEC_PER_SEC		1000000000LL
 
@@ -259,6 +260,7 @@ struct kuc_channel {
 	void *ep_ctx;
 	bool ep_connected;		/* its thread said connect, not yet
 					 * disconnect (its own field) */
+	int64_t ep_poll_ns;		/* atomic: kuc_endpoint_poll_idle() */
 };
 
 /*
@@ -325,6 +327,16 @@ static inline bool kuc_tap_on(const struct kuc_channel *ch)
 /* channel.c: a zeroed handle with its locks, for the transports' opens. */
 KUC_PRIVATE struct kuc_channel *kuc_channel_alloc(void);
 KUC_PRIVATE void kuc_channel_free(struct kuc_channel *ch);
+
+/* What a look at memory in a loop does between two looks. */
+static inline void kuc_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
 
 /* ---- spin.c --------------------------------------------------------- */
 

@@ -12,14 +12,19 @@
  *   - connect before a connection's first message and disconnect after
  *     its last, one connection at a time (kuc_ep_follow());
  *   - a handler may send, but not stop its own thread (-EDEADLK);
+ *   - with kuc_endpoint_poll_idle() it keeps looking at its ring for
+ *     that long after the last message before it sleeps, as the
+ *     kernel's endpoint thread does with a device's poll_idle_us;
  *   - it takes no signals but the synchronous ones its faults raise.
  * How it sleeps and is woken is the transport's (ep_setup, ep_sleep,
  * ep_interrupt, ep_teardown in struct kuc_transport); what it receives
  * comes from channel_recv.c.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "channel_internal.h"
 
@@ -62,6 +67,43 @@ static int kuc_ep_deliver(struct kuc_channel *ch)
 		return n;
 	}
 	return ret == -EAGAIN ? 0 : ret;
+}
+
+/*
+ * Polling (kuc_endpoint_poll_idle()): look at the ring instead of
+ * sleeping until @last + the poll time, or @until (the next periodic
+ * deadline) if sooner. The consumer's NEED_WAKEUP flag stays clear
+ * meanwhile, so a peer that sends finds no sleeper and makes no wakeup
+ * call, and the message is seen without a context switch. Returns true
+ * when the thread should go round again (a message, a stop, or @until
+ * reached within the poll time), false when the poll time is over and it
+ * should sleep. On one CPU every look yields: the peer must run to send.
+ */
+static bool kuc_ep_poll(struct kuc_channel *ch, int64_t last, int64_t until,
+			bool one_cpu)
+{
+	int64_t poll = __atomic_load_n(&ch->ep_poll_ns, __ATOMIC_RELAXED);
+	int64_t end = last + poll, now;
+	unsigned int turn;
+
+	if (!poll || kuc_now_ns() >= end)
+		return false;
+	for (turn = 1;; turn++) {
+		if (kucomms_ring_avail(&ch->rx) != 0 ||
+		    __atomic_load_n(&ch->ep_stop, __ATOMIC_RELAXED))
+			return true;
+		if (one_cpu)
+			sched_yield();
+		else
+			kuc_cpu_relax();
+		if (turn % 64)
+			continue;
+		now = kuc_now_ns();
+		if (now >= until)
+			return true;
+		if (now >= end)
+			return false;
+	}
 }
 
 /* Run a periodic handler when due, and advance its absolute deadline. */
@@ -129,14 +171,18 @@ static void *kuc_ep_main(void *arg)
 	int64_t start = kuc_now_ns(), wake, left;
 	int64_t next_work = start + KUC_WORK_PERIOD_NS;
 	int64_t next_timer = start + KUC_TIMER_PERIOD_NS;
+	int64_t last_msg = start;
 	struct timespec ts;
 	bool hung = false, hup_seen = false;
+	bool one_cpu = sysconf(_SC_NPROCESSORS_ONLN) <= 1;
 	int n;
 
 	kuc_ep_current = ch;
 	kuc_ep_follow(ch);
 	while (!__atomic_load_n(&ch->ep_stop, __ATOMIC_ACQUIRE)) {
 		n = hung ? 0 : kuc_ep_deliver(ch);
+		if (n > 0)
+			last_msg = kuc_now_ns();
 		kuc_ep_periodic(ch, h->work, &next_work, KUC_WORK_PERIOD_NS);
 		kuc_ep_periodic(ch, h->timer, &next_timer,
 				KUC_TIMER_PERIOD_NS);
@@ -159,6 +205,9 @@ static void *kuc_ep_main(void *arg)
 			wake = next_work;
 		if (h->timer && next_timer < wake)
 			wake = next_timer;
+		if (!hung && ch->ep_connected &&
+		    kuc_ep_poll(ch, last_msg, wake, one_cpu))
+			continue;
 		left = wake - kuc_now_ns();
 		if (left <= 0)
 			continue;
@@ -218,6 +267,15 @@ int kuc_endpoint_start(struct kuc_channel *ch,
 out:
 	pthread_mutex_unlock(&ch->ep_lock);
 	return ret;
+}
+
+int kuc_endpoint_poll_idle(struct kuc_channel *ch, unsigned int us)
+{
+	if (us > KUCOMMS_POLL_IDLE_MAX_US)
+		return -EINVAL;
+	__atomic_store_n(&ch->ep_poll_ns, (int64_t)us * NSEC_PER_USEC,
+			 __ATOMIC_RELAXED);
+	return 0;
 }
 
 int kuc_endpoint_stop(struct kuc_channel *ch)

@@ -80,15 +80,6 @@ void kuc_spin_woke(struct kuc_spin *sp)
 		kuc_spin_ended(sp, kuc_now_ns());
 }
 
-static inline void kuc_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#endif
-}
-
 /* More than one CPU online (asked once; a racy but idempotent cache). */
 static bool kuc_spin_worth(void)
 {

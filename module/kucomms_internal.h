@@ -147,7 +147,7 @@ extern struct class *kucm_class;
 extern unsigned int kucm_max_devices;
 
 /* poll_idle_us: its bound (a second) and the default of a new device. */
-#define KUCM_POLL_IDLE_MAX_US	USEC_PER_SEC
+#define KUCM_POLL_IDLE_MAX_US	KUCOMMS_POLL_IDLE_MAX_US
 #define KUCM_POLL_IDLE_DEFAULT_US	0
 
 int kucm_devices_init(void);

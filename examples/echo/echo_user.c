@@ -8,11 +8,13 @@
  * here, talk to it with kuc_open("shm:NAME"), then build the same file
  * into the module.
  *
- *   kucomms_echo_user [-c] [-s BYTES] [NAME]    (default kucomms_echo)
+ *   kucomms_echo_user [-c] [-s BYTES] [-p US] [NAME]  (default kucomms_echo)
  *
  * -c creates the segment first if it does not exist (mode 0600, rings of
  * -s BYTES, default 64 KiB); otherwise create it with
- * kucctl create --shm NAME. Runs until SIGINT or SIGTERM, then prints how
+ * kucctl create --shm NAME. -p US makes the endpoint thread poll for US
+ * microseconds after the last message (kuc_endpoint_poll_idle()), as a
+ * device's poll_idle_us does in the kernel. Runs until SIGINT or SIGTERM, then prints how
  * often each handler ran. Exit status: 0, 1 on an error, 2 on bad usage.
  */
 #include <errno.h>
@@ -26,9 +28,11 @@
 
 static void print_usage(FILE *f)
 {
-	fprintf(f, "usage: kucomms_echo_user [-c] [-s BYTES] [NAME]\n"
+	fprintf(f, "usage: kucomms_echo_user [-c] [-s BYTES] [-p US] [NAME]\n"
 		"  -c        create the segment /dev/shm/NAME if missing\n"
 		"  -s BYTES  its ring size (with -c; default 65536)\n"
+		"  -p US     poll for US microseconds after the last message\n"
+		"            before sleeping (0-1000000; default 0, off)\n"
 		"  NAME      the segment to serve (default " ECHO_NAME ")\n");
 }
 
@@ -36,13 +40,13 @@ int main(int argc, char **argv)
 {
 	const char *name = ECHO_NAME;
 	struct kucomms_endpoint *ep;
-	unsigned long long size = 0;
+	unsigned long long size = 0, poll_us = 0;
 	bool create = false;
 	sigset_t set;
 	char *end;
 	int opt, sig, ret;
 
-	while ((opt = getopt(argc, argv, "cs:h")) != -1) {
+	while ((opt = getopt(argc, argv, "cs:p:h")) != -1) {
 		switch (opt) {
 		case 'c':
 			create = true;
@@ -52,6 +56,15 @@ int main(int argc, char **argv)
 			if (*end || !size) {
 				fprintf(stderr, "kucomms_echo_user: bad size '%s'\n",
 					optarg);
+				return 2;
+			}
+			break;
+		case 'p':
+			poll_us = strtoull(optarg, &end, 0);
+			if (*end || !*optarg ||
+			    poll_us > KUCOMMS_POLL_IDLE_MAX_US) {
+				fprintf(stderr, "kucomms_echo_user: bad poll time '%s' (0-%u us)\n",
+					optarg, KUCOMMS_POLL_IDLE_MAX_US);
 				return 2;
 			}
 			break;
@@ -89,6 +102,7 @@ int main(int argc, char **argv)
 			kuc_strerror((int)PTR_ERR(ep)));
 		return 1;
 	}
+	kuc_endpoint_poll_idle(ep->ch, (unsigned int)poll_us);
 	printf("serving shm:%s\n", name);
 	fflush(stdout);
 	sigwait(&set, &sig);

@@ -146,6 +146,12 @@ static inline bool kucomms_ring_size_valid(__u64 size)
 	       !(size & (size - 1));
 }
 
+/*
+ * The longest an endpoint thread may keep polling its rings after the
+ * last message (a device's poll_idle_us, kuc_endpoint_poll_idle()).
+ */
+#define KUCOMMS_POLL_IDLE_MAX_US	1000000
+
 /* Connections one device accepts at once: default and settable maximum. */
 #define KUCOMMS_CONNS_DEFAULT		16
 #define KUCOMMS_CONNS_LIMIT		1024
@@ -165,9 +171,23 @@ struct kucomms_ring_prod {
 	__u64 wakeups;		/* wakeups of the consumer it asked for */
 };
 
-/* Written only by the consumer. */
+/*
+ * The cache line size the layout is arranged for (64 bytes on the CPUs
+ * kucomms runs on; a larger line only shares more, it breaks nothing).
+ */
+#define KUCOMMS_CACHELINE	64
+
+/*
+ * Written only by the consumer. @pos moves with every message; @flags
+ * changes only when the consumer goes to sleep or wakes, but the producer
+ * reads it after every publication (kucomms_ring_need_wakeup()). On the
+ * same cache line, each of those reads would pull the line the consumer
+ * is writing across cores; on a line of its own it stays in both caches
+ * while the consumer runs (ABI version 2, shm layout version 4).
+ */
 struct kucomms_ring_cons {
 	__u64 pos;		/* bytes consumed */
+	__u64 reserved0[7];	/* unused: @flags on the next line */
 	__u32 flags;		/* KUCOMMS_RING_* below */
 	__u32 reserved;
 };
@@ -196,7 +216,7 @@ struct kucomms_ring_cons {
  *    pages 2 ..           u2k data, twice (2 * ring_size bytes)
  */
 #define KUCOMMS_MAGIC		0x6b75636f6d6d7321ULL	/* "kucomms!" */
-#define KUCOMMS_ABI_VERSION	1
+#define KUCOMMS_ABI_VERSION	2	/* 2: the consumer's flags on their own line */
 #define KUCOMMS_PAGE_SIZE	4096
 
 #define KUCOMMS_MMAP_RO		0ULL
@@ -335,7 +355,9 @@ struct kucomms_tap_stats {
 /* The layout is the ABI: pin it. */
 KUCOMMS_ASSERT(sizeof(struct kucomms_msg_hdr) == KUCOMMS_HDR_SIZE, "hdr");
 KUCOMMS_ASSERT(sizeof(struct kucomms_ring_prod) == 24, "ring_prod");
-KUCOMMS_ASSERT(sizeof(struct kucomms_ring_cons) == 16, "ring_cons");
+KUCOMMS_ASSERT(sizeof(struct kucomms_ring_cons) == 72, "ring_cons");
+KUCOMMS_ASSERT(offsetof(struct kucomms_ring_cons, flags) == KUCOMMS_CACHELINE,
+	       "ring_cons.flags");
 KUCOMMS_ASSERT(sizeof(struct kucomms_info) == 48, "info");
 KUCOMMS_ASSERT(sizeof(struct kucomms_tap_attach) == 80, "tap_attach");
 KUCOMMS_ASSERT(sizeof(struct kucomms_tap_rec) == 64, "tap_rec");

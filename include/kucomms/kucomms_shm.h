@@ -76,7 +76,8 @@
 #include <kucomms/kucomms_abi.h>
 
 #define KUCOMMS_SHM_MAGIC	0x6b756373686d2100ULL	/* "kucshm!\0" */
-#define KUCOMMS_SHM_VERSION	3	/* 2: the tap area; 3: traffic counters */
+/* 2: the tap area; 3: traffic counters; 4: the consumer's flags on their own line */
+#define KUCOMMS_SHM_VERSION	4
 #define KUCOMMS_SHM_DIR		"/dev/shm/"
 
 /* The spec prefix that selects a shm channel: "shm:kucomms_NAME". */

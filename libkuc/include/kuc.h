@@ -613,6 +613,18 @@ int kuc_endpoint_start(struct kuc_channel *ch,
 		       const struct kuc_handlers *handlers, void *ctx);
 
 /*
+ * Polling: the endpoint thread keeps looking at its ring for @us
+ * microseconds after the last message before it announces sleep, so a
+ * steady stream of messages needs no wakeup call from the sender and no
+ * wakeup of this thread (as a device's poll_idle_us does for the
+ * kernel's thread). It costs a CPU for that long after every last
+ * message; 0 (the default) is off. Returns 0 or -EINVAL (@us above
+ * KUCOMMS_POLL_IDLE_MAX_US, a second). Any thread, any time, before or
+ * while the thread runs: it applies from the thread's next idle moment.
+ */
+int kuc_endpoint_poll_idle(struct kuc_channel *ch, unsigned int us);
+
+/*
  * Stop the endpoint thread and wait for it: no handler runs after it
  * returned. Returns 0, -ESRCH (not started) or -EDEADLK (called from a
  * handler); the stop itself cannot fail: a thread whose wakeup is lost

@@ -272,3 +272,19 @@ teardown() {
 	note "idle client: $((v1 - v0)) wakeups in 2 s"
 	[ $((v1 - v0)) -le 10 ]
 }
+
+@test "shm: the fuzz seeds carry the current layout version (a stale one fuzzes only the refusal)" {
+	top=$BATS_TEST_DIRNAME/../..
+	want=$(sed -n 's/^#define KUCOMMS_SHM_VERSION[[:space:]]*\([0-9]*\).*/\1/p' \
+		"$top/include/kucomms/kucomms_shm.h")
+	[ -n "$want" ]
+	n=0
+	for f in "$top"/tests/fuzz/corpus/shm/*; do
+		# The mode byte, then the header: abi_version at its offset 8.
+		got=$(od -An -tu4 -j9 -N4 "$f" | tr -d ' ')
+		echo "$f: layout version $got, expected $want"
+		[ "$got" = "$want" ]
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ]
+}

@@ -372,9 +372,27 @@ static void test_handshake(void)
 	tr_close(&t);
 }
 
+/*
+ * The producer reads the consumer's flags word after every publication
+ * (kucomms_ring_need_wakeup()); the consumer writes its position for every
+ * message. On one cache line, that read would pull the line across cores
+ * per message: the layout keeps them apart.
+ */
+static void test_layout(void)
+{
+	size_t pos = offsetof(struct kucomms_ring_cons, pos);
+	size_t flags = offsetof(struct kucomms_ring_cons, flags);
+
+	TAP_OK(pos / KUCOMMS_CACHELINE != flags / KUCOMMS_CACHELINE &&
+	       flags % KUCOMMS_CACHELINE == 0,
+	       "consumer page: flags on a cache line of their own (pos %zu, flags %zu)",
+	       pos, flags);
+}
+
 int main(void)
 {
 	pat_fill();
+	test_layout();
 	test_empty();
 	test_zero_length();
 	test_round_trip(SIZE_MIN, 0);
