@@ -17,10 +17,15 @@
  * answers sooner is caught by looking at the ring first. The bound
  * starts at KUC_SPIN_MAX_NS; a spin that catches its message sets it to
  * twice what that one took (at least what it was, at most the maximum),
- * one that ends in a sleep halves it (down to KUC_SPIN_MIN_NS), and every
- * KUC_SPIN_RETRY-th miss in a row tries the maximum again, in case the
- * peer got faster. A side whose waits are long thus spends at most
- * about KUC_SPIN_MIN_NS + KUC_SPIN_MAX_NS / KUC_SPIN_RETRY of CPU per
+ * the second and every later miss in a row halves it (down to
+ * KUC_SPIN_MIN_NS), and every KUC_SPIN_RETRY-th miss in a row tries the
+ * maximum again, in case the peer got faster. The first miss after a
+ * catch keeps the bound: one late answer among timely ones is jitter,
+ * and halving for it had a peer answering every 8-10 us slept for
+ * until a retry (a pair, its threads on the two CPUs, a message every
+ * 8 us: 0.013-0.014 sleeps per message with that halving, 0.001-0.002
+ * without). A side whose waits are long (misses in a row) thus spends
+ * at most about KUC_SPIN_MIN_NS + KUC_SPIN_MAX_NS / KUC_SPIN_RETRY of CPU per
  * sleep, 1.1 us (a sleep and its wakeup measured ~5 us of CPU on the
  * host of bench/README); one whose peer answers within the bound sleeps not at
  * all. Never on one CPU, where the spinner would only delay its peer.
@@ -143,7 +148,7 @@ bool kuc_spin(struct kuc_channel *ch, struct kuc_spin *sp, bool rx,
 	__atomic_store_n(&sp->misses, misses, __ATOMIC_RELAXED);
 	if (misses % KUC_SPIN_RETRY == 0)
 		ns = KUC_SPIN_MAX_NS;
-	else
+	else if (misses > 1)
 		ns = ns / 2 > KUC_SPIN_MIN_NS ? ns / 2 : KUC_SPIN_MIN_NS;
 	__atomic_store_n(&sp->ns, ns, __ATOMIC_RELAXED);
 	/* The caller sleeps now; kuc_spin_woke() reports how long. */

@@ -54,7 +54,9 @@ int main(void)
 	TAP_OK(sp->ns == 10000, "a new side's bound is the maximum (%lld)",
 	       (long long)sp->ns);
 	TAP_OK(miss(b), "an empty ring: the spin misses");
-	TAP_OK(sp->ns == 5000, "a miss halves the bound (%lld)",
+	TAP_OK(sp->ns == 10000, "a first miss keeps the bound (%lld)",
+	       (long long)sp->ns);
+	TAP_OK(miss(b) && sp->ns == 5000, "a second in a row halves it (%lld)",
 	       (long long)sp->ns);
 	from = sp->slept_from;
 	TAP_OK(from > 0, "and notes when the wait began");
@@ -69,10 +71,19 @@ int main(void)
 	TAP_OK(i == 40 && sp->ns == 10000, "40 waits of 6 us that slept: the "
 	       "bound stays at the maximum (%lld)", (long long)sp->ns);
 
-	/* Long waits: halved as before, the CPU bound kept. */
-	i = waits(b, 8, 1000000);
-	TAP_OK(i == 8 && sp->ns == 500, "8 waits of 1 ms: the bound is down at "
+	/* Long waits: halved from the second, the CPU bound kept. */
+	i = waits(b, 9, 1000000);
+	TAP_OK(i == 9 && sp->ns == 500, "9 waits of 1 ms: the bound is down at "
 	       "the minimum (%lld)", (long long)sp->ns);
+
+	/* One late answer among timely ones: the bound stays. */
+	i = waits(b, 1, 2000);
+	before = sp->ns;
+	TAP_OK(i == 1 && before == 4000, "a wait of 2 us: the bound is 4 us "
+	       "(%lld)", (long long)before);
+	i = waits(b, 1, 1000000);
+	TAP_OK(i == 1 && sp->ns == before, "then one long wait keeps it "
+	       "(%lld)", (long long)sp->ns);
 	before = sp->ns;
 	kuc_spin_ended(sp, kuc_now_ns());
 	TAP_OK(sp->ns == before, "an end reported twice changes nothing");
