@@ -236,8 +236,10 @@ kucomms_ring_reserve(struct kucomms_ring *r, __u64 length, int *err)
 		 */
 		if (r->unpublished) {
 			kucomms_ring_publish(r);
-			/* Seen before the announcement (the consumer acquires
-			 * the counter, then loads the position). */
+			/*
+			 * Seen before the announcement (the consumer
+			 * acquires the counter, then loads the position).
+			 */
 			kuc_full_barrier();
 		}
 		/*
