@@ -108,7 +108,10 @@ static bool kucm_u2k_give_back_now(struct kucomms_conn *conn, u64 held,
 /*
  * Deliver up to KUCM_BATCH messages (KUCM_BATCH_BYTES) of @conn. Each
  * header is snapshotted and bounded by the ring code, the data copied
- * out of shared memory, and only then the handler sees the message. The
+ * out of shared memory, and only then the handler sees the message;
+ * with KUCOMMS_EP_ZEROCOPY the handler gets the data in the ring
+ * itself, and its space is given back only after the handler returned
+ * (it stays the handler's, though the sender may still write it). The
  * consumed space goes back to the sender once per batch (or earlier,
  * kucm_u2k_give_back_now()), always before the thread looks for
  * messages again before it sleeps: libkuc's kick suppression relies on
@@ -136,9 +139,10 @@ static bool kucm_conn_deliver(struct kucomms_endpoint *ep,
 			      struct kucomms_conn *conn, bool closing,
 			     bool *handed)
 {
+	bool zc = ep->ops->flags & KUCOMMS_EP_ZEROCOPY;
 	struct kucm_stats *st = &conn->kd->stats;
 	struct kucomms_msg_hdr hdr;
-	const void *data;
+	const void *data, *msg;
 	size_t bytes = 0;
 	u64 held = 0, data_bytes = 0, full;
 	long long rec;
@@ -147,7 +151,7 @@ static bool kucm_conn_deliver(struct kucomms_endpoint *ep,
 	conn->blocked = false;
 	if (READ_ONCE(conn->info->state) != KUCOMMS_STATE_OPEN)
 		return false;
-	if (kucm_msgbuf_reserve(ep, conn->u2k.msg_max))
+	if (!zc && kucm_msgbuf_reserve(ep, conn->u2k.msg_max))
 		return false;
 	full = READ_ONCE(conn->u2k.prod->full);
 	ep->batch_conn = conn;
@@ -168,18 +172,24 @@ static bool kucm_conn_deliver(struct kucomms_endpoint *ep,
 		}
 		bytes += rec;
 		data_bytes += hdr.length;
-		memcpy(ep->msgbuf, data, hdr.length);
-		/* Consumed: ours again only once given back. */
+		msg = data;
+		if (!zc) {
+			memcpy(ep->msgbuf, data, hdr.length);
+			msg = ep->msgbuf;
+		}
+		/*
+		 * Consumed: the sender gets the space back only with the
+		 * next give-back, after this handler returned.
+		 */
 		conn->u2k.pos += rec;
 		held += rec;
+		trace_kucomms_msg_recv(conn->kd->name, conn->id, &hdr);
+		kucm_tap_msg(conn->kd, KUCOMMS_TAP_U2K, conn->id, &hdr, msg);
+		ep->ops->message(ep, conn, &hdr, msg);
 		if (kucm_u2k_give_back_now(conn, held, &full)) {
 			kucm_u2k_give_back(conn);
 			held = 0;
 		}
-		trace_kucomms_msg_recv(conn->kd->name, conn->id, &hdr);
-		kucm_tap_msg(conn->kd, KUCOMMS_TAP_U2K, conn->id, &hdr,
-			     ep->msgbuf);
-		ep->ops->message(ep, conn, &hdr, ep->msgbuf);
 	}
 	ep->batch_conn = NULL;
 	if (held)
