@@ -4,6 +4,8 @@
  * against a kernel module (kucomms_echo.ko, kucbench_chr.ko,
  * kucbench_genl.ko), the endpoint thread counted from /proc.
  */
+#include <sys/syscall.h>
+
 #include "case.h"
 
 /* The echo device's polling setting during the kuc-dev-poll case. */
@@ -76,6 +78,49 @@ static void task_snap(pid_t pid, struct kb_side *s)
 		fclose(f);
 }
 
+/*
+ * kuc-dev-zc measures kucomms_echo.ko loaded with zerocopy=1, the other
+ * kucomms cases the module as it loads by default: the module is loaded
+ * again (from $KB_ECHO_MODULE, which bench/guest sets) whenever a case
+ * wants it the other way. The new endpoint thread gets this process's
+ * CPUs, as bench/guest pinned the first one with the client for the
+ * pinned rounds.
+ */
+#define KB_ECHO_ZC_PARAM	"/sys/module/kucomms_echo/parameters/zerocopy"
+
+static int echo_zerocopy(bool on)
+{
+	const char *mod = getenv("KB_ECHO_MODULE");
+	cpu_set_t cpus;
+	FILE *f;
+	int c = 0, fd, r;
+	pid_t kt;
+
+	f = fopen(KB_ECHO_ZC_PARAM, "r");
+	if (f) {
+		c = fgetc(f);
+		fclose(f);
+	}
+	if ((c == 'Y') == on)
+		return 0;
+	if (!mod)
+		return -ENOENT;
+	if (syscall(SYS_delete_module, "kucomms_echo", O_NONBLOCK))
+		return -errno;
+	fd = open(mod, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = syscall(SYS_finit_module, fd, on ? "zerocopy=1" : "", 0) ? -errno : 0;
+	close(fd);
+	if (r)
+		return r;
+	kt = kthread_pid();
+	if (kt > 0 && !sched_getaffinity(0, sizeof(cpus), &cpus) &&
+	    sched_setaffinity(kt, sizeof(cpus), &cpus))
+		return -errno;
+	return 0;
+}
+
 unsigned int window_for(void)
 {
 	uint64_t w = KB_RING / kucomms_record_size(opt.size) - 1;
@@ -135,8 +180,9 @@ int run_vm(void)
 		return 2;
 	switch (e->kind) {
 	case KB_KUC:
-		r = strcmp(opt.c->name, "kuc-dev-poll") ? 0 :
-		    set_poll_idle(KB_POLL_IDLE_US);
+		r = echo_zerocopy(!strcmp(opt.c->name, "kuc-dev-zc"));
+		if (!r && !strcmp(opt.c->name, "kuc-dev-poll"))
+			r = set_poll_idle(KB_POLL_IDLE_US);
 		if (!r)
 			r = kuc_open("kucomms_echo", &e->ch);
 		kt = kthread_pid();
