@@ -131,7 +131,7 @@ static int probe(struct kuc_channel *ch, const char *probing)
 		return fail("the reply's header differs", 0);
 	for (i = 0; i < 64; i++)
 		if (out[i] != 'B') {
-			fprintf(stderr, "kuc_zerocopy: the handler saw '%c' at %d, not the rewritten 'B': it did not read the shared ring\n",
+			fprintf(stderr, "kuc_zerocopy: the handler saw 0x%02x at %d, not the rewritten 'B' (0x42): it did not read the shared ring\n",
 				out[i], i);
 			return 1;
 		}
