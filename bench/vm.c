@@ -4,24 +4,27 @@
  * against a kernel module (kucomms_echo.ko, kucbench_chr.ko,
  * kucbench_genl.ko), the endpoint thread counted from /proc.
  */
-#include <sys/syscall.h>
-
 #include "case.h"
 
 /* The echo device's polling setting during the kuc-dev-poll case. */
 #define KB_POLL_IDLE_US		"1000"
 #define KB_POLL_IDLE_FILE	"/sys/class/kucomms/kucomms_echo/poll_idle_us"
 
-static int set_poll_idle(const char *us)
+static int write_file(const char *path, const char *v)
 {
-	int fd = open(KB_POLL_IDLE_FILE, O_WRONLY | O_CLOEXEC), r = 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (write(fd, us, strlen(us)) < 0)
+	if (write(fd, v, strlen(v)) < 0)
 		r = -errno;
 	close(fd);
 	return r;
+}
+
+static int set_poll_idle(const char *us)
+{
+	return write_file(KB_POLL_IDLE_FILE, us);
 }
 
 /* The endpoint thread of kucomms_echo: "kuc/" and the short name. */
@@ -78,48 +81,8 @@ static void task_snap(pid_t pid, struct kb_side *s)
 		fclose(f);
 }
 
-/*
- * kuc-dev-zc measures kucomms_echo.ko loaded with zerocopy=1, the other
- * kucomms cases the module as it loads by default: the module is loaded
- * again (from $KB_ECHO_MODULE, which bench/guest sets) whenever a case
- * wants it the other way. The new endpoint thread gets this process's
- * CPUs, as bench/guest pinned the first one with the client for the
- * pinned rounds.
- */
-#define KB_ECHO_ZC_PARAM	"/sys/module/kucomms_echo/parameters/zerocopy"
-
-static int echo_zerocopy(bool on)
-{
-	const char *mod = getenv("KB_ECHO_MODULE");
-	cpu_set_t cpus;
-	FILE *f;
-	int c = 0, fd, r;
-	pid_t kt;
-
-	f = fopen(KB_ECHO_ZC_PARAM, "r");
-	if (f) {
-		c = fgetc(f);
-		fclose(f);
-	}
-	if ((c == 'Y') == on)
-		return 0;
-	if (!mod)
-		return -ENOENT;
-	if (syscall(SYS_delete_module, "kucomms_echo", O_NONBLOCK))
-		return -errno;
-	fd = open(mod, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = syscall(SYS_finit_module, fd, on ? "zerocopy=1" : "", 0) ? -errno : 0;
-	close(fd);
-	if (r)
-		return r;
-	kt = kthread_pid();
-	if (kt > 0 && !sched_getaffinity(0, sizeof(cpus), &cpus) &&
-	    sched_setaffinity(kt, sizeof(cpus), &cpus))
-		return -errno;
-	return 0;
-}
+/* The echo module's zero-copy switch during the kuc-dev-zc case. */
+#define KB_ECHO_ZC_FILE		"/sys/module/kucomms_echo/parameters/zerocopy"
 
 unsigned int window_for(void)
 {
@@ -180,9 +143,11 @@ int run_vm(void)
 		return 2;
 	switch (e->kind) {
 	case KB_KUC:
-		r = echo_zerocopy(!strcmp(opt.c->name, "kuc-dev-zc"));
-		if (!r && !strcmp(opt.c->name, "kuc-dev-poll"))
+		r = 0;
+		if (!strcmp(opt.c->name, "kuc-dev-poll"))
 			r = set_poll_idle(KB_POLL_IDLE_US);
+		if (!strcmp(opt.c->name, "kuc-dev-zc"))
+			r = write_file(KB_ECHO_ZC_FILE, "1");
 		if (!r)
 			r = kuc_open("kucomms_echo", &e->ch);
 		kt = kthread_pid();
@@ -231,6 +196,9 @@ int run_vm(void)
 	}
 	kb_ep_close(e);
 	if (!strcmp(opt.c->name, "kuc-dev-poll") && set_poll_idle("0"))
+		r = -EIO;
+	if (!strcmp(opt.c->name, "kuc-dev-zc") &&
+	    write_file(KB_ECHO_ZC_FILE, "0"))
 		r = -EIO;
 	return r ? 2 : 0;
 }

@@ -139,7 +139,8 @@ static bool kucm_conn_deliver(struct kucomms_endpoint *ep,
 			      struct kucomms_conn *conn, bool closing,
 			     bool *handed)
 {
-	bool zc = ep->ops->flags & KUCOMMS_EP_ZEROCOPY;
+	/* Once per batch: the module may change its flags meanwhile. */
+	bool zc = READ_ONCE(ep->ops->flags) & KUCOMMS_EP_ZEROCOPY;
 	struct kucm_stats *st = &conn->kd->stats;
 	struct kucomms_msg_hdr hdr;
 	const void *data, *msg;

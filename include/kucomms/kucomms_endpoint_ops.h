@@ -54,7 +54,10 @@ struct kucomms_conn;
  * @disconnect: optional. A connection went away: called after its last
  *	message. Not called for connections still open at
  *	kucomms_unregister().
- * @flags: 0 or KUCOMMS_EP_ZEROCOPY.
+ * @flags: 0 or KUCOMMS_EP_ZEROCOPY. Read once per batch of a
+ *	connection's messages, so the module may change it while the
+ *	endpoint is registered (with WRITE_ONCE()): the next batch goes
+ *	the new way.
  *
  * One kernel thread per endpoint (named kuc/NAME) calls the handlers,
  * never two at once, so they need no locking among themselves. They run

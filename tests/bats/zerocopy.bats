@@ -42,6 +42,15 @@ zc_echo() {
 	[ "$(cat /sys/module/kucomms_echo/parameters/zerocopy)" = Y ]
 }
 
+@test "zerocopy switched on and off while a client streams: every echo intact" {
+	local p=/sys/module/kucomms_echo/parameters/zerocopy i
+	# The flag is read once per batch; each batch goes one way or the other.
+	(for ((i = 0; i < 400; i++)); do echo $((i % 2)) >"$p"; done) &
+	zc_echo 4096 2000 4096
+	wait $!
+	echo 1 >"$p"
+}
+
 @test "a zero-copy endpoint echoes 64 B, 4 KiB and msg_max messages intact" {
 	zc_echo 64 2000 64
 	zc_echo 4096 500 4096
