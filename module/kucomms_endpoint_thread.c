@@ -92,7 +92,10 @@ static void kucm_u2k_give_back(struct kucomms_conn *conn)
  * large records would otherwise fill the ring and stall before the end
  * of a batch of up to KUCM_BATCH_BYTES). The wakeup of a sender blocked
  * in poll() still comes at the end of the batch (kucm_conn_wake()),
- * after the last give-back.
+ * after the last give-back. Called right after kucomms_ring_peek()
+ * loaded the producer's position: the counter shares its cache line,
+ * which a streaming sender takes back with every message, so read after
+ * the handler it would cost a second miss per message.
  */
 static bool kucm_u2k_give_back_now(struct kucomms_conn *conn, u64 held,
 				   u64 *full)
@@ -160,6 +163,11 @@ static bool kucm_conn_deliver(struct kucomms_endpoint *ep,
 	ep->batch_bytes_out = 0;
 	for (n = 0; n < KUCM_BATCH && bytes < KUCM_BATCH_BYTES; n++) {
 		rec = kucomms_ring_peek(&conn->u2k, &hdr, &data);
+		/* The records before this one, whose handlers returned. */
+		if (held && kucm_u2k_give_back_now(conn, held, &full)) {
+			kucm_u2k_give_back(conn);
+			held = 0;
+		}
 		if (rec == -EAGAIN)
 			break;
 		if (rec < 0) {
@@ -187,10 +195,6 @@ static bool kucm_conn_deliver(struct kucomms_endpoint *ep,
 		trace_kucomms_msg_recv(conn->kd->name, conn->id, &hdr);
 		kucm_tap_msg(conn->kd, KUCOMMS_TAP_U2K, conn->id, &hdr, msg);
 		ep->ops->message(ep, conn, &hdr, msg);
-		if (kucm_u2k_give_back_now(conn, held, &full)) {
-			kucm_u2k_give_back(conn);
-			held = 0;
-		}
 	}
 	ep->batch_conn = NULL;
 	if (held)
