@@ -50,6 +50,8 @@ static const struct kb_case cases[] = {
 	  "memcpy() of the message size within 256 KiB buffers, one thread" },
 	{ "kuc-dev", VM, M_STREAM | M_RTT | M_IDLE, KB_KUC, false, false, false,
 	  "kucomms device + kucomms_echo.ko: kuc_send()/kuc_recv()" },
+	{ "kuc-dev-zc", VM, M_STREAM | M_RTT, KB_KUC, false, false, false,
+	  "kuc-dev with kucomms_echo.ko loaded with zerocopy=1 (no copy out of the ring)" },
 	{ "kuc-dev-poll", VM, M_STREAM | M_RTT, KB_KUC, false, false, false,
 	  "kuc-dev with the device's poll_idle_us at 1000 (the endpoint thread polls)" },
 	{ "kuc-dev-batch", VM, M_STREAM, KB_KUC, true, false, true,

@@ -19,7 +19,7 @@ ENVS = {"host": "host (two processes / two threads)",
 SIZES = [64, 4096, 65536]
 ORDER = ["kuc-shm", "kuc-shm-batch", "kuc-shm-busy", "kuc-pair", "kuc-pair-batch",
          "kuc-pair-busy", "pipe", "pipe-batch", "unix-seqpacket", "unix-stream",
-         "spsc", "pingpong", "memcpy", "kuc-dev", "kuc-dev-poll", "kuc-dev-batch", "chr", "genl",
+         "spsc", "pingpong", "memcpy", "kuc-dev", "kuc-dev-zc", "kuc-dev-poll", "kuc-dev-batch", "chr", "genl",
          "genl-batch"]
 
 
@@ -136,6 +136,9 @@ def goals(idx):
         ("VM 64 B streaming vs generic netlink", "vm", "kuc-dev", "genl", "stream", 64, "rate", ">=", 40),
         ("VM 4 KiB streaming vs chardev", "vm", "kuc-dev", "chr", "stream", 4096, "rate", ">=", 2),
         ("VM 64 KiB streaming vs chardev", "vm", "kuc-dev", "chr", "stream", 65536, "rate", ">=", 1.5),
+        ("VM 64 B streaming vs chardev, zero-copy endpoint", "vm", "kuc-dev-zc", "chr", "stream", 64, "rate", ">=", 10),
+        ("VM 4 KiB streaming vs chardev, zero-copy endpoint", "vm", "kuc-dev-zc", "chr", "stream", 4096, "rate", ">=", 2),
+        ("VM 64 KiB streaming vs chardev, zero-copy endpoint", "vm", "kuc-dev-zc", "chr", "stream", 65536, "rate", ">=", 1.5),
         ("VM blocking round trip vs chardev, 64 B", "vm", "kuc-dev", "chr", "rtt", 64, "rtt", "<=", 1.5),
         ("VM blocking round trip with polling vs chardev, 64 B", "vm", "kuc-dev-poll", "chr", "rtt", 64, "rtt", "<=", 0.5),
         ("shm 64 B kuc_send/kuc_recv vs batched pipe", "host", "kuc-shm", "pipe-batch", "stream", 64, "rate", ">=", 1),
@@ -153,9 +156,9 @@ def goals(idx):
     # Streaming counts: the worst side, per kucomms case and size.
     for env, cases in (("host", ("kuc-shm", "kuc-shm-batch", "kuc-pair",
                                  "kuc-pair-batch")),
-                       ("vm2", ("kuc-dev", "kuc-dev-batch")),
-                       ("vm2cpu0", ("kuc-dev", "kuc-dev-batch")),
-                       ("vm1", ("kuc-dev", "kuc-dev-batch"))):
+                       ("vm2", ("kuc-dev", "kuc-dev-zc", "kuc-dev-batch")),
+                       ("vm2cpu0", ("kuc-dev", "kuc-dev-zc", "kuc-dev-batch")),
+                       ("vm1", ("kuc-dev", "kuc-dev-zc", "kuc-dev-batch"))):
         for case in cases:
             for size in SIZES:
                 rs = idx.get((env, case, "stream", size), {})

@@ -10,16 +10,21 @@
 #define KB_POLL_IDLE_US		"1000"
 #define KB_POLL_IDLE_FILE	"/sys/class/kucomms/kucomms_echo/poll_idle_us"
 
-static int set_poll_idle(const char *us)
+static int write_file(const char *path, const char *v)
 {
-	int fd = open(KB_POLL_IDLE_FILE, O_WRONLY | O_CLOEXEC), r = 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (write(fd, us, strlen(us)) < 0)
+	if (write(fd, v, strlen(v)) < 0)
 		r = -errno;
 	close(fd);
 	return r;
+}
+
+static int set_poll_idle(const char *us)
+{
+	return write_file(KB_POLL_IDLE_FILE, us);
 }
 
 /* The endpoint thread of kucomms_echo: "kuc/" and the short name. */
@@ -75,6 +80,9 @@ static void task_snap(pid_t pid, struct kb_side *s)
 	if (f)
 		fclose(f);
 }
+
+/* The echo module's zero-copy switch during the kuc-dev-zc case. */
+#define KB_ECHO_ZC_FILE		"/sys/module/kucomms_echo/parameters/zerocopy"
 
 unsigned int window_for(void)
 {
@@ -135,8 +143,11 @@ int run_vm(void)
 		return 2;
 	switch (e->kind) {
 	case KB_KUC:
-		r = strcmp(opt.c->name, "kuc-dev-poll") ? 0 :
-		    set_poll_idle(KB_POLL_IDLE_US);
+		r = 0;
+		if (!strcmp(opt.c->name, "kuc-dev-poll"))
+			r = set_poll_idle(KB_POLL_IDLE_US);
+		if (!strcmp(opt.c->name, "kuc-dev-zc"))
+			r = write_file(KB_ECHO_ZC_FILE, "1");
 		if (!r)
 			r = kuc_open("kucomms_echo", &e->ch);
 		kt = kthread_pid();
@@ -185,6 +196,9 @@ int run_vm(void)
 	}
 	kb_ep_close(e);
 	if (!strcmp(opt.c->name, "kuc-dev-poll") && set_poll_idle("0"))
+		r = -EIO;
+	if (!strcmp(opt.c->name, "kuc-dev-zc") &&
+	    write_file(KB_ECHO_ZC_FILE, "0"))
 		r = -EIO;
 	return r ? 2 : 0;
 }

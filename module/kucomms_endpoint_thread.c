@@ -73,10 +73,60 @@ static void kucm_conn_wake(struct kucomms_conn *conn, bool freed)
 }
 
 /*
+ * Give the u2k space of the records consumed so far back to the sender
+ * (kucomms_ring_release() of nothing more: it store-releases the
+ * consumer position the ring code advanced privately).
+ */
+static void kucm_u2k_give_back(struct kucomms_conn *conn)
+{
+	kucomms_ring_release(&conn->u2k, 0);
+}
+
+/*
+ * Give the space back now rather than at the end of the batch? The
+ * store-release per message moves the consumer position's cache line to
+ * the sender's CPU per message, so it is put off, but not while the
+ * sender may be waiting for room: once it found the ring full (its full
+ * counter moved since we last gave space back: it may spin or poll for
+ * room now) or a quarter of the ring is held back (a sender streaming
+ * large records would otherwise fill the ring and stall before the end
+ * of a batch of up to KUCM_BATCH_BYTES). The wakeup of a sender blocked
+ * in poll() still comes at the end of the batch (kucm_conn_wake()),
+ * after the last give-back. Called right after kucomms_ring_peek()
+ * loaded the producer's position: the counter shares its cache line,
+ * which a streaming sender takes back with every message, so read after
+ * the handler it would cost a second miss per message.
+ */
+static bool kucm_u2k_give_back_now(struct kucomms_conn *conn, u64 held,
+				   u64 *full)
+{
+	u64 f = READ_ONCE(conn->u2k.prod->full);
+
+	if (f == *full && held < conn->u2k.size / 4)
+		return false;
+	*full = f;
+	return true;
+}
+
+/*
  * Deliver up to KUCM_BATCH messages (KUCM_BATCH_BYTES) of @conn. Each
  * header is snapshotted and bounded by the ring code, the data copied
- * out of shared memory, the space given back, and only then the handler
- * sees the message.
+ * out of shared memory, and only then the handler sees the message;
+ * with KUCOMMS_EP_ZEROCOPY the handler gets the data in the ring
+ * itself, and its space is given back only after the handler returned
+ * (it stays the handler's, though the sender may still write it). The
+ * consumed space goes back to the sender once per batch (or earlier,
+ * kucm_u2k_give_back_now()), always before the thread looks for
+ * messages again before it sleeps: libkuc's kick suppression relies on
+ * a consumer position short of its last kick meaning that the thread
+ * has yet to look (kuc_flush()).
+ *
+ * The device's figures for the batch (and the replies its handlers
+ * send to @conn, kucomms_send()) are summed here and added once at the
+ * end, before the batch's wakeup: one atomic add per figure per batch,
+ * not per message. While a batch runs they lag by its messages; a
+ * reader woken for its replies, or reading once the thread is idle,
+ * sees them exact (kucctl(8)).
  *
  * Flow control: a message is handed over only when the connection's
  * reply ring has room for a reply as long (a record of the same size).
@@ -92,21 +142,32 @@ static bool kucm_conn_deliver(struct kucomms_endpoint *ep,
 			      struct kucomms_conn *conn, bool closing,
 			     bool *handed)
 {
+	/* Once per batch: the module may change its flags meanwhile. */
+	bool zc = READ_ONCE(ep->ops->flags) & KUCOMMS_EP_ZEROCOPY;
 	struct kucm_stats *st = &conn->kd->stats;
 	struct kucomms_msg_hdr hdr;
-	const void *data;
+	const void *data, *msg;
 	size_t bytes = 0;
+	u64 held = 0, data_bytes = 0, full;
 	long long rec;
 	int n;
 
 	conn->blocked = false;
 	if (READ_ONCE(conn->info->state) != KUCOMMS_STATE_OPEN)
 		return false;
-	if (kucm_msgbuf_reserve(ep, conn->u2k.msg_max))
+	if (!zc && kucm_msgbuf_reserve(ep, conn->u2k.msg_max))
 		return false;
+	full = READ_ONCE(conn->u2k.prod->full);
 	ep->batch_conn = conn;
+	ep->batch_msgs_out = 0;
+	ep->batch_bytes_out = 0;
 	for (n = 0; n < KUCM_BATCH && bytes < KUCM_BATCH_BYTES; n++) {
 		rec = kucomms_ring_peek(&conn->u2k, &hdr, &data);
+		/* The records before this one, whose handlers returned. */
+		if (held && kucm_u2k_give_back_now(conn, held, &full)) {
+			kucm_u2k_give_back(conn);
+			held = 0;
+		}
 		if (rec == -EAGAIN)
 			break;
 		if (rec < 0) {
@@ -119,17 +180,34 @@ static bool kucm_conn_deliver(struct kucomms_endpoint *ep,
 			break;
 		}
 		bytes += rec;
-		memcpy(ep->msgbuf, data, hdr.length);
-		kucomms_ring_release(&conn->u2k, rec);
-		atomic64_inc(&st->msgs_in);
-		atomic64_add(hdr.length, &st->bytes_in);
-		atomic64_inc(&ep->msgs);
+		data_bytes += hdr.length;
+		msg = data;
+		if (!zc) {
+			memcpy(ep->msgbuf, data, hdr.length);
+			msg = ep->msgbuf;
+		}
+		/*
+		 * Consumed: the sender gets the space back only with the
+		 * next give-back, after this handler returned.
+		 */
+		conn->u2k.pos += rec;
+		held += rec;
 		trace_kucomms_msg_recv(conn->kd->name, conn->id, &hdr);
-		kucm_tap_msg(conn->kd, KUCOMMS_TAP_U2K, conn->id, &hdr,
-			     ep->msgbuf);
-		ep->ops->message(ep, conn, &hdr, ep->msgbuf);
+		kucm_tap_msg(conn->kd, KUCOMMS_TAP_U2K, conn->id, &hdr, msg);
+		ep->ops->message(ep, conn, &hdr, msg);
 	}
 	ep->batch_conn = NULL;
+	if (held)
+		kucm_u2k_give_back(conn);
+	if (n) {
+		atomic64_add(n, &st->msgs_in);
+		atomic64_add(data_bytes, &st->bytes_in);
+		atomic64_add(n, &ep->msgs);
+	}
+	if (ep->batch_msgs_out) {
+		atomic64_add(ep->batch_msgs_out, &st->msgs_out);
+		atomic64_add(ep->batch_bytes_out, &st->bytes_out);
+	}
 	/*
 	 * The batch's replies for a reader in poll(), and the space freed
 	 * for a sender blocked there.

@@ -135,6 +135,11 @@ struct kucomms_endpoint {
 	bool wake_pending;
 	/* Thread only: the connection whose batch is being delivered. */
 	struct kucomms_conn *batch_conn;
+	/*
+	 * Thread only: the replies sent to batch_conn during its batch,
+	 * added to the device's figures at the batch's end.
+	 */
+	u64 batch_msgs_out, batch_bytes_out;
 	/* Thread only: the device's poll_idle_us, as of the last pass. */
 	u64 poll_idle_ns;
 	ktime_t last_msg;		/* thread only: a message was handed over */

@@ -58,8 +58,18 @@ int kucomms_send(struct kucomms_conn *conn, const struct kucomms_msg_hdr *hdr,
 	}
 	if (ret)
 		return ret;
-	atomic64_inc(&st->msgs_out);
-	atomic64_add(hdr->length, &st->bytes_out);
+	/*
+	 * A handler's reply to the connection whose batch it handles is
+	 * counted with the batch (kucm_conn_deliver()); anything else now.
+	 */
+	if (conn->ep && current == conn->ep->task &&
+	    conn == conn->ep->batch_conn) {
+		conn->ep->batch_msgs_out++;
+		conn->ep->batch_bytes_out += hdr->length;
+	} else {
+		atomic64_inc(&st->msgs_out);
+		atomic64_add(hdr->length, &st->bytes_out);
+	}
 	trace_kucomms_msg_send(conn->kd->name, conn->id, hdr);
 	kucm_tap_msg(conn->kd, KUCOMMS_TAP_K2U, conn->id, hdr, data);
 	/*

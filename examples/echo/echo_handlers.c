@@ -16,6 +16,12 @@ static void echo_message(struct kucomms_endpoint *ep, struct kucomms_conn *conn,
 			 const struct kucomms_msg_hdr *hdr, const void *data)
 {
 	atomic64_inc(&echo_messages);
+	/*
+	 * hdr is a checked snapshot; data may be the shared ring itself
+	 * (kucomms_echo.ko's zerocopy=1, and always in userspace), where
+	 * the client may change it meanwhile. Safe here: the bytes are only
+	 * passed on, each copy reads them once, nothing is decided on them.
+	 */
 	if (hdr->type == ECHO_TYPE_BROADCAST) {
 		kucomms_broadcast(ep, hdr, data);
 		return;

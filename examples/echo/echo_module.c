@@ -5,7 +5,11 @@
  * userspace server echo_user.c), which send every message back unchanged
  * to the connection it came from (ECHO_TYPE_BROADCAST: to every
  * connection). How often its handlers ran is in
- * /sys/module/kucomms_echo/parameters/.
+ * /sys/module/kucomms_echo/parameters/. With zerocopy=1 (at load, or
+ * written there later) it opts in to KUCOMMS_EP_ZEROCOPY: its handler
+ * then sends each message back straight from the shared ring (two copies
+ * per echo instead of three), which is safe as it only passes the bytes
+ * through (kucomms_register(9)).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,6 +19,36 @@
 #include "kucomms_echo.h"
 
 static struct kucomms_endpoint *echo_ep;
+/*
+ * The table registered: echo_ops (shared with the userspace server, so
+ * const) with the flags the parameter zerocopy asks for.
+ */
+static struct kucomms_endpoint_ops echo_run_ops;
+
+static bool zerocopy;
+
+/*
+ * zerocopy may also be written while the module is loaded (make bench
+ * switches it between runs): kucomms reads an endpoint's flags once per
+ * batch of messages, so the next batch goes the new way.
+ */
+static int echo_zerocopy_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_bool(val, kp);
+
+	if (!ret)
+		WRITE_ONCE(echo_run_ops.flags,
+			   zerocopy ? KUCOMMS_EP_ZEROCOPY : 0);
+	return ret;
+}
+
+static const struct kernel_param_ops echo_zerocopy_ops = {
+	.set = echo_zerocopy_set,
+	.get = param_get_bool,
+};
+
+module_param_cb(zerocopy, &echo_zerocopy_ops, &zerocopy, 0644);
+MODULE_PARM_DESC(zerocopy, "Handle messages in the shared ring, without the private copy (KUCOMMS_EP_ZEROCOPY)");
 
 static int echo_counter_get(char *buf, const struct kernel_param *kp)
 {
@@ -40,7 +74,12 @@ MODULE_PARM_DESC(disconnects, "Connections over (disconnect handler runs)");
 
 static int __init echo_init(void)
 {
-	echo_ep = kucomms_register(ECHO_NAME, &echo_ops, NULL);
+	/* Against a write of zerocopy meanwhile (sysfs takes this lock). */
+	kernel_param_lock(THIS_MODULE);
+	echo_run_ops = echo_ops;
+	echo_run_ops.flags = zerocopy ? KUCOMMS_EP_ZEROCOPY : 0;
+	kernel_param_unlock(THIS_MODULE);
+	echo_ep = kucomms_register(ECHO_NAME, &echo_run_ops, NULL);
 	return PTR_ERR_OR_ZERO(echo_ep);
 }
 

@@ -19,6 +19,25 @@ struct kucomms_endpoint;
 struct kucomms_conn;
 
 /**
+ * KUCOMMS_EP_ZEROCOPY - handle messages in the shared ring, uncopied
+ *
+ * A flag of &struct kucomms_endpoint_ops.flags: the message handler
+ * reads the data in the shared ring, not a private copy, which saves
+ * copying every message out of the ring. The header the handler gets is
+ * still the checked snapshot (its length is true and bounded), and the
+ * record's space goes back to the sender only after the handler
+ * returned, but the data bytes are the sender's memory: the process may
+ * change them at any time, also between two reads of the same byte. The
+ * handler must copy whatever it checks or acts on and use that copy
+ * only, reading each byte once; passing the bytes through unexamined
+ * (an echo's kucomms_send()) is safe. The tap (kucdump) then records
+ * the bytes as they are when it copies them, which need not be what the
+ * handler read. Userspace endpoints (kucomms_endpoint.h) always get the
+ * data in shared memory and ignore the flag.
+ */
+#define KUCOMMS_EP_ZEROCOPY	(1U << 0)
+
+/**
  * struct kucomms_endpoint_ops - an endpoint's handlers
  * @message: required. A message arrived on @conn and the connection's
  *	reply ring has room for a reply as long. @hdr and @data are a
@@ -26,7 +45,8 @@ struct kucomms_conn;
  *	bytes, and that length is all kucomms checked: validate the rest,
  *	as if a hostile process sent it. Messages a process sent before it
  *	closed the device still come here (replies to them fail with
- *	-ESHUTDOWN).
+ *	-ESHUTDOWN). With KUCOMMS_EP_ZEROCOPY in @flags, @data is in the
+ *	shared ring instead and may change under the handler (see there).
  * @work: optional (may be NULL). Called 100 times a second.
  * @timer: optional. Called once a second.
  * @connect: optional. A connection opened: called before its first
@@ -34,6 +54,10 @@ struct kucomms_conn;
  * @disconnect: optional. A connection went away: called after its last
  *	message. Not called for connections still open at
  *	kucomms_unregister().
+ * @flags: 0 or KUCOMMS_EP_ZEROCOPY. Read once per batch of a
+ *	connection's messages, so the module may change it while the
+ *	endpoint is registered (with WRITE_ONCE()): the next batch goes
+ *	the new way.
  *
  * One kernel thread per endpoint (named kuc/NAME) calls the handlers,
  * never two at once, so they need no locking among themselves. They run
@@ -50,6 +74,7 @@ struct kucomms_endpoint_ops {
 	void (*connect)(struct kucomms_endpoint *ep, struct kucomms_conn *conn);
 	void (*disconnect)(struct kucomms_endpoint *ep,
 			   struct kucomms_conn *conn);
+	unsigned int flags;
 };
 
 #endif /* KUCOMMS_ENDPOINT_OPS_H */

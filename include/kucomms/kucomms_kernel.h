@@ -9,7 +9,9 @@
  *   message  as soon as a message arrives and its connection's reply
  *            ring has room for a reply as long, with a private copy
  *            whose length is valid (nothing else about it is: validate
- *            it!) and the connection it came from;
+ *            it!) and the connection it came from (or, opted in with
+ *            KUCOMMS_EP_ZEROCOPY, the data in the shared ring, which the
+ *            process may still change: copy what you check);
  *   work     100 times a second;
  *   timer    once a second.
  * Each open() of the device is one connection with its own pair of rings.

@@ -19,6 +19,14 @@
  *   TESTEP_STAMP   the handler broadcasts (kucomms_broadcast()) a
  *                  TESTEP_TICK message, value the ktime_get_ns() of the
  *                  send
+ *   TESTEP_PROBE   the handler sets the parameter probing to 1, waits
+ *                  (at most 10 s) until the first data byte differs from
+ *                  what it read first, and sends the message back as it
+ *                  then sees it: loaded with zerocopy=1 (the endpoint
+ *                  sets KUCOMMS_EP_ZEROCOPY) it reads the shared ring,
+ *                  so a client that rewrote the data meanwhile gets the
+ *                  new bytes back; with a private copy never
+ *                  (tests/bats/zerocopy.bats)
  *
  * Loaded with tick=1 it also has a timer handler (1 Hz) that broadcasts a
  * TESTEP_TICK message each time, value as above, id its number. Either
@@ -44,6 +52,7 @@
 #define TESTEP_BCAST	4
 #define TESTEP_TICK	5
 #define TESTEP_STAMP	6
+#define TESTEP_PROBE	7
 
 static bool stall;
 module_param(stall, bool, 0644);
@@ -72,6 +81,12 @@ MODULE_PARM_DESC(tick, "At load: a timer handler broadcasts TESTEP_TICK every se
 static long ticks;
 module_param(ticks, long, 0444);
 MODULE_PARM_DESC(ticks, "TESTEP_TICK broadcasts made");
+static bool zerocopy;
+module_param(zerocopy, bool, 0444);
+MODULE_PARM_DESC(zerocopy, "At load: the endpoint sets KUCOMMS_EP_ZEROCOPY");
+static bool probing;
+module_param(probing, bool, 0444);
+MODULE_PARM_DESC(probing, "A TESTEP_PROBE handler waits for its data to change");
 
 static struct kucomms_endpoint *testep;
 static struct task_struct *sender_task, *bcast_task;
@@ -121,7 +136,9 @@ static void testep_message(struct kucomms_endpoint *ep,
 			   const struct kucomms_msg_hdr *hdr, const void *data)
 {
 	struct kucomms_msg_hdr stamp = { .type = TESTEP_TICK };
+	const u8 *bytes = data;
 	struct task_struct *t;
+	u8 first;
 	int i;
 
 	switch (hdr->type) {
@@ -160,6 +177,22 @@ static void testep_message(struct kucomms_endpoint *ep,
 		stamp.value = ktime_get_ns();
 		kucomms_broadcast(ep, &stamp, NULL);
 		break;
+	case TESTEP_PROBE:
+		/*
+		 * Reads the data again and again on purpose, which a real
+		 * handler must never do (kucomms_register(9)): to show
+		 * whether it is the client's memory.
+		 */
+		if (!hdr->length)
+			break;
+		first = READ_ONCE(bytes[0]);
+		WRITE_ONCE(probing, true);
+		for (i = 0; i < 500 && READ_ONCE(bytes[0]) == first; i++)
+			msleep(20);
+		WRITE_ONCE(probing, false);
+		if (kucomms_send(conn, hdr, data))
+			WRITE_ONCE(dropped, dropped + 1);
+		break;
 	default:
 		if (kucomms_send(conn, hdr, data))
 			WRITE_ONCE(dropped, dropped + 1);
@@ -185,10 +218,15 @@ static const struct kucomms_endpoint_ops testep_tick_ops = {
 	.timer = testep_timer,
 };
 
+/* The table registered: one of the two above, with the flags asked for. */
+static struct kucomms_endpoint_ops testep_used_ops;
+
 static int __init testep_init(void)
 {
-	testep = kucomms_register("kucomms_testep",
-				  tick ? &testep_tick_ops : &testep_ops, NULL);
+	testep_used_ops = tick ? testep_tick_ops : testep_ops;
+	if (zerocopy)
+		testep_used_ops.flags |= KUCOMMS_EP_ZEROCOPY;
+	testep = kucomms_register("kucomms_testep", &testep_used_ops, NULL);
 	return PTR_ERR_OR_ZERO(testep);
 }
 
@@ -211,4 +249,4 @@ static void __exit testep_exit(void)
 module_init(testep_init);
 module_exit(testep_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("kucomms test endpoint: stalls, kernel senders, broadcasts, ticks");
+MODULE_DESCRIPTION("kucomms test endpoint: stalls, kernel senders, broadcasts, ticks, zero-copy probes");
