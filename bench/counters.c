@@ -104,6 +104,28 @@ void kb_ctr_start(struct kb_counters *c, bool thread)
 	rusage_now(thread, &c->ru_cpu, &c->ru_v, &c->ru_iv);
 }
 
+/*
+ * kucbench --hold-events: keep one event of each kind open until killed.
+ * The first perf event on a tracepoint enables it by patching kernel
+ * text, and the last one closed patches it back. Under TCG that patching
+ * can wedge the guest (one vCPU spinning in text_poke_bp() for the other,
+ * which never acknowledges: a soft lockup and an RCU stall), and every
+ * side of every run opens and closes its events. Held open here for the
+ * whole VM part, the tracepoints stay enabled and the runs patch nothing.
+ */
+int kb_hold_events(void)
+{
+	int i, fd[4];
+
+	for (i = 0; i < 4; i++)
+		fd[i] = kb_perf_open_pid(0, i);
+	fprintf(stderr, "# kucbench: holding perf events (%d %d %d %d)\n",
+		fd[0], fd[1], fd[2], fd[3]);
+	for (;;)
+		pause();
+	return 0;
+}
+
 void kb_ctr_stop(struct kb_counters *c, struct kb_side *s)
 {
 	uint64_t v[4], cpu, vc, ivc;

@@ -4,6 +4,7 @@
  *
  *   kucbench [--secs S] [--verify] [--pin] [--window W] CASE MODE SIZE
  *   kucbench --list
+ *   kucbench --hold-events      (bench/guest: see kb_hold_events())
  *
  * MODE is stream, rtt or idle (kuc-shm, kuc-dev: an open connection
  * nobody uses, for SECS, to count what waiting costs); SIZE the data bytes of each message (a multiple
@@ -123,7 +124,8 @@ static void print_result(int rc)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: kucbench [--secs S] [--verify] [--pin] [--window W] CASE MODE SIZE\n"
-		"       kucbench --list\n");
+		"       kucbench --list\n"
+		"       kucbench --hold-events   (keep the perf events enabled until killed)\n");
 }
 
 int main(int argc, char **argv)
@@ -134,6 +136,7 @@ int main(int argc, char **argv)
 		{ "pin", no_argument, NULL, 'p' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "hold-events", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -163,6 +166,8 @@ int main(int argc, char **argv)
 				       cases[i].modes & M_IDLE ? " idle" : "",
 				       cases[i].what);
 			return 0;
+		case 'H':
+			return kb_hold_events();
 		case 'h':
 			usage(stdout);
 			return 0;
