@@ -11,8 +11,8 @@
 KB_SIZES=${KB_SIZES:-"64 4096 65536"}
 KB_HOST_STREAM="kuc-shm kuc-shm-batch kuc-pair kuc-pair-batch pipe pipe-batch unix-seqpacket unix-stream spsc memcpy"
 KB_HOST_RTT="kuc-shm kuc-shm-busy kuc-pair kuc-pair-busy pipe unix-seqpacket unix-stream spsc pingpong"
-KB_VM_STREAM="kuc-dev kuc-dev-zc kuc-dev-poll kuc-dev-batch chr genl genl-batch"
-KB_VM_RTT="kuc-dev kuc-dev-zc kuc-dev-poll chr genl"
+KB_VM_STREAM="kuc-dev kuc-dev-zc kuc-dev-poll kuc-dev-direct kuc-dev-batch chr genl genl-batch"
+KB_VM_RTT="kuc-dev kuc-dev-zc kuc-dev-poll kuc-dev-direct chr genl"
 # An open connection nobody uses, 1 s a round: what waiting costs.
 KB_HOST_IDLE="kuc-shm"
 KB_VM_IDLE="kuc-dev"

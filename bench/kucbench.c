@@ -55,6 +55,8 @@ static const struct kb_case cases[] = {
 	  "kuc-dev with kucomms_echo.ko loaded with zerocopy=1 (no copy out of the ring)" },
 	{ "kuc-dev-poll", VM, M_STREAM | M_RTT, KB_KUC, false, false, false,
 	  "kuc-dev with the device's poll_idle_us at 1000 (the endpoint thread polls)" },
+	{ "kuc-dev-direct", VM, M_STREAM | M_RTT, KB_KUC, false, false, false,
+	  "kuc-dev with kucomms_echo.ko's direct=1 and kuc_set_direct() (handler runs in the client's kick)" },
 	{ "kuc-dev-batch", VM, M_STREAM, KB_KUC, true, false, true,
 	  "kucomms device: kuc_send_more() + kuc_flush(), kuc_peek()/kuc_release()" },
 	{ "chr", VM, M_STREAM | M_RTT, KB_BYTES, false, false, false,

@@ -19,8 +19,8 @@ ENVS = {"host": "host (two processes / two threads)",
 SIZES = [64, 4096, 65536]
 ORDER = ["kuc-shm", "kuc-shm-batch", "kuc-shm-busy", "kuc-pair", "kuc-pair-batch",
          "kuc-pair-busy", "pipe", "pipe-batch", "unix-seqpacket", "unix-stream",
-         "spsc", "pingpong", "memcpy", "kuc-dev", "kuc-dev-zc", "kuc-dev-poll", "kuc-dev-batch", "chr", "genl",
-         "genl-batch"]
+         "spsc", "pingpong", "memcpy", "kuc-dev", "kuc-dev-zc", "kuc-dev-poll",
+         "kuc-dev-direct", "kuc-dev-batch", "chr", "genl", "genl-batch"]
 
 
 def per_msg(run):
@@ -141,6 +141,7 @@ def goals(idx):
         ("VM 64 KiB streaming vs chardev, zero-copy endpoint", "vm", "kuc-dev-zc", "chr", "stream", 65536, "rate", ">=", 1.5),
         ("VM blocking round trip vs chardev, 64 B", "vm", "kuc-dev", "chr", "rtt", 64, "rtt", "<=", 1.5),
         ("VM blocking round trip with polling vs chardev, 64 B", "vm", "kuc-dev-poll", "chr", "rtt", 64, "rtt", "<=", 0.5),
+        ("VM blocking round trip with direct delivery vs chardev, 64 B", "vm", "kuc-dev-direct", "chr", "rtt", 64, "rtt", "<=", 1.5),
         ("shm 64 B kuc_send/kuc_recv vs batched pipe", "host", "kuc-shm", "pipe-batch", "stream", 64, "rate", ">=", 1),
         ("shm 64 B kuc_send/kuc_recv vs one-write pipe", "host", "kuc-shm", "pipe", "stream", 64, "rate", ">=", 13),
         ("shm 64 B best batched vs batched pipe", "host", "kuc-shm-batch", "pipe-batch", "stream", 64, "rate", ">=", 2),

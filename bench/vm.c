@@ -83,6 +83,8 @@ static void task_snap(pid_t pid, struct kb_side *s)
 
 /* The echo module's zero-copy switch during the kuc-dev-zc case. */
 #define KB_ECHO_ZC_FILE		"/sys/module/kucomms_echo/parameters/zerocopy"
+/* And its direct delivery switch during the kuc-dev-direct case. */
+#define KB_ECHO_DIRECT_FILE	"/sys/module/kucomms_echo/parameters/direct"
 
 unsigned int window_for(void)
 {
@@ -148,8 +150,12 @@ int run_vm(void)
 			r = set_poll_idle(KB_POLL_IDLE_US);
 		if (!strcmp(opt.c->name, "kuc-dev-zc"))
 			r = write_file(KB_ECHO_ZC_FILE, "1");
+		if (!strcmp(opt.c->name, "kuc-dev-direct"))
+			r = write_file(KB_ECHO_DIRECT_FILE, "1");
 		if (!r)
 			r = kuc_open("kucomms_echo", &e->ch);
+		if (!r && !strcmp(opt.c->name, "kuc-dev-direct"))
+			r = kuc_set_direct(e->ch, true);
 		kt = kthread_pid();
 		break;
 	case KB_BYTES:
@@ -199,6 +205,9 @@ int run_vm(void)
 		r = -EIO;
 	if (!strcmp(opt.c->name, "kuc-dev-zc") &&
 	    write_file(KB_ECHO_ZC_FILE, "0"))
+		r = -EIO;
+	if (!strcmp(opt.c->name, "kuc-dev-direct") &&
+	    write_file(KB_ECHO_DIRECT_FILE, "0"))
 		r = -EIO;
 	return r ? 2 : 0;
 }

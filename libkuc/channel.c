@@ -77,6 +77,13 @@ uint64_t kuc_conn_id(const struct kuc_channel *ch)
 	return ch->ops->conn_id(ch);
 }
 
+int kuc_set_direct(struct kuc_channel *ch, bool on)
+{
+	if (!ch->ops->set_direct)
+		return -EOPNOTSUPP;
+	return ch->ops->set_direct(ch, on);
+}
+
 void kuc_channel_stats(const struct kuc_channel *ch,
 		       struct kuc_channel_stats *st)
 {

@@ -4,7 +4,9 @@
  * /dev/kucomms_NAME.
  *   - after publishing, the kernel is kicked (KUCOMMS_IOC_KICK) only when
  *     it announced that it sleeps (NEED_WAKEUP), and only once until it
- *     made progress (channel_send.c decides that);
+ *     made progress (channel_send.c decides that); with kuc_set_direct()
+ *     the kick is KUCOMMS_IOC_RUN, which may deliver the messages in
+ *     our system call instead of waking the kernel's thread;
  *   - a receiver that found its ring empty sleeps in poll(POLLIN): the
  *     kernel wakes poll() waiters when it publishes;
  *   - a sender that found its ring full sleeps in poll(POLLOUT), which the
@@ -90,22 +92,39 @@ static int kuc_hangup_err(struct kuc_channel *ch, short revents)
 	return revents & POLLERR ? -EPROTO : -ESHUTDOWN;
 }
 
-static int kuc_kick(struct kuc_channel *ch, uint64_t *counter)
+static int kuc_kick(struct kuc_channel *ch, unsigned long cmd,
+		    uint64_t *counter)
 {
 	kuc_count(counter, 1);
-	if (!ioctl(ch->fd, KUCOMMS_IOC_KICK))
+	if (!ioctl(ch->fd, cmd))
 		return 0;
 	return -errno;
 }
 
 static int kuc_dev_kick_consumer(struct kuc_channel *ch)
 {
-	return kuc_kick(ch, &ch->tx_st.kicks);
+	bool direct = __atomic_load_n(&ch->direct, __ATOMIC_RELAXED);
+
+	return kuc_kick(ch, direct ? KUCOMMS_IOC_RUN : KUCOMMS_IOC_KICK,
+			&ch->tx_st.kicks);
 }
 
 static void kuc_dev_kick_producer(struct kuc_channel *ch)
 {
-	kuc_kick(ch, &ch->rx_st.kicks);
+	kuc_kick(ch, KUCOMMS_IOC_KICK, &ch->rx_st.kicks);
+}
+
+/*
+ * Whether the module knows KUCOMMS_IOC_RUN is asked once, by making one:
+ * a kick with nothing new to deliver costs the kernel's thread a look at
+ * its rings (or delivers what we published, if it slept).
+ */
+static int kuc_dev_set_direct(struct kuc_channel *ch, bool on)
+{
+	if (on && ioctl(ch->fd, KUCOMMS_IOC_RUN))
+		return errno == ENOTTY ? -EOPNOTSUPP : -errno;
+	__atomic_store_n(&ch->direct, on, __ATOMIC_RELAXED);
+	return 0;
 }
 
 static int kuc_dev_wait_msg(struct kuc_channel *ch,
@@ -266,6 +285,7 @@ const struct kuc_transport kuc_device_transport = {
 	.rx_broken = kuc_dev_rx_broken,
 	.kick_consumer = kuc_dev_kick_consumer,
 	.kick_producer = kuc_dev_kick_producer,
+	.set_direct = kuc_dev_set_direct,
 	.wait_msg = kuc_dev_wait_msg,
 	.wait_room = kuc_dev_wait_room,
 	.wait = kuc_dev_wait,

@@ -162,6 +162,11 @@ struct kuc_transport {
 	int (*rx_broken)(struct kuc_channel *ch);
 	/* After publishing: the peer consumer announced its sleep. */
 	int (*kick_consumer)(struct kuc_channel *ch);
+	/*
+	 * kuc_set_direct(): NULL where the peer's handlers cannot run in
+	 * our thread (shm, pair).
+	 */
+	int (*set_direct)(struct kuc_channel *ch, bool on);
 	/* After consuming: the peer producer may be waiting for room. */
 	void (*kick_producer)(struct kuc_channel *ch);
 	/*
@@ -210,6 +215,7 @@ struct kuc_channel {
 	void *ro, *rw;			/* the two mmap() regions */
 	size_t ro_len, rw_len;
 	const struct kucomms_info *info;	/* page 0 of @ro */
+	int direct;			/* atomic: kuc_set_direct() */
 
 	/* shm and pair */
 	struct kuc_shm *shm;

@@ -295,9 +295,11 @@ static long kucm_conn_ioctl(struct file *file, unsigned int cmd,
 		if (copy_to_user((void __user *)arg, &info, sizeof(info)))
 			return -EFAULT;
 		return 0;
+	case KUCOMMS_IOC_RUN:
 	case KUCOMMS_IOC_KICK:
 		atomic64_inc(&conn->kd->stats.kicks);
-		kucm_endpoint_kick(conn->ep);
+		if (cmd == KUCOMMS_IOC_KICK || !kucm_endpoint_run(conn))
+			kucm_endpoint_kick(conn->ep);
 		/* Room for a kernel thread waiting in kucomms_send_locked(). */
 		if (wq_has_sleeper(&conn->send_wq))
 			wake_up(&conn->send_wq);

@@ -132,6 +132,7 @@ __kucomms_register(const char *name, const struct kucomms_endpoint_ops *ops,
 	ep->ctx = ctx;
 	strscpy(ep->owner_name, owner ? module_name(owner) : "kernel",
 		sizeof(ep->owner_name));
+	mutex_init(&ep->run_lock);
 	mutex_init(&ep->lock);
 	INIT_LIST_HEAD(&ep->conns);
 
@@ -180,6 +181,12 @@ void kucomms_unregister(struct kucomms_endpoint *ep)
 
 	/* Waits for the handler that may be running; none runs after. */
 	kthread_stop(ep->task);
+	/*
+	 * And for a direct delivery (kucm_endpoint_run()) that took
+	 * run_lock before it could see the shutdown; later ones see it.
+	 */
+	mutex_lock(&ep->run_lock);
+	mutex_unlock(&ep->run_lock);
 
 	mutex_lock(&ep->lock);
 	ep->thread_gone = true;

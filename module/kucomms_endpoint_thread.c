@@ -9,7 +9,11 @@
  * deferred to the end of a batch (kucomms_conn's wake_pending).
  *
  * Only this thread runs the handlers, delivers messages and takes closed
- * connections off ep->conns (kucm_endpoint_detach() does once it is gone).
+ * connections off ep->conns (kucm_endpoint_detach() does once it is gone),
+ * with one exception: while it sleeps, a process may deliver its own
+ * connection's messages in its stead (KUCOMMS_EP_DIRECT,
+ * kucm_endpoint_run()). ep->run_lock makes the two take turns: the
+ * thread holds it except while it sleeps.
  */
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
@@ -374,12 +378,18 @@ static void kucm_endpoint_sleep(struct kucomms_endpoint *ep, ktime_t deadline)
 		deadline = min(deadline, ktime_add_ns(ktime_get(),
 						      KUCM_BLOCKED_RECHECK_NS));
 
+	/* Asleep, the handlers are free for a direct delivery. */
+	WRITE_ONCE(ep->runner, NULL);
+	mutex_unlock(&ep->run_lock);
 	set_current_state(TASK_IDLE);
 	if (!pending && !READ_ONCE(ep->kicked) && !kthread_should_stop())
 		schedule_hrtimeout_range(&deadline, 50 * NSEC_PER_USEC,
 					 HRTIMER_MODE_ABS);
 	__set_current_state(TASK_RUNNING);
 	WRITE_ONCE(ep->kicked, false);
+	/* Waits for a direct delivery to end its batch, if one runs. */
+	mutex_lock(&ep->run_lock);
+	WRITE_ONCE(ep->runner, current);
 
 	mutex_lock(&ep->lock);
 	list_for_each_entry(conn, &ep->conns, node)
@@ -415,6 +425,8 @@ int kucm_endpoint_thread(void *arg)
 	ktime_t next_timer = ktime_add_ns(start, KUCM_TIMER_PERIOD_NS);
 	bool busy;
 
+	mutex_lock(&ep->run_lock);
+	WRITE_ONCE(ep->runner, current);
 	while (!kthread_should_stop()) {
 		busy = kucm_endpoint_pass(ep);
 		next_work = kucm_periodic(ep, ep->ops->work, next_work,
@@ -431,5 +443,50 @@ int kucm_endpoint_thread(void *arg)
 		 */
 		cond_resched();
 	}
+	WRITE_ONCE(ep->runner, NULL);
+	mutex_unlock(&ep->run_lock);
 	return 0;
+}
+
+/*
+ * KUCOMMS_IOC_RUN: deliver @conn's pending messages in the caller's
+ * context, the thread's job, when the endpoint allows it and the thread
+ * sleeps (run_lock free). The thread stays asleep with its NEED_WAKEUP
+ * flags set, so the process's next publication asks again: a blocking
+ * request and reply costs this one system call. One batch: what it
+ * leaves (a full batch, a connection passed over for reply room is
+ * not: its process kicks when it made room) is the thread's, as are
+ * connect (a connection the thread has not seen yet is not delivered
+ * here) and the periodic handlers.
+ *
+ * Returns true when the messages were delivered here, false when the
+ * caller is to kick the thread instead: the endpoint does not allow it,
+ * the thread (or another process's delivery) is running (it has yet to
+ * look at the rings again, or was kicked by that run's caller), the
+ * endpoint is going away, or a full batch leaves more.
+ */
+bool kucm_endpoint_run(struct kucomms_conn *conn)
+{
+	struct kucomms_endpoint *ep = conn->ep;
+	bool handed = false, more;
+
+	if (!mutex_trylock(&ep->run_lock))
+		return false;
+	/*
+	 * kucomms_unregister() sets shutdown before it waits for run_lock
+	 * (after the thread stopped): once it holds it, no delivery runs,
+	 * and the module's ops may go. So ops only under run_lock.
+	 */
+	if (READ_ONCE(ep->shutdown) || !conn->connected ||
+	    READ_ONCE(conn->closing) ||
+	    !(READ_ONCE(ep->ops->flags) & KUCOMMS_EP_DIRECT)) {
+		mutex_unlock(&ep->run_lock);
+		return false;
+	}
+	WRITE_ONCE(ep->runner, current);
+	more = kucm_conn_deliver(ep, conn, false, &handed);
+	kucm_endpoint_wake_pending(ep);
+	WRITE_ONCE(ep->runner, NULL);
+	mutex_unlock(&ep->run_lock);
+	return !more;
 }

@@ -118,6 +118,16 @@ struct kucomms_endpoint {
 	 */
 	char owner_name[MODULE_NAME_LEN];
 	struct task_struct *task;	/* held with get_task_struct() */
+	/*
+	 * Held by whoever runs the handlers: the thread, except while it
+	 * sleeps, or a process delivering its own messages in the
+	 * thread's stead (KUCOMMS_EP_DIRECT, kucm_endpoint_run()). Every
+	 * field marked "thread only" (here and in struct kucomms_conn) is
+	 * the holder's. Taken before lock, never after.
+	 */
+	struct mutex run_lock;
+	/* The task holding run_lock, or NULL: kucm_in_handler(). */
+	struct task_struct *runner;
 	struct mutex lock;		/* conns, shutdown */
 	struct list_head conns;
 	bool shutdown;			/* unregistering: no new connections */
@@ -175,6 +185,17 @@ void kucm_endpoint_kick(struct kucomms_endpoint *ep);
 
 /* The endpoint's thread (kucomms_endpoint_thread.c). */
 int kucm_endpoint_thread(void *arg);
+bool kucm_endpoint_run(struct kucomms_conn *conn);
+
+/*
+ * Is the caller one of @ep's handlers? Only the holder of run_lock
+ * finds itself in ep->runner: others may read a stale value, never
+ * their own task.
+ */
+static inline bool kucm_in_handler(const struct kucomms_endpoint *ep)
+{
+	return ep && READ_ONCE(ep->runner) == current;
+}
 
 /* Sending (kucomms_send.c): room for a @rec-byte record in k2u? */
 bool kucm_k2u_room(struct kucomms_conn *conn, u64 rec);

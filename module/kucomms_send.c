@@ -62,7 +62,7 @@ int kucomms_send(struct kucomms_conn *conn, const struct kucomms_msg_hdr *hdr,
 	 * A handler's reply to the connection whose batch it handles is
 	 * counted with the batch (kucm_conn_deliver()); anything else now.
 	 */
-	if (conn->ep && current == conn->ep->task &&
+	if (kucm_in_handler(conn->ep) &&
 	    conn == conn->ep->batch_conn) {
 		conn->ep->batch_msgs_out++;
 		conn->ep->batch_bytes_out += hdr->length;
@@ -77,7 +77,7 @@ int kucomms_send(struct kucomms_conn *conn, const struct kucomms_msg_hdr *hdr,
 	 * end of the batch (kucm_conn_wake()); anyone else wakes at once.
 	 * wq_has_sleeper() orders the publish before the check.
 	 */
-	if (conn->ep && current == conn->ep->task) {
+	if (kucm_in_handler(conn->ep)) {
 		conn->wake_pending = true;
 		/* Its own batch's end wakes it; anything else the sweep. */
 		if (conn != conn->ep->batch_conn)
@@ -106,8 +106,8 @@ int kucomms_send_locked(struct kucomms_conn *conn,
 	int ret;
 
 	might_sleep();
-	/* The endpoint's thread never waits on one connection's behalf. */
-	if (conn->ep && current == conn->ep->task)
+	/* A handler never waits on one connection's behalf. */
+	if (kucm_in_handler(conn->ep))
 		timeout = 0;
 	/* Above LONG_MAX: for ever (MAX_SCHEDULE_TIMEOUT), not a wrap. */
 	left = min_t(unsigned long, timeout, MAX_SCHEDULE_TIMEOUT);

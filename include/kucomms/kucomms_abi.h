@@ -255,6 +255,15 @@ struct kucomms_info {
  * sender waiting for room goes on at once.
  */
 #define KUCOMMS_IOC_KICK	_IO(KUCOMMS_IOC_MAGIC, 1)
+/*
+ * A kick that asks for direct delivery: when the endpoint allows it
+ * (KUCOMMS_EP_DIRECT) and its thread is asleep, this connection's
+ * pending messages are handed to the handler in the caller's context,
+ * and the call returns after them (its replies are then in k2u already).
+ * Otherwise, and for what one batch leaves, the same as KUCOMMS_IOC_KICK.
+ * Modules before it fail with ENOTTY (libkuc then kicks).
+ */
+#define KUCOMMS_IOC_RUN		_IO(KUCOMMS_IOC_MAGIC, 4)
 
 /* ------------------------------------------------------------------------
  * The monitor tap (kucdump(8)): a copy of every message of a device.

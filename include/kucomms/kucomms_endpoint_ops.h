@@ -38,6 +38,25 @@ struct kucomms_conn;
 #define KUCOMMS_EP_ZEROCOPY	(1U << 0)
 
 /**
+ * KUCOMMS_EP_DIRECT - let a process's kick run the message handler
+ *
+ * A flag of &struct kucomms_endpoint_ops.flags: a process that asks for
+ * direct delivery (libkuc's kuc_set_direct(), the KUCOMMS_IOC_RUN ioctl)
+ * while the endpoint's thread is asleep gets its connection's pending
+ * messages handled in its own system call, not by the thread, which
+ * stays asleep. A blocking request and reply then costs one system call
+ * and no thread wakeup, like a character device's write() and read().
+ * The handlers are still never run two at once, and every rule of the
+ * thread holds (flow control, batches, deferred wakeups), but the
+ * message handler may then run in the context of the sending process:
+ * current is that process, not the thread, and a signal pending for it
+ * ends an interruptible sleep early. Only the message handler; connect,
+ * disconnect, work and timer always run in the thread. Userspace
+ * endpoints (kucomms_endpoint.h) ignore the flag.
+ */
+#define KUCOMMS_EP_DIRECT	(1U << 1)
+
+/**
  * struct kucomms_endpoint_ops - an endpoint's handlers
  * @message: required. A message arrived on @conn and the connection's
  *	reply ring has room for a reply as long. @hdr and @data are a
@@ -54,13 +73,15 @@ struct kucomms_conn;
  * @disconnect: optional. A connection went away: called after its last
  *	message. Not called for connections still open at
  *	kucomms_unregister().
- * @flags: 0 or KUCOMMS_EP_ZEROCOPY. Read once per batch of a
- *	connection's messages, so the module may change it while the
- *	endpoint is registered (with WRITE_ONCE()): the next batch goes
- *	the new way.
+ * @flags: 0, or KUCOMMS_EP_ZEROCOPY and/or KUCOMMS_EP_DIRECT. Read once
+ *	per batch of a connection's messages, so the module may change it
+ *	while the endpoint is registered (with WRITE_ONCE()): the next
+ *	batch goes the new way.
  *
  * One kernel thread per endpoint (named kuc/NAME) calls the handlers,
- * never two at once, so they need no locking among themselves. They run
+ * never two at once, so they need no locking among themselves (with
+ * KUCOMMS_EP_DIRECT a sending process may run the message handler in
+ * the thread's stead, still one at a time). They run
  * in process context and may sleep, but while one runs every other
  * connection of the endpoint waits: keep them short and never wait on
  * one connection's behalf (for its process to make room, say). The

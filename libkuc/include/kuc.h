@@ -519,6 +519,20 @@ int kuc_send_locked(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
 		    const void *data, int timeout_ms);
 
 /*
+ * Direct delivery, for a device channel (kuc_set_direct(3)): with @on,
+ * a kick of the kernel (after a publication that found its thread
+ * asleep) asks for the messages to be handled within that system call,
+ * in this thread, if the endpoint allows it (KUCOMMS_EP_DIRECT) and its
+ * thread sleeps; otherwise it is the kick it was. A blocking request and
+ * reply then costs one system call and no wakeup of the kernel's
+ * thread, but a stream of kuc_send() calls costs one system call per
+ * message (kuc_send_more() and kuc_flush(): per burst). Off by default.
+ * Returns 0, -EOPNOTSUPP (not a device channel, or a kucomms module
+ * without it), -ESHUTDOWN or -EPROTO. Any thread.
+ */
+int kuc_set_direct(struct kuc_channel *ch, bool on);
+
+/*
  * Zero-copy send. kuc_reserve() makes room for a message of @length data
  * bytes directly in the ring and returns where its data goes; *@hdr_out
  * points at its header in the ring with length filled in (set type, id

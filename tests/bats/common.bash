@@ -76,6 +76,27 @@ kuc_echo_down() {
 	return 0
 }
 
+# The test endpoint tests/vm/testep (kuc_testep.ko) on its device, for the
+# suites that need what echo does not do; each test loads the module
+# itself, with the parameters it needs. kuc_testep_down also ends the
+# test's background processes (KUC_BG_PIDS).
+KUC_TESTEP_MODULE=${KUC_TESTEP_MODULE:-$KUC_TOP/tests/vm/testep/kuc_testep.ko}
+kuc_testep_setup() {
+	kuc_load
+	echo kucomms_testep >"$KUC_CTL/create_device"
+}
+
+kuc_testep_down() {
+	# shellcheck disable=SC2086 # a list of pids
+	kuc_reap ${KUC_BG_PIDS:-}
+	KUC_BG_PIDS=
+	if [ -d /sys/module/kuc_testep ]; then
+		rmmod kuc_testep
+	fi
+	kuc_loaded && kuc_remove_all
+	return 0
+}
+
 # Every file ends with the modules unloaded (which removes every device),
 # so the next starts clean. A reference left behind (an open connection,
 # a tap) keeps rmmod failing here, and bats reports it.

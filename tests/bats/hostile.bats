@@ -16,7 +16,6 @@ PRIV=$KUC_BUILD/progs/kuc_privcheck
 TDEV=kucomms_testep
 TSYS=/sys/class/kucomms/$TDEV
 TPAR=/sys/module/kuc_testep/parameters
-KUC_TESTEP_MODULE=${KUC_TESTEP_MODULE:-$KUC_TOP/tests/vm/testep/kuc_testep.ko}
 # Message types of kuc_testep.c.
 T_ECHO=1 T_STALL=2 T_SENDER=3 T_BCAST=4
 

@@ -17,24 +17,15 @@ load common
 TDEV=kucomms_testep
 TSYS=/sys/class/kucomms/$TDEV
 TICKWAIT=$KUC_BUILD/progs/kuc_tick_wait
-KUC_TESTEP_MODULE=${KUC_TESTEP_MODULE:-$KUC_TOP/tests/vm/testep/kuc_testep.ko}
 # TESTEP_STAMP of kuc_testep.c
 T_STAMP=6
 
 setup() {
-	kuc_load
-	echo "$TDEV" >"$KUC_CTL/create_device"
+	kuc_testep_setup
 }
 
 teardown() {
-	# shellcheck disable=SC2086 # a list of pids
-	kuc_reap ${KUC_BG_PIDS:-}
-	KUC_BG_PIDS=
-	if [ -d /sys/module/kuc_testep ]; then
-		rmmod kuc_testep
-	fi
-	kuc_loaded && kuc_remove_all
-	return 0
+	kuc_testep_down
 }
 
 # The timer handler sends after the thread's pass. Each tick must wake

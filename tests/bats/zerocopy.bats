@@ -16,7 +16,6 @@ ZC=$KUC_BUILD/progs/kuc_zerocopy
 KUCDUMP=$KUC_BUILD/kucdump
 TDEV=kucomms_testep
 TPAR=/sys/module/kuc_testep/parameters
-KUC_TESTEP_MODULE=${KUC_TESTEP_MODULE:-$KUC_TOP/tests/vm/testep/kuc_testep.ko}
 
 setup() {
 	kuc_load

@@ -369,6 +369,13 @@ int main(void)
 	TAP_OK(kuc_pair_open(1000, &a, &b) == -EINVAL,
 	       "ring size not a power of two: EINVAL");
 	TAP_OK(kuc_pair_open(4096, NULL, &b) == -EINVAL, "NULL: EINVAL");
+	TAP_OK(!kuc_pair_open(4096, &a, &b), "pair for kuc_set_direct()");
+	/* Its peer's handlers run in the peer's thread, never in ours. */
+	TAP_OK(kuc_set_direct(a, true) == -EOPNOTSUPP &&
+	       kuc_set_direct(b, false) == -EOPNOTSUPP,
+	       "kuc_set_direct() on a pair: EOPNOTSUPP");
+	kuc_close(a);
+	kuc_close(b);
 	test_echo(4096, 100000, 1000);
 	test_echo(65536, 50000, 4096);
 	test_zero_copy_and_wait();

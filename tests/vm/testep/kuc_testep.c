@@ -27,6 +27,10 @@
  *                  so a client that rewrote the data meanwhile gets the
  *                  new bytes back; with a private copy never
  *                  (tests/bats/zerocopy.bats)
+ *   TESTEP_WHO     the message goes back with value the tgid of the
+ *                  task that ran the handler: the endpoint's thread, or
+ *                  with direct=1 (the endpoint sets KUCOMMS_EP_DIRECT)
+ *                  maybe the sending process (tests/bats/direct.bats)
  *
  * Loaded with tick=1 it also has a timer handler (1 Hz) that broadcasts a
  * TESTEP_TICK message each time, value as above, id its number. Either
@@ -53,6 +57,7 @@
 #define TESTEP_TICK	5
 #define TESTEP_STAMP	6
 #define TESTEP_PROBE	7
+#define TESTEP_WHO	8
 
 static bool stall;
 module_param(stall, bool, 0644);
@@ -84,6 +89,9 @@ MODULE_PARM_DESC(ticks, "TESTEP_TICK broadcasts made");
 static bool zerocopy;
 module_param(zerocopy, bool, 0444);
 MODULE_PARM_DESC(zerocopy, "At load: the endpoint sets KUCOMMS_EP_ZEROCOPY");
+static bool direct;
+module_param(direct, bool, 0444);
+MODULE_PARM_DESC(direct, "At load: the endpoint sets KUCOMMS_EP_DIRECT");
 static bool probing;
 module_param(probing, bool, 0444);
 MODULE_PARM_DESC(probing, "A TESTEP_PROBE handler waits for its data to change");
@@ -136,6 +144,7 @@ static void testep_message(struct kucomms_endpoint *ep,
 			   const struct kucomms_msg_hdr *hdr, const void *data)
 {
 	struct kucomms_msg_hdr stamp = { .type = TESTEP_TICK };
+	struct kucomms_msg_hdr who;
 	const u8 *bytes = data;
 	struct task_struct *t;
 	u8 first;
@@ -193,6 +202,12 @@ static void testep_message(struct kucomms_endpoint *ep,
 		if (kucomms_send(conn, hdr, data))
 			WRITE_ONCE(dropped, dropped + 1);
 		break;
+	case TESTEP_WHO:
+		who = *hdr;
+		who.value = task_tgid_nr(current);
+		if (kucomms_send(conn, &who, data))
+			WRITE_ONCE(dropped, dropped + 1);
+		break;
 	default:
 		if (kucomms_send(conn, hdr, data))
 			WRITE_ONCE(dropped, dropped + 1);
@@ -226,6 +241,8 @@ static int __init testep_init(void)
 	testep_used_ops = tick ? testep_tick_ops : testep_ops;
 	if (zerocopy)
 		testep_used_ops.flags |= KUCOMMS_EP_ZEROCOPY;
+	if (direct)
+		testep_used_ops.flags |= KUCOMMS_EP_DIRECT;
 	testep = kucomms_register("kucomms_testep", &testep_used_ops, NULL);
 	return PTR_ERR_OR_ZERO(testep);
 }
