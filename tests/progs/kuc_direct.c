@@ -9,7 +9,8 @@
  *	COUNT blocking round trips (kuc_send(), then kuc_recv() that waits)
  *	of TESTEP_WHO messages of SIZE data bytes (default 64), each with
  *	its own id and pattern; every reply must be the message but for its
- *	value. With -d the channel asks for direct delivery first
+ *	value (TESTEP_TICK broadcasts in between are skipped). With -d
+ *	the channel asks for direct delivery first
  *	(kuc_set_direct()). Prints "replies=N here=H elsewhere=E pid=P":
  *	how many replies said the handler ran in this process (P) and how
  *	many said another task ran it (E, the kernel's thread).
@@ -145,7 +146,10 @@ int main(int argc, char **argv)
 		err = kuc_send(ch, &hdr, buf);
 		if (err)
 			return fail("send", err);
-		err = kuc_recv(ch, &rep, out, size, WAIT_MS);
+		/* kuc_testep's tick=1 broadcasts to every connection. */
+		do
+			err = kuc_recv(ch, &rep, out, size, WAIT_MS);
+		while (!err && rep.type == TICK_TYPE);
 		if (err)
 			return fail("receive", err);
 		if (rep.type != WHO_TYPE || rep.id != (uint64_t)i ||
