@@ -15,14 +15,14 @@ teardown() {
 @test "show: a device with no endpoint, in text" {
 	run "$KUCCTL" show echo
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"name:            kucomms_echo"* ]]
-	[[ "$output" == *"endpoint:        none"* ]]
-	[[ "$output" == *"ring_size:       65536"* ]]
-	[[ "$output" == *"max_connections: 16"* ]]
-	[[ "$output" == *"poll_idle_us:    0"* ]]
-	[[ "$output" == *"connections:     0"* ]]
+	[[ "$output" == *"name:             kucomms_echo"* ]]
+	[[ "$output" == *"endpoint:         none"* ]]
+	[[ "$output" == *"ring_size:        65536"* ]]
+	[[ "$output" == *"max_connections:  16"* ]]
+	[[ "$output" == *"poll_idle_us:     0"* ]]
+	[[ "$output" == *"connections:      0"* ]]
 	[[ "$output" == *"connections_held: 0"* ]]
-	[[ "$output" == *"protocol_errors: 0"* ]]
+	[[ "$output" == *"protocol_errors:  0"* ]]
 }
 
 @test "show --json: every figure, as numbers, and the bound endpoint" {
@@ -68,8 +68,8 @@ for k in ("max_connections", "msgs_in", "bytes_in", "msgs_out",
 	[ "$status" -eq 0 ]
 	[ "$(grep -c '^poll_idle_us:' <<<"$output")" -eq 1 ]
 	[ "$(grep -c '^connections_held:' <<<"$output")" -eq 1 ]
-	[[ "$output" == *"poll_idle_us:    1000000"* ]]
-	[[ "$output" == *"connections:     2"* ]]
+	[[ "$output" == *"poll_idle_us:     1000000"* ]]
+	[[ "$output" == *"connections:      2"* ]]
 	[[ "$output" == *"connections_held: 2"* ]]
 }
 

@@ -42,7 +42,7 @@ teardown() {
 	[ "$(stat -c %a "$SEG")" = 640 ]
 	run "$KUCCTL" show "shm:$short"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"name:            $NAME"* ]]
+	[[ "$output" == *"name:             $NAME"* ]]
 	"$KUCCTL" remove "shm:$NAME"
 	[ ! -e "$SEG" ]
 }
@@ -86,11 +86,11 @@ teardown() {
 	run "$KUCCTL" show --shm "$NAME"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"kind:            shm"* ]]
-	[[ "$output" == *"ring_size:       4096"* ]]
-	[[ "$output" == *"server:          none"* ]]
-	[[ "$output" == *"client:          none"* ]]
-	[[ "$output" == *"problem:         none"* ]]
+	[[ "$output" == *"kind:             shm"* ]]
+	[[ "$output" == *"ring_size:        4096"* ]]
+	[[ "$output" == *"server:           none"* ]]
+	[[ "$output" == *"client:           none"* ]]
+	[[ "$output" == *"problem:          none"* ]]
 	run "$KUCCTL" show --shm "$NAME" --json
 	jq -e '.kind == "shm" and .ring_size == 4096 and .server == null
 		and .problem == null and .connections == 0' <<<"$output"
@@ -164,11 +164,11 @@ teardown() {
 		"$BATS_TEST_TMPDIR/kucctl" show "shm:$NAME"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"ring_size:       unknown"* ]]
-	[[ "$output" == *"server:          unknown"* ]]
-	[[ "$output" == *"client:          unknown"* ]]
-	[[ "$output" == *"connections:     unknown"* ]]
-	[[ "$output" == *"problem:         not readable: permission denied"* ]]
+	[[ "$output" == *"ring_size:        unknown"* ]]
+	[[ "$output" == *"server:           unknown"* ]]
+	[[ "$output" == *"client:           unknown"* ]]
+	[[ "$output" == *"connections:      unknown"* ]]
+	[[ "$output" == *"problem:          not readable: permission denied"* ]]
 	run setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$BATS_TEST_TMPDIR/kucctl" show "shm:$NAME" --json
 	jq -e '.ring_size == null and .server == null and .client == null and
@@ -203,12 +203,12 @@ teardown() {
 	wait "$pid" || true
 	echo "$text"
 	echo "$output"
-	[[ "$text" == *"msgs_in:         3"* ]]
-	[[ "$text" == *"bytes_in:        15"* ]]
-	[[ "$text" == *"msgs_out:        3"* ]]
-	[[ "$text" == *"bytes_out:       15"* ]]
-	[[ "$text" == *"ring_full:       0"* ]]
-	[[ "$text" == *"protocol_errors: 0"* ]]
+	[[ "$text" == *"msgs_in:          3"* ]]
+	[[ "$text" == *"bytes_in:         15"* ]]
+	[[ "$text" == *"msgs_out:         3"* ]]
+	[[ "$text" == *"bytes_out:        15"* ]]
+	[[ "$text" == *"ring_full:        0"* ]]
+	[[ "$text" == *"protocol_errors:  0"* ]]
 	jq -e '.msgs_in == 3 and .bytes_in == 15 and .msgs_out == 3
 		and .bytes_out == 15 and .ring_full == 0 and .protocol_errors == 0
 		and .connections == 1' <<<"$output"

@@ -30,6 +30,12 @@
 	X(ring_full) X(kicks) X(wakeups) X(protocol_errors)
 
 /*
+ * The width of a text line's "key:", the longest key's ("connections_held:")
+ * so that every value starts in the same column.
+ */
+#define LABEL_WIDTH	17
+
+/*
  * One value, once: a "key: value" line, or the JSON member "key". The
  * text format is made from the key, so the two say the same.
  */
@@ -39,7 +45,7 @@ static const char *line_fmt(const char *key, const char *conv, char *buf,
 	char label[32];
 
 	snprintf(label, sizeof(label), "%s:", key);
-	snprintf(buf, size, "%-16s %s\n", label, conv);
+	snprintf(buf, size, "%-*s %s\n", LABEL_WIDTH, label, conv);
 	return buf;
 }
 
