@@ -5,7 +5,9 @@
  * user module"). See man/kucomms_kernel.9.
  *
  * A module registers an endpoint under a name with three handlers. One
- * kernel thread per endpoint calls them, never two at once:
+ * kernel thread per endpoint calls them, never two at once (with
+ * KUCOMMS_EP_DIRECT a sending process may run the message handler in its
+ * stead while it sleeps, still one at a time):
  *   message  as soon as a message arrives and its connection's reply
  *            ring has room for a reply as long, with a private copy
  *            whose length is valid (nothing else about it is: validate
@@ -130,9 +132,10 @@ u64 kucomms_conn_id(struct kucomms_conn *conn);
  * messages being handled (or of the pass, for the work and timer
  * handlers), not once per reply. Never waits for room.
  *
- * Context: The endpoint's handlers only (process context, the endpoint's
- * thread): it takes no lock of its own, so it must not run concurrently
- * with another send to @conn. Never sleeps. When other threads send to
+ * Context: The endpoint's handlers only (process context: the endpoint's
+ * thread, or a process's direct delivery, KUCOMMS_EP_DIRECT): it takes no
+ * lock of its own, so it must not run concurrently with another send to
+ * @conn. Never sleeps. When other threads send to
  * @conn too, everyone must use kucomms_send_locked().
  *
  * Return: 0 when sent; -EAGAIN when the ring has no room for it now
@@ -156,7 +159,8 @@ int kucomms_send(struct kucomms_conn *conn, const struct kucomms_msg_hdr *hdr,
  * only while the message is copied, never while waiting. A wait for room
  * ends when the process makes room (libkuc's KUCOMMS_IOC_KICK), at a
  * close or shutdown, or after @timeout; signals do not end it. On the
- * endpoint's own thread (in a handler) it never waits, whatever @timeout.
+ * endpoint's own thread or in a direct delivery (in a handler) it never
+ * waits, whatever @timeout.
  * Messages of one thread arrive in the order sent; the order between
  * threads that wait at the same time is not defined.
  *
