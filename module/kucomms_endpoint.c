@@ -133,6 +133,7 @@ __kucomms_register(const char *name, const struct kucomms_endpoint_ops *ops,
 	strscpy(ep->owner_name, owner ? module_name(owner) : "kernel",
 		sizeof(ep->owner_name));
 	mutex_init(&ep->run_lock);
+	init_waitqueue_head(&ep->run_wq);
 	mutex_init(&ep->lock);
 	INIT_LIST_HEAD(&ep->conns);
 

@@ -349,6 +349,33 @@ static void kucm_endpoint_wake_pending(struct kucomms_endpoint *ep)
 }
 
 /*
+ * The thread takes run_lock back after its sleep. Not with mutex_lock():
+ * a direct delivery holds it for as long as its handler runs, and a
+ * thread blocked in a mutex for that long would look hung to the
+ * hung-task detector (TASK_UNINTERRUPTIBLE). It waits idle instead, and
+ * says so: a delivery that sees thread_waits leaves the messages to the
+ * thread (kucm_endpoint_run()), so direct deliveries cannot keep it out.
+ */
+static void kucm_run_lock_thread(struct kucomms_endpoint *ep)
+{
+	if (!mutex_trylock(&ep->run_lock)) {
+		WRITE_ONCE(ep->thread_waits, true);
+		wait_event_idle(ep->run_wq, mutex_trylock(&ep->run_lock));
+		WRITE_ONCE(ep->thread_waits, false);
+	}
+	WRITE_ONCE(ep->runner, current);
+}
+
+/* A direct delivery is over: the thread may wait for run_lock. */
+static void kucm_run_unlock(struct kucomms_endpoint *ep)
+{
+	mutex_unlock(&ep->run_lock);
+	/* The unlock before the look at the queue; the waiter pairs. */
+	if (wq_has_sleeper(&ep->run_wq))
+		wake_up(&ep->run_wq);
+}
+
+/*
  * Sleep until @deadline or a kick. C1-C3 of the ring handshake on every
  * connection first: a message published before our flag was visible is
  * seen here, one published after it comes with a kick.
@@ -388,8 +415,7 @@ static void kucm_endpoint_sleep(struct kucomms_endpoint *ep, ktime_t deadline)
 	__set_current_state(TASK_RUNNING);
 	WRITE_ONCE(ep->kicked, false);
 	/* Waits for a direct delivery to end its batch, if one runs. */
-	mutex_lock(&ep->run_lock);
-	WRITE_ONCE(ep->runner, current);
+	kucm_run_lock_thread(ep);
 
 	mutex_lock(&ep->lock);
 	list_for_each_entry(conn, &ep->conns, node)
@@ -461,16 +487,17 @@ int kucm_endpoint_thread(void *arg)
  *
  * Returns true when the messages were delivered here, false when the
  * caller is to kick the thread instead: the endpoint does not allow it,
- * the thread (or another process's delivery) is running (it has yet to
- * look at the rings again, or was kicked by that run's caller), the
- * endpoint is going away, or a full batch leaves more.
+ * the thread runs or waits to (it has yet to look at the rings again),
+ * another process's delivery runs (the thread, kicked, looks after it),
+ * the endpoint is going away, or a full batch leaves more.
  */
 bool kucm_endpoint_run(struct kucomms_conn *conn)
 {
 	struct kucomms_endpoint *ep = conn->ep;
 	bool handed = false, more;
 
-	if (!mutex_trylock(&ep->run_lock))
+	/* The thread, awake and waiting for its turn, delivers them. */
+	if (READ_ONCE(ep->thread_waits) || !mutex_trylock(&ep->run_lock))
 		return false;
 	/*
 	 * kucomms_unregister() sets shutdown before it waits for run_lock
@@ -480,13 +507,13 @@ bool kucm_endpoint_run(struct kucomms_conn *conn)
 	if (READ_ONCE(ep->shutdown) || !conn->connected ||
 	    READ_ONCE(conn->closing) ||
 	    !(READ_ONCE(ep->ops->flags) & KUCOMMS_EP_DIRECT)) {
-		mutex_unlock(&ep->run_lock);
+		kucm_run_unlock(ep);
 		return false;
 	}
 	WRITE_ONCE(ep->runner, current);
 	more = kucm_conn_deliver(ep, conn, false, &handed);
 	kucm_endpoint_wake_pending(ep);
 	WRITE_ONCE(ep->runner, NULL);
-	mutex_unlock(&ep->run_lock);
+	kucm_run_unlock(ep);
 	return !more;
 }

@@ -89,8 +89,9 @@ finish() {
 
 # The bats files each lane runs: every kernel-facing suite, except on the
 # RT kernel, where the channel, echo (with the hostile-ring tests),
-# hostile (client isolation), storm (hostile syscalls) and kucdump suites
-# are what spinlocks that sleep could break.
+# hostile (client isolation), storm (hostile syscalls), kucdump and
+# direct (the thread and a process taking turns at the handlers) suites
+# are what spinlocks and mutexes that sleep could break.
 lane_suites() {
 	if [ ${#files[@]} -gt 0 ]; then
 		echo "${files[@]}"
@@ -98,7 +99,7 @@ lane_suites() {
 	fi
 	case "$1" in
 	6.12-rt) echo tests/bats/channel_api.bats tests/bats/echo.bats tests/bats/hostile.bats \
-		tests/bats/storm.bats tests/bats/kucdump.bats ;;
+		tests/bats/storm.bats tests/bats/kucdump.bats tests/bats/direct.bats ;;
 	*) echo tests/bats ;;
 	esac
 }

@@ -16,14 +16,16 @@ load common
 TDEV=kucomms_testep
 DIRECT=$KUC_BUILD/progs/kuc_direct
 TICKWAIT=$KUC_BUILD/progs/kuc_tick_wait
-# TESTEP_STAMP of kuc_testep.c
-T_STAMP=6
+TPAR=/sys/module/kuc_testep/parameters
+HTO=/proc/sys/kernel/hung_task_timeout_secs
 
 setup() {
 	kuc_testep_setup
 }
 
 teardown() {
+	[ -z "${HTO_OLD:-}" ] || echo "$HTO_OLD" >"$HTO"
+	[ ! -d "$TPAR" ] || echo 0 >"$TPAR/stall"
 	kuc_testep_down
 }
 
@@ -152,4 +154,38 @@ field() {
 		! grep -q differs "$dir/a" "$dir/b"
 		grep -Eq "(send|receive): " "$dir/a"
 	done
+}
+
+# A direct delivery holds the handlers for as long as its handler runs.
+# The thread, woken meanwhile (here by a new connection), must wait for
+# it without looking hung: blocked in a mutex for longer than
+# hung_task_timeout_secs the kernel reports it ("blocked for more than"),
+# which fails the run too.
+@test "a direct handler that sleeps long: the thread waits for it, not hung" {
+	local dir=$BATS_TEST_TMPDIR a b
+	[ -w "$HTO" ] || skip "no hung-task detector in this kernel"
+	insmod "$KUC_TESTEP_MODULE" direct=1
+	HTO_OLD=$(cat "$HTO")
+	echo 2 >"$HTO"
+	echo 1 >"$TPAR/stall"
+	"$DIRECT" -d -S "$TDEV" 5 >"$dir/a" 2>&1 &
+	a=$!
+	KUC_BG_PIDS=$a
+	wait_for '[ "$(cat "$TPAR/stalls")" = 1 ]'
+	# Its five round trips ran here: so does the stall.
+	grep -q "here=5 " "$dir/a"
+	"$DIRECT" "$TDEV" 1 >"$dir/b" 2>&1 &
+	b=$!
+	KUC_BG_PIDS+=" $b"
+	sleep 6
+	echo 0 >"$TPAR/stall"
+	wait "$a" || { cat "$dir/a"; kuc_fail "the staller failed"; }
+	wait "$b" || { cat "$dir/b"; kuc_fail "the thread's client failed"; }
+	KUC_BG_PIDS=
+	cat "$dir/a" "$dir/b"
+	grep -q "stall=over" "$dir/a"
+	grep -q "replies=1 here=0 " "$dir/b"
+	echo "$HTO_OLD" >"$HTO"
+	HTO_OLD=
+	! dmesg | grep "blocked for more than"
 }

@@ -5,7 +5,7 @@
  * the handler). Exit 0 when every reply came back intact, 1 when not
  * (with a line saying why), 2 on a usage error.
  *
- *   kuc_direct [-d] [-s SIZE] DEVICE COUNT
+ *   kuc_direct [-b] [-d] [-S] [-s SIZE] DEVICE COUNT
  *	COUNT blocking round trips (kuc_send(), then kuc_recv() that waits)
  *	of TESTEP_WHO messages of SIZE data bytes (default 64), each with
  *	its own id and pattern; every reply must be the message but for its
@@ -20,6 +20,9 @@
  *	here (the thread slept throughout, so the broadcast was sent from
  *	this process's kick), else "stamp=thread"; the connection then
  *	stays open for a second (its close would make the thread look).
+ *	With -S, then one TESTEP_STALL (the handler sleeps while the
+ *	parameter stall is 1), which with -d is handled within this
+ *	process's kick: kuc_send() returns when the stall is over.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,8 +34,10 @@
 
 #include <kuc.h>
 
-#define TICK_TYPE	5	/* TESTEP_TICK, TESTEP_STAMP, TESTEP_WHO */
-#define STAMP_TYPE	6	/* of kuc_testep.c */
+/* TESTEP_STALL, TESTEP_TICK, TESTEP_STAMP, TESTEP_WHO of kuc_testep.c */
+#define STALL_TYPE	2
+#define TICK_TYPE	5
+#define STAMP_TYPE	6
 #define WHO_TYPE	8
 #define WAIT_MS		10000
 
@@ -52,7 +57,7 @@ static unsigned char pattern(uint64_t i, size_t j)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: kuc_direct [-b] [-d] [-s SIZE] DEVICE COUNT\n");
+	fprintf(stderr, "usage: kuc_direct [-b] [-d] [-S] [-s SIZE] DEVICE COUNT\n");
 	return 2;
 }
 
@@ -100,14 +105,17 @@ int main(int argc, char **argv)
 	unsigned char *buf, *out;
 	uint64_t here = 0, elsewhere = 0;
 	struct kuc_channel *ch;
-	bool direct = false, bcast = false;
+	bool direct = false, bcast = false, stall = false;
 	unsigned long size = 64;
 	long count, i;
 	size_t j;
 	int opt, err;
 
-	while ((opt = getopt(argc, argv, "bds:")) != -1) {
+	while ((opt = getopt(argc, argv, "bdSs:")) != -1) {
 		switch (opt) {
+		case 'S':
+			stall = true;
+			break;
 		case 'b':
 			bcast = true;
 			break;
@@ -169,6 +177,14 @@ int main(int argc, char **argv)
 	       count, here, elsewhere, (int)getpid());
 	if (bcast && stamp(ch))
 		return 1;
+	if (stall) {
+		hdr = (struct kucomms_msg_hdr){ .type = STALL_TYPE };
+		fflush(stdout);
+		err = kuc_send(ch, &hdr, NULL);
+		if (err)
+			return fail("stall", err);
+		printf("stall=over\n");
+	}
 	free(buf);
 	free(out);
 	kuc_close(ch);

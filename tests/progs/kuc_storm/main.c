@@ -29,7 +29,9 @@
  *              files (also invalid names), writes random values to
  *              ring_size and max_connections, reads every attribute.
  *   1 loader   loads and unloads kucomms_echo.ko (finit_module and
- *              delete_module); with --module also, rarely, kucomms.ko
+ *              delete_module; plain, direct=1, zerocopy=1 or both, so
+ *              that the workers' KUCOMMS_IOC_RUN may run the handler in
+ *              their own calls); with --module also, rarely, kucomms.ko
  *              itself (only possible when nothing holds it).
  * The parent watches: each second it reads MemAvailable (below 400 MiB
  * the workers close their files and open none, the admin sets 4 KiB

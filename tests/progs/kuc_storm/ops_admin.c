@@ -116,12 +116,22 @@ static long load_module(const char *path, const char *params)
 	return r;
 }
 
+/*
+ * With each way of delivery: direct=1 lets the workers' KUCOMMS_IOC_RUN
+ * run the handler in their own calls, while they corrupt their rings,
+ * close, and the module goes away under them.
+ */
 long op_insmod(void)
 {
+	static const char *const params[] = {
+		"", "direct=1", "zerocopy=1", "direct=1 zerocopy=1",
+	};
+	const char *p = params[below(ARRAY_SIZE(params))];
+
 	if (!opt.echo_module)
 		return -ENOENT;
-	arg("kucomms_echo");
-	return load_module(opt.echo_module, "");
+	arg("kucomms_echo %s", p);
+	return load_module(opt.echo_module, p);
 }
 
 long op_rmmod(void)

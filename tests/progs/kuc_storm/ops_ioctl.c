@@ -13,10 +13,14 @@ long op_ioctl_conn(void)
 	if (c < 0)
 		return -EBADF;
 	fd = conns[c].fd;
-	switch (below(6)) {
+	switch (below(8)) {
 	case 0: case 1:
 		arg("KICK fd=%d", fd);
 		return sysret(ioctl(fd, KUCOMMS_IOC_KICK));
+	case 6: case 7:
+		/* A direct delivery when the echo module allows it (direct=1). */
+		arg("RUN fd=%d", fd);
+		return sysret(ioctl(fd, KUCOMMS_IOC_RUN));
 	case 2: case 3:
 		arg("INFO fd=%d", fd);
 		return sysret(ioctl(fd, KUCOMMS_IOC_INFO, wild_ptr(&info)));
