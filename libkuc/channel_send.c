@@ -111,14 +111,21 @@ kuc_publish(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
 	return 0;
 }
 
-int kuc_send_more(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
-		  const void *data)
+/*
+ * The end of a deferred send (kuc_send_more(), kuc_commit_more()): a
+ * burst that reached a part of the ring is published up to here.
+ */
+static inline int kuc_tx_more(struct kuc_channel *ch, int ret)
 {
-	int ret = kuc_publish(ch, hdr, data);
-
 	if (!ret && ch->tx.unpublished >= ch->tx.size / KUC_TX_PUBLISH_PART)
 		kuc_tx_publish(ch);
 	return ret;
+}
+
+int kuc_send_more(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
+		  const void *data)
+{
+	return kuc_tx_more(ch, kuc_publish(ch, hdr, data));
 }
 
 int kuc_send(struct kuc_channel *ch, const struct kucomms_msg_hdr *hdr,
@@ -230,7 +237,12 @@ fail:
 	return NULL;
 }
 
-int kuc_commit(struct kuc_channel *ch)
+/*
+ * kuc_reserve()'s message committed, not published: kuc_publish() for a
+ * message the caller wrote in place.
+ */
+static inline __attribute__((always_inline)) int
+kuc_commit_slot(struct kuc_channel *ch)
 {
 	struct kucomms_msg_hdr hdr;
 	int ret;
@@ -252,8 +264,20 @@ int kuc_commit(struct kuc_channel *ch)
 		ch->ops->tap_put(ch, &hdr, ch->tx_slot + 1);
 	}
 	ch->tx_slot = NULL;
-	kucomms_ring_commit_quiet(&ch->tx);	/* kuc_flush() publishes */
+	kucomms_ring_commit_quiet(&ch->tx);
 	kuc_tx_counted(ch, ch->tx_slot_len);
 	ch->tx_unflushed = true;
-	return kuc_flush(ch);
+	return 0;
+}
+
+int kuc_commit(struct kuc_channel *ch)
+{
+	int ret = kuc_commit_slot(ch);
+
+	return ret ? ret : kuc_flush(ch);
+}
+
+int kuc_commit_more(struct kuc_channel *ch)
+{
+	return kuc_tx_more(ch, kuc_commit_slot(ch));
 }

@@ -346,7 +346,8 @@ void kuc_shm_list_free(struct kuc_shm_info *list);
  * Threads. A channel has one sending side and one receiving side; each
  * function below says what it allows. In short:
  *   - sending: kuc_send(), kuc_send_more(), kuc_flush(), kuc_send_wait()
- *     and kuc_reserve()/kuc_commit() are unlocked: one thread at a time.
+ *     and kuc_reserve()/kuc_commit()/kuc_commit_more() are unlocked:
+ *     one thread at a time.
  *     kuc_send_locked() takes the channel's send mutex: any number of
  *     threads may call it at once. When more than one thread sends,
  *     every sender must use kuc_send_locked();
@@ -540,13 +541,16 @@ int kuc_set_direct(struct kuc_channel *ch, bool on);
  * Reserving again or sending drops a reservation not committed (its
  * space is simply reused). Returns NULL with *@err (if not NULL) set
  * to -EAGAIN, -EMSGSIZE, -EINVAL, -ESHUTDOWN or -EPROTO. The length the
- * kernel sees is always the reserved one. kuc_commit() returns 0,
- * -EINVAL (nothing reserved), -ESHUTDOWN or -EPROTO. Unlocked, like
- * kuc_send().
+ * kernel sees is always the reserved one. kuc_commit() publishes and
+ * kicks as kuc_send() does; kuc_commit_more() leaves both to a later
+ * kuc_flush(), as kuc_send_more() does (with the same exceptions). Both
+ * return 0, -EINVAL (nothing reserved), -ESHUTDOWN or -EPROTO. Unlocked,
+ * like kuc_send().
  */
 void *kuc_reserve(struct kuc_channel *ch, size_t length,
 		  struct kucomms_msg_hdr **hdr_out, int *err);
 int kuc_commit(struct kuc_channel *ch);
+int kuc_commit_more(struct kuc_channel *ch);
 
 /*
  * Zero-copy receive. kuc_peek() copies the next message's header to *@hdr

@@ -3,7 +3,7 @@
  * In-process pairs (kuc_pair_open()): the channel API with no kernel and
  * no second process. Echo through the endpoint thread, no loss with
  * backpressure through 4 KiB rings, zero-copy, kuc_wait(), close, and
- * when kuc_send_more() messages become visible.
+ * when kuc_send_more() and kuc_commit_more() messages become visible.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -221,12 +221,35 @@ static void test_sleeping_receiver(void)
 	kuc_close(b);
 }
 
+/* kuc_send_more() done as kuc_reserve(), a copy in place, kuc_commit_more(). */
+static int commit_more(struct kuc_channel *ch,
+		       const struct kucomms_msg_hdr *hdr, const void *data)
+{
+	struct kucomms_msg_hdr *slot;
+	void *p;
+	int err;
+
+	p = kuc_reserve(ch, hdr->length, &slot, &err);
+	if (!p)
+		return err;
+	memcpy(p, data, hdr->length);
+	slot->type = hdr->type;
+	slot->id = hdr->id;
+	slot->value = hdr->value;
+	return kuc_commit_more(ch);
+}
+
+typedef int (*send_more_fn)(struct kuc_channel *ch,
+			    const struct kucomms_msg_hdr *hdr,
+			    const void *data);
+
 /*
- * kuc_send_more() defers the publication to kuc_flush() (or the next
- * kuc_send()): a peer looking meanwhile sees none of a short burst; one
- * behind a long burst sees its start before the flush.
+ * kuc_send_more() and kuc_commit_more() (@how) defer the publication to
+ * kuc_flush() (or the next kuc_send()): a peer looking meanwhile sees
+ * none of a short burst; one behind a long burst sees its start before
+ * the flush; a full ring publishes all of it.
  */
-static void test_send_more_deferred(void)
+static void test_send_more_deferred(const char *how, send_more_fn more)
 {
 	struct kuc_channel *a, *b;
 	struct kucomms_msg_hdr h = { .length = 8, .type = 3 }, r;
@@ -238,69 +261,104 @@ static void test_send_more_deferred(void)
 		return;
 	for (i = 0; i < 10; i++) {
 		h.id = i;
-		fails += kuc_send_more(a, &h, buf) != 0;
+		fails += more(a, &h, buf) != 0;
 	}
-	TAP_OK(!fails, "10 kuc_send_more() succeed");
+	TAP_OK(!fails, "10 %s succeed", how);
 	ret = kuc_recv(b, &r, buf, sizeof(buf), 0);
-	TAP_OK(ret == -EAGAIN, "before kuc_flush() the peer sees none of them "
-	       "(%d)", ret);
+	TAP_OK(ret == -EAGAIN, "%s: before kuc_flush() the peer sees none of "
+	       "them (%d)", how, ret);
 	ret = kuc_wait(b, POLLIN, 0);
-	TAP_OK(ret == 0, "nor does kuc_wait(POLLIN) (%d)", ret);
+	TAP_OK(ret == 0, "%s: nor does kuc_wait(POLLIN) (%d)", how, ret);
 	TAP_OK(!kuc_flush(a), "kuc_flush()");
 	for (got = 0; got < 10; got++)
-		if (kuc_recv(b, &r, buf, sizeof(buf), 0) || r.id != got)
+		if (kuc_recv(b, &r, buf, sizeof(buf), 0) || r.id != got ||
+		    r.type != 3 || r.length != 8 || memcmp(buf, "12345678", 8))
 			break;
 	TAP_OK(got == 10 && kuc_recv(b, &r, buf, sizeof(buf), 0) == -EAGAIN,
-	       "after it the peer gets all 10 in order (%llu)",
-	       (unsigned long long)got);
+	       "%s: after it the peer gets all 10 intact in order (%llu)",
+	       how, (unsigned long long)got);
 
-	/* kuc_send() publishes what kuc_send_more() left first. */
+	/* kuc_send() publishes what was left first. */
 	h.id = 100;
-	kuc_send_more(a, &h, buf);
+	more(a, &h, buf);
 	h.id = 101;
-	TAP_OK(!kuc_send(a, &h, buf), "kuc_send_more() then kuc_send()");
+	TAP_OK(!kuc_send(a, &h, buf), "%s then kuc_send()", how);
 	ret = kuc_recv(b, &r, buf, sizeof(buf), 0);
-	TAP_OK(!ret && r.id == 100, "the peer gets the first (%d)", ret);
+	TAP_OK(!ret && r.id == 100, "%s: the peer gets the first (%d)", how,
+	       ret);
 	ret = kuc_recv(b, &r, buf, sizeof(buf), 0);
-	TAP_OK(!ret && r.id == 101, "then the second (%d)", ret);
+	TAP_OK(!ret && r.id == 101, "%s: then the second (%d)", how, ret);
 
 	/* Half the ring in one burst: its start is visible before a flush. */
 	n = 65536 / 2 / 40;	/* 40-byte records */
 	for (i = 0, fails = 0; i < n; i++) {
 		h.id = i;
-		fails += kuc_send_more(a, &h, buf) != 0;
+		fails += more(a, &h, buf) != 0;
 	}
-	TAP_OK(!fails, "%llu kuc_send_more() of 8 bytes (half the ring)",
-	       (unsigned long long)n);
+	TAP_OK(!fails, "%llu %s of 8 bytes (half the ring)",
+	       (unsigned long long)n, how);
 	ret = kuc_recv(b, &r, buf, sizeof(buf), 0);
-	TAP_OK(!ret && r.id == 0, "a long burst: the peer sees its start "
-	       "before kuc_flush() (%d)", ret);
+	TAP_OK(!ret && r.id == 0, "%s: a long burst: the peer sees its start "
+	       "before kuc_flush() (%d)", how, ret);
 	kuc_flush(a);
 	for (got = 1; got < n; got++)
 		if (kuc_recv(b, &r, buf, sizeof(buf), 0) || r.id != got)
 			break;
-	TAP_OK(got == n, "and all of it in order after the flush (%llu)",
-	       (unsigned long long)got);
+	TAP_OK(got == n, "%s: and all of it in order after the flush (%llu)",
+	       how, (unsigned long long)got);
+
+	/* A full ring publishes the whole burst before saying -EAGAIN. */
+	for (n = 0; (ret = (h.id = n, more(a, &h, buf))) == 0; n++)
+		;
+	TAP_OK(ret == -EAGAIN && n > 1000, "%s until the ring is full: "
+	       "%llu, then %d", how, (unsigned long long)n, ret);
+	for (got = 0; got < n; got++)
+		if (kuc_recv(b, &r, buf, sizeof(buf), 0) || r.id != got)
+			break;
+	TAP_OK(got == n, "%s: the peer gets all %llu without a flush (%llu)",
+	       how, (unsigned long long)n, (unsigned long long)got);
 
 	/* A wait for room publishes (and kicks) first. */
 	h.id = 200;
-	kuc_send_more(a, &h, buf);
+	more(a, &h, buf);
 	ret = kuc_wait(a, POLLOUT, 0);
-	TAP_OK(ret == POLLOUT, "kuc_wait(POLLOUT) after kuc_send_more() (%d)",
-	       ret);
+	TAP_OK(ret == POLLOUT, "kuc_wait(POLLOUT) after %s (%d)", how, ret);
 	ret = kuc_recv(b, &r, buf, sizeof(buf), 0);
-	TAP_OK(!ret && r.id == 200, "published the message: the peer gets it "
-	       "(%d)", ret);
+	TAP_OK(!ret && r.id == 200, "%s: published the message: the peer "
+	       "gets it (%d)", how, ret);
 
 	/* A close publishes what was not flushed. */
 	h.id = 7;
-	kuc_send_more(a, &h, buf);
+	more(a, &h, buf);
 	kuc_close(a);
 	ret = kuc_recv(b, &r, buf, sizeof(buf), 0);
-	TAP_OK(!ret && r.id == 7, "a kuc_send_more() message not flushed "
-	       "arrives after close (%d)", ret);
+	TAP_OK(!ret && r.id == 7, "a %s message not flushed arrives after "
+	       "close (%d)", how, ret);
 	ret = kuc_recv(b, &r, buf, sizeof(buf), 0);
-	TAP_OK(ret == -ESHUTDOWN, "then ESHUTDOWN (%d)", ret);
+	TAP_OK(ret == -ESHUTDOWN, "%s: then ESHUTDOWN (%d)", how, ret);
+	kuc_close(b);
+}
+
+/* kuc_commit_more() with nothing reserved, and after a failed reserve. */
+static void test_commit_more_nothing(void)
+{
+	struct kuc_channel *a, *b;
+	struct kucomms_msg_hdr *slot;
+	int ret, err;
+
+	if (kuc_pair_open(4096, &a, &b))
+		return;
+	ret = kuc_commit_more(a);
+	TAP_OK(ret == -EINVAL, "kuc_commit_more() with nothing reserved: "
+	       "-EINVAL (%d)", ret);
+	TAP_OK(!kuc_reserve(a, 1 << 20, &slot, &err) && err == -EMSGSIZE,
+	       "kuc_reserve() of 1 MiB on a 4 KiB ring: -EMSGSIZE (%d)", err);
+	ret = kuc_commit_more(a);
+	TAP_OK(ret == -EINVAL, "then kuc_commit_more(): -EINVAL (%d)", ret);
+	kuc_flush(a);
+	ret = kuc_wait(b, POLLIN, 0);
+	TAP_OK(ret == 0, "and the peer has nothing (%d)", ret);
+	kuc_close(a);
 	kuc_close(b);
 }
 
@@ -380,7 +438,9 @@ int main(void)
 	test_echo(65536, 50000, 4096);
 	test_zero_copy_and_wait();
 	test_sleeping_receiver();
-	test_send_more_deferred();
+	test_send_more_deferred("kuc_send_more()", kuc_send_more);
+	test_send_more_deferred("kuc_commit_more()", commit_more);
+	test_commit_more_nothing();
 	test_send_more_then_wait(false);
 	test_send_more_then_wait(true);
 	TAP_OK(__atomic_load_n(&work_runs, __ATOMIC_RELAXED) > 0,
