@@ -197,7 +197,8 @@ $(O)/examples/kucomms_echo_user: examples/echo/echo_user.c \
 		$(LIB_A) -lpthread
 
 progs: $(PROGS) $(CXX_PROGS) $(TSAN_PROGS) $(O)/bench/kucbench
-$(O)/progs/%: tests/progs/%.c tests/progs/prog_step.h $(LIB_A) $(LIB_HDRS)
+$(O)/progs/%: tests/progs/%.c tests/progs/prog_step.h tests/progs/prog_fail.h \
+		$(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Iexamples/echo $(CFLAGS) $(WARN) -o $@ $< $(LIB_A) -lpthread
 # The same for a program in a directory, and (TSAN_PROGS) with TSan.

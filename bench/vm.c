@@ -6,10 +6,6 @@
  */
 #include "case.h"
 
-/* The echo device's polling setting during the kuc-dev-poll case. */
-#define KB_POLL_IDLE_US		"1000"
-#define KB_POLL_IDLE_FILE	"/sys/class/kucomms/kucomms_echo/poll_idle_us"
-
 static int write_file(const char *path, const char *v)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
@@ -22,9 +18,34 @@ static int write_file(const char *path, const char *v)
 	return r;
 }
 
-static int set_poll_idle(const char *us)
+/*
+ * The kuc-dev variants: a setting of the echo device or module, set for
+ * the run and back after it, and whether the client asks for direct
+ * delivery.
+ */
+static const struct kb_dev_variant {
+	const char *name, *file, *on, *off;
+	bool direct;
+} dev_variants[] = {
+	/* The endpoint thread polls 1 ms after the last message. */
+	{ "kuc-dev-poll", "/sys/class/kucomms/kucomms_echo/poll_idle_us",
+	  "1000", "0", false },
+	/* Its endpoint sets KUCOMMS_EP_ZEROCOPY (read per batch). */
+	{ "kuc-dev-zc", "/sys/module/kucomms_echo/parameters/zerocopy",
+	  "1", "0", false },
+	/* Its endpoint sets KUCOMMS_EP_DIRECT; the client asks. */
+	{ "kuc-dev-direct", "/sys/module/kucomms_echo/parameters/direct",
+	  "1", "0", true },
+};
+
+static const struct kb_dev_variant *dev_variant(const char *name)
 {
-	return write_file(KB_POLL_IDLE_FILE, us);
+	size_t i;
+
+	for (i = 0; i < sizeof(dev_variants) / sizeof(dev_variants[0]); i++)
+		if (!strcmp(dev_variants[i].name, name))
+			return &dev_variants[i];
+	return NULL;
 }
 
 /* The endpoint thread of kucomms_echo: "kuc/" and the short name. */
@@ -81,11 +102,6 @@ static void task_snap(pid_t pid, struct kb_side *s)
 		fclose(f);
 }
 
-/* The echo module's zero-copy switch during the kuc-dev-zc case. */
-#define KB_ECHO_ZC_FILE		"/sys/module/kucomms_echo/parameters/zerocopy"
-/* And its direct delivery switch during the kuc-dev-direct case. */
-#define KB_ECHO_DIRECT_FILE	"/sys/module/kucomms_echo/parameters/direct"
-
 unsigned int window_for(void)
 {
 	uint64_t w = KB_RING / kucomms_record_size(opt.size) - 1;
@@ -132,6 +148,7 @@ static int stream_window(struct kb_ep *e, unsigned int w)
 
 int run_vm(void)
 {
+	const struct kb_dev_variant *v = dev_variant(opt.c->name);
 	struct kb_ep *e = &eps[0];
 	struct kb_side k0, k1;
 	struct kb_counters c;
@@ -145,16 +162,10 @@ int run_vm(void)
 		return 2;
 	switch (e->kind) {
 	case KB_KUC:
-		r = 0;
-		if (!strcmp(opt.c->name, "kuc-dev-poll"))
-			r = set_poll_idle(KB_POLL_IDLE_US);
-		if (!strcmp(opt.c->name, "kuc-dev-zc"))
-			r = write_file(KB_ECHO_ZC_FILE, "1");
-		if (!strcmp(opt.c->name, "kuc-dev-direct"))
-			r = write_file(KB_ECHO_DIRECT_FILE, "1");
+		r = v ? write_file(v->file, v->on) : 0;
 		if (!r)
 			r = kuc_open("kucomms_echo", &e->ch);
-		if (!r && !strcmp(opt.c->name, "kuc-dev-direct"))
+		if (!r && v && v->direct)
 			r = kuc_set_direct(e->ch, true);
 		kt = kthread_pid();
 		break;
@@ -201,13 +212,7 @@ int run_vm(void)
 		sh->side[0].waits = st.waits;
 	}
 	kb_ep_close(e);
-	if (!strcmp(opt.c->name, "kuc-dev-poll") && set_poll_idle("0"))
-		r = -EIO;
-	if (!strcmp(opt.c->name, "kuc-dev-zc") &&
-	    write_file(KB_ECHO_ZC_FILE, "0"))
-		r = -EIO;
-	if (!strcmp(opt.c->name, "kuc-dev-direct") &&
-	    write_file(KB_ECHO_DIRECT_FILE, "0"))
+	if (v && write_file(v->file, v->off))
 		r = -EIO;
 	return r ? 2 : 0;
 }

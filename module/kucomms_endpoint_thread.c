@@ -349,12 +349,13 @@ static void kucm_endpoint_wake_pending(struct kucomms_endpoint *ep)
 }
 
 /*
- * The thread takes run_lock back after its sleep. Not with mutex_lock():
- * a direct delivery holds it for as long as its handler runs, and a
- * thread blocked in a mutex for that long would look hung to the
- * hung-task detector (TASK_UNINTERRUPTIBLE). It waits idle instead, and
- * says so: a delivery that sees thread_waits leaves the messages to the
- * thread (kucm_endpoint_run()), so direct deliveries cannot keep it out.
+ * The thread takes run_lock at its start and back after each sleep. Not
+ * with mutex_lock(): a direct delivery holds it for as long as its
+ * handler runs, and a thread blocked in a mutex for that long would look
+ * hung to the hung-task detector (TASK_UNINTERRUPTIBLE). It waits idle
+ * instead, and says so: a delivery that sees thread_waits leaves the
+ * messages to the thread (kucm_endpoint_run()), so direct deliveries
+ * cannot keep it out.
  */
 static void kucm_run_lock_thread(struct kucomms_endpoint *ep)
 {
@@ -366,9 +367,13 @@ static void kucm_run_lock_thread(struct kucomms_endpoint *ep)
 	WRITE_ONCE(ep->runner, current);
 }
 
-/* A direct delivery is over: the thread may wait for run_lock. */
+/*
+ * The handlers are free: the thread sleeps or ends, or a direct delivery
+ * is over (the thread may wait for run_lock then).
+ */
 static void kucm_run_unlock(struct kucomms_endpoint *ep)
 {
+	WRITE_ONCE(ep->runner, NULL);
 	mutex_unlock(&ep->run_lock);
 	/* The unlock before the look at the queue; the waiter pairs. */
 	if (wq_has_sleeper(&ep->run_wq))
@@ -406,8 +411,7 @@ static void kucm_endpoint_sleep(struct kucomms_endpoint *ep, ktime_t deadline)
 						      KUCM_BLOCKED_RECHECK_NS));
 
 	/* Asleep, the handlers are free for a direct delivery. */
-	WRITE_ONCE(ep->runner, NULL);
-	mutex_unlock(&ep->run_lock);
+	kucm_run_unlock(ep);
 	set_current_state(TASK_IDLE);
 	if (!pending && !READ_ONCE(ep->kicked) && !kthread_should_stop())
 		schedule_hrtimeout_range(&deadline, 50 * NSEC_PER_USEC,
@@ -451,8 +455,7 @@ int kucm_endpoint_thread(void *arg)
 	ktime_t next_timer = ktime_add_ns(start, KUCM_TIMER_PERIOD_NS);
 	bool busy;
 
-	mutex_lock(&ep->run_lock);
-	WRITE_ONCE(ep->runner, current);
+	kucm_run_lock_thread(ep);
 	while (!kthread_should_stop()) {
 		busy = kucm_endpoint_pass(ep);
 		next_work = kucm_periodic(ep, ep->ops->work, next_work,
@@ -469,8 +472,7 @@ int kucm_endpoint_thread(void *arg)
 		 */
 		cond_resched();
 	}
-	WRITE_ONCE(ep->runner, NULL);
-	mutex_unlock(&ep->run_lock);
+	kucm_run_unlock(ep);
 	return 0;
 }
 
@@ -513,7 +515,6 @@ bool kucm_endpoint_run(struct kucomms_conn *conn)
 	WRITE_ONCE(ep->runner, current);
 	more = kucm_conn_deliver(ep, conn, false, &handed);
 	kucm_endpoint_wake_pending(ep);
-	WRITE_ONCE(ep->runner, NULL);
 	kucm_run_unlock(ep);
 	return !more;
 }

@@ -34,21 +34,14 @@
 
 #include <kuc.h>
 
+#include "prog_fail.h"
+
 /* TESTEP_STALL, TESTEP_TICK, TESTEP_STAMP, TESTEP_WHO of kuc_testep.c */
 #define STALL_TYPE	2
 #define TICK_TYPE	5
 #define STAMP_TYPE	6
 #define WHO_TYPE	8
 #define WAIT_MS		10000
-
-static int fail(const char *what, int err)
-{
-	if (err)
-		fprintf(stderr, "kuc_direct: %s: %s\n", what, kuc_strerror(err));
-	else
-		fprintf(stderr, "kuc_direct: %s\n", what);
-	return 1;
-}
 
 static unsigned char pattern(uint64_t i, size_t j)
 {
@@ -70,7 +63,7 @@ static int who_here(struct kuc_channel *ch, bool *here)
 	if (!err)
 		err = kuc_recv(ch, &rep, NULL, 0, WAIT_MS);
 	if (err)
-		return fail("who", err);
+		return prog_fail("who", err);
 	*here = rep.value == (uint64_t)getpid();
 	return 0;
 }
@@ -88,9 +81,9 @@ static int stamp(struct kuc_channel *ch)
 	if (!err)
 		err = kuc_recv(ch, &rep, NULL, 0, WAIT_MS);
 	if (err)
-		return fail("stamp", err);
+		return prog_fail("stamp", err);
 	if (rep.type != TICK_TYPE)
-		return fail("stamp: the reply is no TESTEP_TICK", 0);
+		return prog_fail("stamp: the reply is no TESTEP_TICK", 0);
 	if (who_here(ch, &after))
 		return 1;
 	printf("stamp=%s\n", before && after ? "direct" : "thread");
@@ -134,18 +127,18 @@ int main(int argc, char **argv)
 	count = strtol(argv[optind + 1], NULL, 0);
 	err = kuc_open(argv[optind], &ch);
 	if (err)
-		return fail("open", err);
+		return prog_fail("open", err);
 	if (size > kuc_msg_max(ch) || count < 1)
 		return usage();
 	if (direct) {
 		err = kuc_set_direct(ch, true);
 		if (err)
-			return fail("kuc_set_direct", err);
+			return prog_fail("kuc_set_direct", err);
 	}
 	buf = malloc(size + 1);
 	out = malloc(size + 1);
 	if (!buf || !out)
-		return fail("out of memory", 0);
+		return prog_fail("out of memory", 0);
 	for (i = 0; i < count; i++) {
 		for (j = 0; j < size; j++)
 			buf[j] = pattern(i, j);
@@ -153,13 +146,13 @@ int main(int argc, char **argv)
 						.type = WHO_TYPE, .id = i };
 		err = kuc_send(ch, &hdr, buf);
 		if (err)
-			return fail("send", err);
+			return prog_fail("send", err);
 		/* kuc_testep's tick=1 broadcasts to every connection. */
 		do
 			err = kuc_recv(ch, &rep, out, size, WAIT_MS);
 		while (!err && rep.type == TICK_TYPE);
 		if (err)
-			return fail("receive", err);
+			return prog_fail("receive", err);
 		if (rep.type != WHO_TYPE || rep.id != (uint64_t)i ||
 		    rep.length != size || memcmp(out, buf, size)) {
 			fprintf(stderr, "kuc_direct: reply %ld differs "
@@ -182,7 +175,7 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		err = kuc_send(ch, &hdr, NULL);
 		if (err)
-			return fail("stall", err);
+			return prog_fail("stall", err);
 		printf("stall=over\n");
 	}
 	free(buf);

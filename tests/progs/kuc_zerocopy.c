@@ -37,20 +37,13 @@
 
 #include <kuc.h>
 
+#include "prog_fail.h"
+
 #define PROBE_TYPE	7	/* TESTEP_PROBE of kuc_testep.c */
 #define REWRITE_LEN	4064	/* a 4096-byte record */
 #define REWRITE_WINDOW	8
 
 static unsigned char *buf, *out;
-
-static int fail(const char *what, int err)
-{
-	if (err)
-		fprintf(stderr, "kuc_zerocopy: %s: %s\n", what, kuc_strerror(err));
-	else
-		fprintf(stderr, "kuc_zerocopy: %s\n", what);
-	return 1;
-}
 
 static unsigned char pattern(uint64_t i, size_t j)
 {
@@ -73,12 +66,12 @@ static int echo(struct kuc_channel *ch, const char *size_arg, long count)
 						.id = i, .value = ~i };
 		err = kuc_send_wait(ch, &hdr, buf, 10000);
 		if (err)
-			return fail("send", err);
+			return prog_fail("send", err);
 		err = kuc_recv(ch, &rep, out, size, 10000);
 		if (err)
-			return fail("receive", err);
+			return prog_fail("receive", err);
 		if (memcmp(&rep, &hdr, sizeof(hdr)))
-			return fail("a reply's header differs", 0);
+			return prog_fail("a reply's header differs", 0);
 		if (memcmp(out, buf, size)) {
 			for (j = 0; out[j] == buf[j]; j++)
 				;
@@ -109,26 +102,26 @@ static int probe(struct kuc_channel *ch, const char *probing)
 
 	data = kuc_reserve(ch, 64, &slot, &err);
 	if (!data)
-		return fail("reserve", err);
+		return prog_fail("reserve", err);
 	slot->type = PROBE_TYPE;
 	slot->id = 42;
 	slot->value = 0;
 	memset(data, 'A', 64);
 	err = kuc_commit(ch);
 	if (err)
-		return fail("commit", err);
+		return prog_fail("commit", err);
 	/* Bounded only against a hang: the handler tells when it runs. */
 	for (i = 0; i < 20000 && !file_says_1(probing); i++)
 		usleep(1000);
 	if (!file_says_1(probing))
-		return fail("the probe handler never ran", 0);
+		return prog_fail("the probe handler never ran", 0);
 	/* Published and being handled: change it under the handler. */
 	memset(data, 'B', 64);
 	err = kuc_recv(ch, &rep, out, 64, 30000);
 	if (err)
-		return fail("receive", err);
+		return prog_fail("receive", err);
 	if (rep.id != 42 || rep.length != 64)
-		return fail("the reply's header differs", 0);
+		return prog_fail("the reply's header differs", 0);
 	for (i = 0; i < 64; i++)
 		if (out[i] != 'B') {
 			fprintf(stderr, "kuc_zerocopy: the handler saw 0x%02x at %d, not the rewritten 'B' (0x42): it did not read the shared ring\n",
@@ -179,25 +172,25 @@ static int rewrite(struct kuc_channel *ch, long count)
 	 */
 	data = kuc_reserve(ch, REWRITE_LEN, &slot, &err);
 	if (!data)
-		return fail("reserve", err);
+		return prog_fail("reserve", err);
 	rw.ring = (unsigned char *)slot;
 	rw.size = kuc_msg_max(ch) + sizeof(struct kucomms_msg_hdr);
 	if (pthread_create(&t, NULL, rewrite_loop, &rw))
-		return fail("pthread_create", 0);
+		return prog_fail("pthread_create", 0);
 	memset(buf, 0x5a, REWRITE_LEN);
 	while (got < count) {
 		for (i = 0; i < REWRITE_WINDOW && sent < count; i++, sent++) {
 			hdr.id = sent;
 			err = kuc_send_wait(ch, &hdr, buf, 10000);
 			if (err) {
-				fail("send", err);
+				prog_fail("send", err);
 				goto out;
 			}
 		}
 		while (got < sent) {
 			err = kuc_recv(ch, &rep, out, REWRITE_LEN, 10000);
 			if (err) {
-				fail("receive", err);
+				prog_fail("receive", err);
 				goto out;
 			}
 			if (rep.id != (uint64_t)got || rep.length != REWRITE_LEN ||
@@ -232,12 +225,12 @@ int main(int argc, char **argv)
 	buf = malloc(1 << 22);
 	out = malloc(1 << 22);
 	if (!buf || !out)
-		return fail("out of memory", 0);
+		return prog_fail("out of memory", 0);
 	err = kuc_open(argv[2], &ch);
 	if (err)
-		return fail(argv[2], err);
+		return prog_fail(argv[2], err);
 	if (kuc_msg_max(ch) > (1 << 22))
-		ret = fail("the ring is larger than this program's buffers", 0);
+		ret = prog_fail("the ring is larger than this program's buffers", 0);
 	else if (!strcmp(argv[1], "echo") && argc == 5)
 		ret = echo(ch, argv[3], strtol(argv[4], NULL, 0));
 	else if (!strcmp(argv[1], "probe"))
