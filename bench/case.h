@@ -66,6 +66,7 @@ extern struct kb_opts opt;
 extern struct shared *sh;
 extern double *lat;		/* round-trip samples, seconds */
 extern unsigned char *pattern;	/* the data every message carries */
+extern uint64_t pattern_sum;	/* word_sum() of it between the stamps */
 extern char shm_name[64];
 
 /* Message @i's stamp in its first and last 8 bytes (sides.c). */
@@ -83,6 +84,7 @@ extern char shm_name[64];
 /* sides.c: messages, the barrier, the two-sided loops */
 struct kucomms_msg_hdr *msg_new(void);
 void stamp(struct kucomms_msg_hdr *m, uint64_t id);
+uint64_t word_sum(const unsigned char *d, uint64_t n);
 bool check(const struct kucomms_msg_hdr *m, uint64_t id);
 void fail(const char *what, int err);
 void barrier(int n);
