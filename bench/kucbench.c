@@ -109,14 +109,16 @@ static void print_result(int rc)
 	printf("{\"case\":\"%s\",\"where\":\"%s\",\"mode\":\"%s\",\"size\":%" PRIu64
 	       ",\"msgs\":%" PRIu64 ",\"bad\":%" PRIu64 ",\"secs\":%.6f,"
 	       "\"window\":%u,\"msgs_per_s\":%.1f,\"bytes_per_s\":%.1f,"
-	       "\"rtt_med_ns\":%.1f,\"rtt_p99_ns\":%.1f,\"ok\":%s,\"sides\":{",
+	       "\"rtt_med_ns\":%.1f,\"rtt_p99_ns\":%.1f,\"ok\":%s,"
+	       "\"traced\":%s,\"sides\":{",
 	       opt.c->name, opt.c->where == VM ? "vm" : "host",
 	       opt.mode == M_RTT ? "rtt" : opt.mode == M_IDLE ? "idle" : "stream",
 	       opt.size, n, sh->bad, secs,
 	       opt.c->where == VM && opt.mode == M_STREAM ? window_for() : 1,
 	       secs > 0 ? n / secs : 0, secs > 0 ? n * (double)opt.size / secs : 0,
 	       med * 1e9, p99 * 1e9,
-	       !rc && n && !sh->bad ? "true" : "false");
+	       !rc && n && !sh->bad ? "true" : "false",
+	       kb_no_trace() ? "false" : "true");
 	print_side("client", &sh->side[0], two || kt);
 	if (two)
 		print_side("server", &sh->side[1], kt);

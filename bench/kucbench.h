@@ -85,6 +85,7 @@ struct kb_counters {
 
 void kb_ctr_start(struct kb_counters *c, bool thread);
 void kb_ctr_stop(struct kb_counters *c, struct kb_side *s);
+bool kb_no_trace(void);
 int kb_perf_open_pid(pid_t pid, int which);
 uint64_t kb_perf_read(int fd);
 int kb_hold_events(void);

@@ -98,6 +98,25 @@ def index(runs):
     return idx
 
 
+# What only the counted runs measure: an enabled tracepoint counts them
+# (bench/cases.sh, kb_measure). Everything else comes from the timed runs.
+TRACED = ("syscalls", "wakeups")
+
+
+def split(runs):
+    """The timed runs (no tracepoints) and the counted ones, each indexed.
+    Runs without untraced ones (kb_rounds alone, or lines without
+    "traced" from before) serve as both."""
+    timed = [r for r in runs if not r.get("traced", True)]
+    return (index(timed or runs),
+            index([r for r in runs if r.get("traced", True)]))
+
+
+def counted_pms(cidx, key):
+    """per_msg() of the counted runs of @key that are ok."""
+    return [per_msg(r) for r in cidx.get(key, {}).values() if r["ok"]]
+
+
 def metric(run, what):
     if what == "rate":
         return run["msgs_per_s"]
@@ -120,7 +139,7 @@ def ratio(idx, env, a, b, mode, size, what, invert=False):
     return summary(vals)
 
 
-def goals(idx):
+def goals(idx, cidx):
     g = []
 
     def add(name, target, op, s, how):
@@ -166,19 +185,18 @@ def goals(idx):
                 if not rs:
                     continue
                 wk, cs = [], []
+                for pm in counted_pms(cidx, (env, case, "stream", size)):
+                    # Wakeup calls: libkuc's kicks (FUTEX_WAKE or the
+                    # kick ioctl); the kernel thread's wakeups of a user
+                    # waiter (a tracepoint: counted runs only).
+                    wk.append(max([0.0] + [
+                        max(s["kicks"] or 0,
+                            s["wakeups"] or 0 if side == "kthread" else 0)
+                        for side, s in pm.items() if side != "cpu_ns"]))
                 for run in rs.values():
                     pm = per_msg(run)
-                    w = c = 0.0
-                    for side in run["sides"]:
-                        s = pm[side]
-                        # Wakeup calls: libkuc's kicks (FUTEX_WAKE or the
-                        # kick ioctl); the kernel thread's wakeups of a
-                        # user waiter.
-                        w = max(w, s["kicks"] or 0,
-                                s["wakeups"] or 0 if side == "kthread" else 0)
-                        c = max(c, s["csw"] or 0)
-                    wk.append(w)
-                    cs.append(c)
+                    cs.append(max([0.0] + [pm[side]["csw"] or 0
+                                           for side in run["sides"]]))
                 add(f"{env} {case} {size} B: wakeup calls/msg, worst side",
                     0.01, "<=", summary(wk), "kicks (user), wakeups (kthread)")
                 add(f"{env} {case} {size} B: context switches/msg, worst side",
@@ -194,7 +212,7 @@ def cases_of(idx, env, mode):
     return sorted(seen, key=lambda c: ORDER.index(c) if c in ORDER else len(ORDER))
 
 
-def tables(idx, brief=False):
+def tables(idx, cidx, brief=False):
     out = []
     for env, title in ENVS.items():
         if not any(k[0] == env for k in idx):
@@ -231,10 +249,12 @@ def tables(idx, brief=False):
                     if not rs:
                         continue
                     pms = [per_msg(r) for r in rs]
+                    cpms = counted_pms(cidx, (env, c, "stream", s))
                     sides = list(rs[0]["sides"])
                     cpu = statistics.median([p["cpu_ns"] for p in pms]) / 1000
                     sc = "/".join(fmt_count(statistics.median(
-                        [p[sd]["syscalls"] or 0 for p in pms])) for sd in sides)
+                        [p[sd]["syscalls"] or 0 for p in cpms]))
+                        if cpms else "-" for sd in sides)
                     cs = "/".join(fmt_count(statistics.median(
                         [p[sd]["csw"] for p in pms])) for sd in sides)
                     out.append(f"{c:16}{s:>7}{cpu:>9.3g}  {sc:24}{cs:24}")
@@ -249,13 +269,15 @@ def tables(idx, brief=False):
                     rs = [r for r in idx.get((env, c, mode, s), {}).values() if r["ok"]]
                     if not rs:
                         continue
-                    pms = [per_msg(r) for r in rs]
                     sides = list(rs[0]["sides"])
+                    pms = [per_msg(r) for r in rs]
+                    cpms = counted_pms(cidx, (env, c, mode, s))
 
-                    def col(key, pms=pms, sides=sides):
+                    def col(key, sides=sides, pms=pms, cpms=cpms):
+                        src = cpms if key in TRACED else pms
                         return "/".join(fmt_count(statistics.median(
-                            [p[sd][key] for p in pms if p[sd][key] is not None]))
-                            if any(p[sd][key] is not None for p in pms) else "-"
+                            [p[sd][key] for p in src if p[sd][key] is not None]))
+                            if any(p[sd][key] is not None for p in src) else "-"
                             for sd in sides)
 
                     vi = "/".join(
@@ -265,8 +287,8 @@ def tables(idx, brief=False):
                     cpu = statistics.median([p["cpu_ns"] for p in pms]) / 1000
                     out.append(f"{c:16}{mode:>7}{s:>7}{cpu:>9.3g} {col('syscalls'):>18} "
                                f"{col('csw'):>18} {vi:>26} {col('wakeups'):>18}")
-        for c in cases_of(idx, env, "idle"):
-            rs = [r for r in idx.get((env, c, "idle", 64), {}).values() if r["ok"]]
+        for c in cases_of(cidx, env, "idle"):
+            rs = [r for r in cidx.get((env, c, "idle", 64), {}).values() if r["ok"]]
             if not rs:
                 continue
             sides = list(rs[0]["sides"])
@@ -339,12 +361,12 @@ def main():
     args = [a for a in sys.argv[1:] if a != "--brief"]
     d = args[0] if args else "build/bench"
     runs, cond = load(d)
-    idx = index(runs)
+    idx, cidx = split(runs)
     if "--brief" in sys.argv:
         # The README's version: no per-run detail, no per-case count goals.
-        lines = [ln for ln in tables(idx, brief=True) if not ln.startswith(("case               mode", "per message (median over rounds): CPU us summed over every thread (kernel"))]
+        lines = [ln for ln in tables(idx, cidx, brief=True) if not ln.startswith(("case               mode", "per message (median over rounds): CPU us summed over every thread (kernel"))]
         print("\n".join(lines))
-        print("\n".join(ln for ln in goal_lines(goals(idx)) if "/msg, worst side" not in ln))
+        print("\n".join(ln for ln in goal_lines(goals(idx, cidx)) if "/msg, worst side" not in ln))
         return 0
     bad = [r for r in runs if not r["ok"]]
     lines = []
@@ -354,8 +376,8 @@ def main():
                      f"host kernel {cond.get('kernel')}, VM accel {cond.get('accel')}, "
                      f"{cond.get('rounds')} round(s) of {cond.get('secs')} s per case, "
                      f"commit {cond.get('commit')}, {cond.get('date')}")
-    lines += tables(idx)
-    gl = goals(idx)
+    lines += tables(idx, cidx)
+    gl = goals(idx, cidx)
     lines += goal_lines(gl)
     if bad:
         lines.append(f"FAILED runs: {len(bad)}: " + ", ".join(
@@ -374,10 +396,12 @@ def main():
                     "rtt_med_ns": summary([r["rtt_med_ns"] for r in ok]) if mode == "rtt" else None,
                     "rtt_p99_ns": summary([r["rtt_p99_ns"] for r in ok]) if mode == "rtt" else None,
                     "cpu_ns_per_msg": summary([per_msg(r)["cpu_ns"] for r in ok]),
-                    "per_msg_by_side": {sd: {k: summary([per_msg(r)[sd][k] for r in ok])
-                                             for k in ("cpu_ns", "csw", "vcsw", "ivcsw",
-                                                       "syscalls", "wakeups", "kicks")}
-                                        for sd in (ok[0]["sides"] if ok else {})}})
+                    "per_msg_by_side": {sd: {k: summary([p[sd][k] for p in (
+                        counted_pms(cidx, (env, c, mode, s)) if k in TRACED
+                        else [per_msg(r) for r in ok])])
+                        for k in ("cpu_ns", "csw", "vcsw", "ivcsw", "syscalls",
+                                  "wakeups", "kicks")}
+                        for sd in (ok[0]["sides"] if ok else {})}})
     with open(os.path.join(d, "results.json"), "w") as f:
         json.dump({"conditions": cond, "results": agg, "goals": gl, "runs": runs},
                   f, indent=1)

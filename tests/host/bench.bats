@@ -50,6 +50,30 @@ check_line() {
 		"$d/results.json" >/dev/null
 }
 
+@test "bench: timed rounds count no tracepoints; the counted round's counts reach the report" {
+	local d=$BATS_TEST_TMPDIR/m
+	mkdir -p "$d"
+	KB_SIZES=64 kb_measure host 2 0.02 "$BIN" >"$d/raw.jsonl"
+	# Two timed runs and one counted run of pipe stream 64.
+	jq -se '[.[] | select(.case == "pipe" and .mode == "stream")] |
+		(map(select(.traced | not)) | length == 2 and
+			all(.sides.client.syscalls == -1)) and
+		(map(select(.traced)) | length == 1 and
+			all(.sides.client.syscalls > 0))' "$d/raw.jsonl" >/dev/null
+	# The idle connection runs in the counted round only.
+	jq -se '[.[] | select(.mode == "idle")] | length == 1 and all(.traced)' \
+		"$d/raw.jsonl" >/dev/null
+	run python3 "$TOP/bench/report.py" "$d"
+	[ "$status" -eq 0 ]
+	# Rates from the two timed runs; a pipe's syscalls per message from
+	# the counted one: one write() per message on the client.
+	jq -e '.results[] | select(.env == "host" and .case == "pipe" and
+		.mode == "stream" and .size == 64) |
+		.msgs_per_s.n == 2 and .per_msg_by_side.client.syscalls.n == 1 and
+		(.per_msg_by_side.client.syscalls.median | . > 0.9 and . < 1.1)' \
+		"$d/results.json" >/dev/null
+}
+
 @test "bench: a wrong case or size is refused" {
 	run "$BIN" no-such-case stream 64
 	[ "$status" -eq 2 ]
