@@ -18,6 +18,9 @@
  * message is checked (type, id, length, its first and last 8 bytes, the
  * sum of its data words, so every byte is read; with --verify every
  * byte is compared): the line says "ok": false otherwise.
+ * KB_NO_TRACE=1 in the environment opens no tracepoint (system calls and
+ * wakeups then read -1, and the line says "traced": false): the timed
+ * rounds of make bench (kb_measure in bench/cases.sh).
  * Exit status: 0, 1 when a message was wrong, 2 on an error.
  */
 
@@ -131,7 +134,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: kucbench [--secs S] [--verify] [--pin] [--window W] CASE MODE SIZE\n"
 		"       kucbench --list\n"
-		"       kucbench --hold-events   (keep the perf events enabled until killed)\n");
+		"       kucbench --hold-events   (keep the perf events enabled until killed)\n"
+		"environment: KB_NO_TRACE=1 counts no system calls or wakeups (no tracepoint)\n");
 }
 
 int main(int argc, char **argv)
