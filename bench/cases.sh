@@ -57,9 +57,21 @@ kb_rounds() {
 	done
 }
 
+# kb_timed ENV ROUNDS SECS CASES... and kb_counted ENV SECS CASES...: the
+# two halves of kb_measure (bench/guest switches its perf events between).
+kb_timed() {
+	KB_NO_TRACE=1 KB_NO_IDLE=1 kb_rounds "$@"
+}
+
+kb_counted() {
+	local env=$1
+	shift
+	KB_NO_TRACE=0 kb_rounds "$env" 1 "$@"
+}
+
 kb_measure() {
 	local env=$1 rounds=$2 secs=$3
 	shift 3
-	KB_NO_TRACE=1 KB_NO_IDLE=1 kb_rounds "$env" "$rounds" "$secs" "$@"
-	KB_NO_TRACE=0 kb_rounds "$env" 1 "$secs" "$@"
+	kb_timed "$env" "$rounds" "$secs" "$@"
+	kb_counted "$env" "$secs" "$@"
 }

@@ -55,7 +55,10 @@ bool kb_no_trace(void)
 	return v && *v && strcmp(v, "0");
 }
 
-/* A counting event on @pid (0: this thread, and the threads it starts). */
+/*
+ * A counting event on @pid (0: this thread, and the threads it starts);
+ * -1 for a tracepoint under KB_NO_TRACE.
+ */
 int kb_perf_open_pid(pid_t pid, int which)
 {
 	struct perf_event_attr a;
@@ -74,6 +77,8 @@ int kb_perf_open_pid(pid_t pid, int which)
 		a.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
 		break;
 	default:
+		if (kb_no_trace())
+			return -1;
 		id = tracepoint_id(which == C_SYSCALL ? "raw_syscalls/sys_enter" :
 				   "sched/sched_waking");
 		if (id < 0)
@@ -112,8 +117,7 @@ void kb_ctr_start(struct kb_counters *c, bool thread)
 
 	c->thread = thread;
 	for (i = 0; i < 4; i++)
-		c->fd[i] = i >= C_SYSCALL && kb_no_trace() ? -1 :
-			   kb_perf_open_pid(0, i);
+		c->fd[i] = kb_perf_open_pid(0, i);
 	for (i = 0; i < 4; i++)
 		c->v0[i] = kb_perf_read(c->fd[i]);
 	rusage_now(thread, &c->ru_cpu, &c->ru_v, &c->ru_iv);
@@ -133,8 +137,7 @@ int kb_hold_events(void)
 	int i, fd[4];
 
 	for (i = 0; i < 4; i++)
-		fd[i] = i >= C_SYSCALL && kb_no_trace() ? -1 :
-			kb_perf_open_pid(0, i);
+		fd[i] = kb_perf_open_pid(0, i);
 	fprintf(stderr, "# kucbench: holding perf events (%d %d %d %d)\n",
 		fd[0], fd[1], fd[2], fd[3]);
 	for (;;)

@@ -182,7 +182,7 @@ int run_vm(void)
 		return 2;
 	}
 	if (kt > 0) {
-		kfd = kb_no_trace() ? -1 : kb_perf_open_pid(kt, 3);
+		kfd = kb_perf_open_pid(kt, 3);
 		task_snap(kt, &k0);
 		k0.wakeups = (int64_t)kb_perf_read(kfd);
 	}

@@ -129,9 +129,9 @@ struct kucomms_endpoint {
 	/* The task holding run_lock, or NULL: kucm_in_handler(). */
 	struct task_struct *runner;
 	/*
-	 * The thread waits here for run_lock after a sleep, with
-	 * thread_waits set, while a direct delivery holds it
-	 * (kucm_endpoint_run() wakes it).
+	 * The thread waits here for run_lock (at its start and after a
+	 * sleep), with thread_waits set, while a direct delivery holds
+	 * it (kucm_endpoint_run() wakes it).
 	 */
 	wait_queue_head_t run_wq;
 	bool thread_waits;
