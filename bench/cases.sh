@@ -9,12 +9,14 @@
 # and "env" added; a failed run prints its line too ("ok": false).
 #
 # kb_measure ENV ROUNDS SECS CASES...: what a part runs. ROUNDS timed
-# rounds with KB_NO_TRACE=1, then one counted round: an enabled
+# rounds with KB_NO_TRACE=1, then KB_COUNTED counted rounds (default 3:
+# the report takes the median, so that one round disturbed by other work
+# on the machine does not decide a count): an enabled
 # raw_syscalls or sched_waking tracepoint costs every system call and
 # wakeup something (measured: 15 % of the chardev's 64 B stream under
 # TCG), so rates, round trips, CPU time and context switches come from
 # runs that count no tracepoints, and system calls and wakeups (and the
-# idle connection) from the counted round (bench/report.py keeps them
+# idle connection) from the counted rounds (bench/report.py keeps them
 # apart by the line's "traced").
 
 KB_SIZES=${KB_SIZES:-"64 4096 65536"}
@@ -66,7 +68,7 @@ kb_timed() {
 kb_counted() {
 	local env=$1
 	shift
-	KB_NO_TRACE=0 kb_rounds "$env" 1 "$@"
+	KB_NO_TRACE=0 kb_rounds "$env" "${KB_COUNTED:-3}" "$@"
 }
 
 kb_measure() {

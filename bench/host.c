@@ -49,7 +49,8 @@ static int setup_host(void)
 	a->batch = b->batch = opt.c->batch;
 	a->busy = b->busy = opt.c->busy;
 	a->zero_copy = b->zero_copy = opt.c->zero_copy;
-	if (kb_ep_buffers(a, opt.size) || kb_ep_buffers(b, opt.size))
+	if (kb_ep_buffers(a, opt.size, KB_RING) ||
+	    kb_ep_buffers(b, opt.size, KB_RING))
 		return -ENOMEM;
 	switch (opt.c->kind) {
 	case KB_BYTES:

@@ -19,8 +19,19 @@
 #define KB_HELLO	2
 #define KB_END		3
 
-/* Every ring and kernel buffer of a case holds this much. */
+/* Every ring and kernel buffer of a host case holds this much. */
 #define KB_RING		(256 * 1024)
+/*
+ * ... and of a VM case: kucomms' device rings (kucbench sets the
+ * device's ring_size), kucbench_chr's buffer (its buf_bytes, checked)
+ * and the echo window (window_for()). 1 MiB so that 64 KiB echoes
+ * stream 14 in flight, as a user streaming them would size a ring: at
+ * 256 KiB the window was 2 and every echo waited for the one before
+ * (measured in one boot: kuc-dev 64 KiB 0.63x the chardev at 256 KiB,
+ * 1.0x at 1 MiB; the chardev, which echoes in the caller's system
+ * call, the same either way).
+ */
+#define KB_VM_RING	(1024 * 1024)
 /* Writers that batch gather up to this many bytes per call. */
 #define KB_BATCH	(64 * 1024)
 
@@ -100,7 +111,7 @@ int kb_send(struct kb_ep *e, const struct kucomms_msg_hdr *msg);
 int kb_flush(struct kb_ep *e);
 int kb_recv(struct kb_ep *e, const struct kucomms_msg_hdr **msg);
 void kb_done(struct kb_ep *e);
-int kb_ep_buffers(struct kb_ep *e, size_t msg);
+int kb_ep_buffers(struct kb_ep *e, size_t msg, size_t ring);
 void kb_ep_close(struct kb_ep *e);
 int kb_spsc_create(struct kb_spsc *prod, struct kb_spsc *cons);
 int kb_genl_open(struct kb_ep *e);

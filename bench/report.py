@@ -374,7 +374,8 @@ def main():
         lines.append(f"conditions: {cond.get('cpu')}, {cond.get('cpus')} CPUs, "
                      f"load average {cond.get('loadavg_start')} -> {cond.get('loadavg_end')}, "
                      f"host kernel {cond.get('kernel')}, VM accel {cond.get('accel')}, "
-                     f"{cond.get('rounds')} round(s) of {cond.get('secs')} s per case, "
+                     f"{cond.get('rounds')} round(s) of {cond.get('secs')} s per case "
+                     f"and {cond.get('counted', 1)} counted, "
                      f"commit {cond.get('commit')}, {cond.get('date')}")
     lines += tables(idx, cidx)
     gl = goals(idx, cidx)

@@ -58,11 +58,11 @@ static size_t msg_bytes(const struct kucomms_msg_hdr *m)
 	return KUCOMMS_HDR_SIZE + m->length;
 }
 
-int kb_ep_buffers(struct kb_ep *e, size_t msg)
+int kb_ep_buffers(struct kb_ep *e, size_t msg, size_t ring)
 {
 	size_t rec = kucomms_record_size(msg);
 
-	e->rcap = (KB_RING > rec ? KB_RING : rec) + rec;
+	e->rcap = (ring > rec ? ring : rec) + rec;
 	e->wcap = KB_BATCH + rec + GENL_PAYLOAD + 8;
 	e->rbuf = aligned_alloc(64, e->rcap);
 	e->wbuf = aligned_alloc(64, e->wcap);

@@ -38,6 +38,39 @@ static const struct kb_dev_variant {
 	  "1", "0", true },
 };
 
+/*
+ * The VM cases' buffers are KB_VM_RING bytes: kucomms' device gets it as
+ * the ring_size of its next connection; kucbench_chr.ko, whose buffer is
+ * a compile-time size, must say it has as much (its buf_bytes).
+ */
+#define KB_DEV_RING_SIZE	"/sys/class/kucomms/kucomms_echo/ring_size"
+#define KB_CHR_BUF_BYTES	"/sys/module/kucbench_chr/parameters/buf_bytes"
+
+static int vm_ring(enum kb_kind kind)
+{
+	char v[32];
+	FILE *f;
+	int r;
+
+	snprintf(v, sizeof(v), "%d", KB_VM_RING);
+	if (kind == KB_KUC) {
+		r = write_file(KB_DEV_RING_SIZE, v);
+		if (r)
+			fail(KB_DEV_RING_SIZE, r);
+		return r;
+	}
+	if (kind != KB_BYTES)
+		return 0;
+	f = fopen(KB_CHR_BUF_BYTES, "re");
+	r = f && fscanf(f, "%31s", v) == 1 && atoi(v) == KB_VM_RING ? 0 : -EINVAL;
+	if (f)
+		fclose(f);
+	if (r)
+		fprintf(stderr, "kucbench: %s does not say %d (kucbench_chr.ko's buffer)\n",
+			KB_CHR_BUF_BYTES, KB_VM_RING);
+	return r;
+}
+
 static const struct kb_dev_variant *dev_variant(const char *name)
 {
 	size_t i;
@@ -104,7 +137,7 @@ static void task_snap(pid_t pid, struct kb_side *s)
 
 unsigned int window_for(void)
 {
-	uint64_t w = KB_RING / kucomms_record_size(opt.size) - 1;
+	uint64_t w = KB_VM_RING / kucomms_record_size(opt.size) - 1;
 
 	if (opt.window)
 		return opt.window;
@@ -158,7 +191,9 @@ int run_vm(void)
 	e->kind = opt.c->kind;
 	e->batch = opt.c->batch;
 	e->zero_copy = opt.c->zero_copy;
-	if (kb_ep_buffers(e, opt.size))
+	if (kb_ep_buffers(e, opt.size, KB_VM_RING))
+		return 2;
+	if (vm_ring(e->kind))
 		return 2;
 	switch (e->kind) {
 	case KB_KUC:

@@ -28,8 +28,13 @@
 
 #include <kucomms/kucomms_abi.h>
 
-#define KB_CHR_BUF	(256 * 1024)
+/* KB_VM_RING of bench/kucbench.h, which kucbench checks (buf_bytes). */
+#define KB_CHR_BUF	(1024 * 1024)
 #define KB_CHR_MSG_MAX	(KB_CHR_BUF / 2 - KUCOMMS_HDR_SIZE)
+
+static unsigned int buf_bytes = KB_CHR_BUF;
+module_param(buf_bytes, uint, 0444);
+MODULE_PARM_DESC(buf_bytes, "bytes of each open file's buffer (read-only)");
 
 struct kb_chr {
 	struct mutex lock;		/* head, tail and the buffer */

@@ -50,26 +50,45 @@ check_line() {
 		"$d/results.json" >/dev/null
 }
 
-@test "bench: timed rounds count no tracepoints; the counted round's counts reach the report" {
+@test "bench: timed rounds count no tracepoints; the counted rounds' counts reach the report" {
 	local d=$BATS_TEST_TMPDIR/m
 	mkdir -p "$d"
 	KB_SIZES=64 kb_measure host 2 0.02 "$BIN" >"$d/raw.jsonl"
-	# Two timed runs and one counted run of pipe stream 64.
+	# Two timed runs and three counted runs (KB_COUNTED's default) of
+	# pipe stream 64.
 	jq -se '[.[] | select(.case == "pipe" and .mode == "stream")] |
 		(map(select(.traced | not)) | length == 2 and
 			all(.sides.client.syscalls == -1)) and
-		(map(select(.traced)) | length == 1 and
+		(map(select(.traced)) | length == 3 and
 			all(.sides.client.syscalls > 0))' "$d/raw.jsonl" >/dev/null
-	# The idle connection runs in the counted round only.
-	jq -se '[.[] | select(.mode == "idle")] | length == 1 and all(.traced)' \
+	# The idle connection runs in the counted rounds only.
+	jq -se '[.[] | select(.mode == "idle")] | length == 3 and all(.traced)' \
 		"$d/raw.jsonl" >/dev/null
 	run python3 "$TOP/bench/report.py" "$d"
 	[ "$status" -eq 0 ]
 	# Rates from the two timed runs; a pipe's syscalls per message from
-	# the counted one: one write() per message on the client.
+	# the counted ones: one write() per message on the client.
 	jq -e '.results[] | select(.env == "host" and .case == "pipe" and
 		.mode == "stream" and .size == 64) |
-		.msgs_per_s.n == 2 and .per_msg_by_side.client.syscalls.n == 1 and
+		.msgs_per_s.n == 2 and .per_msg_by_side.client.syscalls.n == 3 and
+		(.per_msg_by_side.client.syscalls.median | . > 0.9 and . < 1.1)' \
+		"$d/results.json" >/dev/null
+}
+
+@test "bench: one disturbed counted round does not decide a count" {
+	local d=$BATS_TEST_TMPDIR/d
+	mkdir -p "$d"
+	KB_COUNTED=3 KB_NO_IDLE=1 KB_SIZES=64 kb_counted host 0.02 "$BIN" >"$d/all.jsonl"
+	# The second counted pipe run as a disturbed round would show it:
+	# fifty times the system calls.
+	jq -c 'if .case == "pipe" and .mode == "stream" and .round == 2
+		then .sides.client.syscalls *= 50 else . end' \
+		"$d/all.jsonl" >"$d/raw.jsonl"
+	run python3 "$TOP/bench/report.py" "$d"
+	[ "$status" -eq 0 ]
+	jq -e '.results[] | select(.env == "host" and .case == "pipe" and
+		.mode == "stream" and .size == 64) |
+		.per_msg_by_side.client.syscalls.n == 3 and
 		(.per_msg_by_side.client.syscalls.median | . > 0.9 and . < 1.1)' \
 		"$d/results.json" >/dev/null
 }
