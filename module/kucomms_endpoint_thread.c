@@ -31,9 +31,14 @@
 /*
  * Messages taken from one connection before the next gets a turn, and
  * bytes: a batch ends after KUCM_BATCH_BYTES (or one larger message).
+ * A reader asleep in poll() is woken once per batch, so a stream whose
+ * reader drains faster than the thread handles costs a wakeup per
+ * batch: 128 makes that under 0.01 per message (measured, A/B in one
+ * 6.1 boot under TCG, 4 KiB echoes: 0.0156 at 64, 0.0078 at 128, the
+ * rates the same), at the price of a turn twice as long.
  */
-#define KUCM_BATCH		64
-#define KUCM_BATCH_BYTES		(256 * 1024)
+#define KUCM_BATCH		128
+#define KUCM_BATCH_BYTES		(512 * 1024)
 /* How often a connection passed over for lack of reply room is looked at. */
 #define KUCM_BLOCKED_RECHECK_NS	KUCM_WORK_PERIOD_NS
 

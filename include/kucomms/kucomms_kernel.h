@@ -21,8 +21,8 @@
  * Isolation: the thread never waits on one connection's behalf. A
  * connection whose reply ring lacks room for a reply as long as its next
  * message is passed over (its messages stay queued) until its process
- * makes room; the others are served meanwhile, at most 64 messages or
- * 256 KiB of one connection per turn. So a handler that sends at most
+ * makes room; the others are served meanwhile, at most 128 messages or
+ * 512 KiB of one connection per turn. So a handler that sends at most
  * one reply no longer than the request never finds the ring full; one
  * that sends more must handle -EAGAIN (drop and count, or queue) rather
  * than wait: kucomms_send_locked() does not wait on the endpoint thread.
