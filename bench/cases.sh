@@ -20,6 +20,7 @@
 # apart by the line's "traced").
 
 KB_SIZES=${KB_SIZES:-"64 4096 65536"}
+KB_COUNTED=${KB_COUNTED:-3}
 KB_HOST_STREAM="kuc-shm kuc-shm-batch kuc-pair kuc-pair-batch pipe pipe-batch unix-seqpacket unix-stream spsc memcpy"
 KB_HOST_RTT="kuc-shm kuc-shm-busy kuc-pair kuc-pair-busy pipe unix-seqpacket unix-stream spsc pingpong"
 KB_VM_STREAM="kuc-dev kuc-dev-zc kuc-dev-poll kuc-dev-direct kuc-dev-batch chr genl genl-batch"
@@ -68,7 +69,7 @@ kb_timed() {
 kb_counted() {
 	local env=$1
 	shift
-	KB_NO_TRACE=0 kb_rounds "$env" "${KB_COUNTED:-3}" "$@"
+	KB_NO_TRACE=0 kb_rounds "$env" "$KB_COUNTED" "$@"
 }
 
 kb_measure() {

@@ -50,7 +50,7 @@ static int vm_ring(enum kb_kind kind)
 {
 	char v[32];
 	FILE *f;
-	int r;
+	int r, n;
 
 	snprintf(v, sizeof(v), "%d", KB_VM_RING);
 	if (kind == KB_KUC) {
@@ -62,7 +62,7 @@ static int vm_ring(enum kb_kind kind)
 	if (kind != KB_BYTES)
 		return 0;
 	f = fopen(KB_CHR_BUF_BYTES, "re");
-	r = f && fscanf(f, "%31s", v) == 1 && atoi(v) == KB_VM_RING ? 0 : -EINVAL;
+	r = f && fscanf(f, "%d", &n) == 1 && n == KB_VM_RING ? 0 : -EINVAL;
 	if (f)
 		fclose(f);
 	if (r)
