@@ -118,24 +118,10 @@ isolated() {
 	fi
 }
 
-# Writes MODEL to the preemption-model file FILE with every CPU but the
-# first offline. The switch rewrites call sites all over the kernel's text
-# (static calls); under TCG a vCPU that ran such a site while the other
-# one patched it executed the patch's int3 after the patch was done (a
-# 6.12 run died with "Oops: int3" in mutex_lock() on the endpoint's
-# thread; the tap's static key did the same once). Alone, the one CPU
-# cannot run text that is being changed.
+# Writes MODEL to the preemption-model file FILE, which rewrites call
+# sites all over the kernel's text (static calls): alone (kuc_alone).
 preempt_model_set() {	# FILE MODEL
-	local c rc=0 off=()
-	for c in /sys/devices/system/cpu/cpu[1-9]*/online; do
-		[ -w "$c" ] && [ "$(cat "$c")" = 1 ] || continue
-		echo 0 >"$c" && off+=("$c")
-	done
-	{ echo "$2" >"$1"; } 2>/dev/null || rc=1
-	for c in "${off[@]}"; do
-		echo 1 >"$c"
-	done
-	return $rc
+	kuc_alone "echo $2 >$1" 2>/dev/null
 }
 
 # Not seen to fail before the fix (cond_resched() on every pass): under
@@ -183,13 +169,13 @@ preempt_model_set() {	# FILE MODEL
 	echo 4194304 >"$SYS/ring_size"
 	echo 'p:kuctest/tapcopy kucomms:kucm_tap_copy flags=%flags:x64' >>$t/kprobe_events
 	echo >$t/trace
-	echo 1 >$t/events/kuctest/tapcopy/enable
+	kuc_alone "echo 1 >$t/events/kuctest/tapcopy/enable"
 	"$KUC_BUILD/kucdump" -s 0 -B 16384 -w /dev/null "$DEV" 3>&- &
 	KUC_BG_PIDS=$!
 	sleep 2
 	run "$KUC_BUILD/progs/kuc_echo_client" --count 40 --min-size 1000000 "$DEV"
 	echo "$output"
-	echo 0 >$t/events/kuctest/tapcopy/enable
+	kuc_alone "echo 0 >$t/events/kuctest/tapcopy/enable"
 	hits=$(grep -c 'tapcopy:' $t/trace || true)
 	irqs_off=0
 	for f in $(grep -o 'flags=0x[0-9a-f]*' $t/trace); do

@@ -287,9 +287,9 @@ EOF
 	[ -d $t/events ] || mount -t tracefs nodev $t
 	[ -d $t/events/kucomms ]
 	echo >$t/trace
-	echo 1 >$t/events/kucomms/enable
+	kuc_alone "echo 1 >$t/events/kucomms/enable"
 	run "$SENDMSG" "$DEV" 5:6:7:6162 8:9:10:
-	echo 0 >$t/events/kucomms/enable
+	kuc_alone "echo 0 >$t/events/kucomms/enable"
 	[ "$status" -eq 0 ]
 	conn=$(sed -n 's/^conn //p' <<<"$output")
 	grep kucomms_ $t/trace | tee "$BATS_TEST_TMPDIR/trace"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Self-tests of tests/vm/run, on the host: the harness must report the
 # command's status, give it the promised environment, and fail a run whose
-# kernel log shows a warning or whose command outlives the time-out.
+# kernel log shows a warning, whose kernel stalls or whose command outlives
+# the time-out.
 
 setup() {
 	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
@@ -72,6 +73,25 @@ teardown() {
 	[ "$status" -eq 126 ]
 	[[ "$output" == *"vm/run: FAIL: the kernel log shows problems"* ]]
 	[[ "$output" == *"WARNING: CPU:"*"kuc_warn_test"* ]]
+}
+
+# The guest's soft lockup threshold goes down to 2 s (watchdog_thresh=1)
+# and the test module spins 8 s with preemption off; CMD would then sleep
+# past the time-out, so a runner that does not stop a stalled VM ends with
+# 124 after 300 s, not 126.
+@test "a soft lockup stops the VM soon after the report, before CMD ends" {
+	KUC_VM_STALL_GRACE=3 run "$RUN" --timeout 300 -- sh -c \
+		"echo 1 >/proc/sys/kernel/watchdog_thresh && insmod '$TOP/tests/vm/warnmod/kuc_warn_test.ko' stall_s=8 && sleep 600"
+	echo "$output"
+	[ "$status" -eq 126 ]
+	[[ "$output" == *"vm/run: FAIL: the kernel reported a stall; the VM was stopped 3s later, before CMD finished"* ]]
+	[[ "$output" == *"soft lockup"* ]]
+}
+
+@test "KUC_VM_STALL_GRACE must be a number of seconds" {
+	KUC_VM_STALL_GRACE=soon run "$RUN" -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"KUC_VM_STALL_GRACE must be a number of seconds, not 'soon'"* ]]
 }
 
 @test "a command that outlives --timeout fails the run" {
