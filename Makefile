@@ -219,7 +219,7 @@ endef
 # bench/run. Not part of make check (tests/host/bench.bats runs a smoke
 # pass of the host cases there). BENCH_QUICK=1: one short round.
 BENCH_SRCS := $(wildcard bench/*.c)
-$(O)/bench/kucbench: $(BENCH_SRCS) $(wildcard bench/*.h) $(LIB_A) $(LIB_HDRS)
+$(O)/bench/kucbench: $(BENCH_SRCS) $(wildcard bench/*.h bench/modules/*.h) $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $(BENCH_SRCS) $(LIB_A) -lpthread
 

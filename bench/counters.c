@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -20,7 +21,7 @@
 
 enum { C_CLOCK, C_CSW, C_SYSCALL, C_WAKEUP };
 
-static long tracepoint_id(const char *name)
+static long tracepoint_id_in(const char *name)
 {
 	static const char *const roots[] = {
 		"/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events",
@@ -39,6 +40,21 @@ static long tracepoint_id(const char *name)
 			id = -1;
 		fclose(f);
 	}
+	return id;
+}
+
+/*
+ * A tracepoint's id is only read through tracefs, which a system without
+ * systemd's mount of it (a container's or a minimal VM's init) may not
+ * have mounted: as root, mount it where the kernel provides its mount
+ * point, as perf does, rather than report no counts.
+ */
+static long tracepoint_id(const char *name)
+{
+	long id = tracepoint_id_in(name);
+
+	if (id < 0 && !mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		id = tracepoint_id_in(name);
 	return id;
 }
 

@@ -21,17 +21,8 @@
 
 /* Every ring and kernel buffer of a host case holds this much. */
 #define KB_RING		(256 * 1024)
-/*
- * ... and of a VM case: kucomms' device rings (kucbench sets the
- * device's ring_size), kucbench_chr's buffer (its buf_bytes, checked)
- * and the echo window (window_for()). 1 MiB so that 64 KiB echoes
- * stream 14 in flight, as a user streaming them would size a ring: at
- * 256 KiB the window was 2 and every echo waited for the one before
- * (measured in one boot: kuc-dev 64 KiB 0.63x the chardev at 256 KiB,
- * 1.0x at 1 MiB; the chardev, which echoes in the caller's system
- * call, the same either way).
- */
-#define KB_VM_RING	(1024 * 1024)
+/* ... and of a VM case: KB_VM_RING, with its reasons. */
+#include "modules/kb_vm_ring.h"
 /* Writers that batch gather up to this many bytes per call. */
 #define KB_BATCH	(64 * 1024)
 

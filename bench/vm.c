@@ -41,7 +41,8 @@ static const struct kb_dev_variant {
 /*
  * The VM cases' buffers are KB_VM_RING bytes: kucomms' device gets it as
  * the ring_size of its next connection; kucbench_chr.ko, whose buffer is
- * a compile-time size, must say it has as much (its buf_bytes).
+ * compiled from the same kb_vm_ring.h, must say it has as much (its
+ * buf_bytes: a module built before a change of the size does not).
  */
 #define KB_DEV_RING_SIZE	"/sys/class/kucomms/kucomms_echo/ring_size"
 #define KB_CHR_BUF_BYTES	"/sys/module/kucbench_chr/parameters/buf_bytes"

@@ -28,8 +28,10 @@
 
 #include <kucomms/kucomms_abi.h>
 
-/* KB_VM_RING of bench/kucbench.h, which kucbench checks (buf_bytes). */
-#define KB_CHR_BUF	(1024 * 1024)
+#include "kb_vm_ring.h"
+
+/* kucbench's buffers of a VM case; buf_bytes tells it what was built. */
+#define KB_CHR_BUF	KB_VM_RING
 #define KB_CHR_MSG_MAX	(KB_CHR_BUF / 2 - KUCOMMS_HDR_SIZE)
 
 static unsigned int buf_bytes = KB_CHR_BUF;
