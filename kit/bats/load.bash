@@ -37,6 +37,9 @@
 #   kucomms_counter DEVICE NAME      print a counter of the device
 #                                    (msgs_in, msgs_out, connections,
 #                                    protocol_errors, ...: kucctl(8))
+#   kucomms_alone CMD [ARG...]       run CMD with every CPU but one offline
+#                                    (for enabling a tracepoint or kprobe
+#                                    under kucomms-vm), then bring them back
 #
 # A DEVICE or NAME is given with or without the kucomms_ prefix. A failed
 # check prints what was expected and what came, and returns 1.
@@ -200,4 +203,61 @@ kucomms_counter() {
 	f=/sys/class/kucomms/$(kucomms_name "${1:?kucomms_counter DEVICE NAME}")/${2:?NAME}
 	[ -r "$f" ] || { kucomms_fail "no counter $f"; return 1; }
 	cat "$f"
+}
+
+# kucomms_alone CMD [ARG...]: run the command with one CPU online, the
+# first online one, then bring back the ones it took offline, also when
+# the command fails; its status is the command's. For what changes the
+# kernel's text, enabling or disabling a tracepoint or a kprobe, say, or
+# switching the preemption model: under emulation (kucomms-vm's TCG) a
+# CPU running such a site while another patches it has crashed (an int3
+# Oops) or wedged guests; alone, the one CPU cannot run text that is
+# being changed. With one CPU online already it just runs the command.
+#
+# A command and its arguments, as with bats' run, not a string to eval:
+# the words reach the command as they are (no second round of quoting
+# for paths or JSON), and a shell function runs in the caller's shell,
+# so the variables it sets and the processes it starts stay. A
+# redirection goes in a function or in sh -c '...'.
+#
+# When a CPU cannot be taken offline (not root, a kernel without CPU
+# hotplug) it says so in one line, brings back those it took and returns
+# 1 without running the command; when one cannot be brought back it says
+# so and returns the command's status, or 1 if that was 0.
+kucomms_alone() {
+	# Prefixed: a shell function given as CMD sees these.
+	local kucomms_list kucomms_r kucomms_n kucomms_why kucomms_rc=0 kucomms_off=()
+	[ $# -gt 0 ] || { kucomms_fail "kucomms_alone: no command (kucomms_alone CMD [ARG...])"; return; }
+	read -r kucomms_list <"$kucomms_cpu/online" ||
+		{ kucomms_fail "kucomms_alone: cannot read $kucomms_cpu/online"; return; }
+	# 0-3,6: ranges and single CPUs; the first stays.
+	for kucomms_r in ${kucomms_list//,/ }; do
+		for ((kucomms_n = ${kucomms_r%-*}; kucomms_n <= ${kucomms_r#*-}; kucomms_n++)); do
+			[ "$kucomms_n" != "${kucomms_list%%[-,]*}" ] || continue
+			if ! kucomms_why=$({ echo 0 >"$kucomms_cpu/cpu$kucomms_n/online"; } 2>&1); then
+				kucomms_fail "kucomms_alone: cannot take CPU $kucomms_n offline ($kucomms_cpu/cpu$kucomms_n/online: ${kucomms_why##*: })"
+				kucomms_cpus_online "${kucomms_off[@]}"
+				return 1
+			fi
+			kucomms_off+=("$kucomms_n")
+		done
+	done
+	"$@" || kucomms_rc=$?
+	kucomms_cpus_online "${kucomms_off[@]}" || [ "$kucomms_rc" != 0 ] || kucomms_rc=1
+	return "$kucomms_rc"
+}
+
+# Where the CPUs are (the library's own tests point it at a fake tree).
+kucomms_cpu=/sys/devices/system/cpu
+
+# kucomms_cpus_online N...: bring those CPUs online, each even when
+# another fails; a failure is said and returns 1.
+kucomms_cpus_online() {
+	local n why bad=0
+	for n in "$@"; do
+		why=$({ echo 1 >"$kucomms_cpu/cpu$n/online"; } 2>&1) && continue
+		kucomms_fail "kucomms_alone: CPU $n stays offline: cannot bring it back ($kucomms_cpu/cpu$n/online: ${why##*: })"
+		bad=1
+	done
+	return "$bad"
 }
