@@ -192,7 +192,7 @@ static bool kucm_conn_deliver(struct kucomms_endpoint *ep,
 		data_bytes += hdr.length;
 		msg = data;
 		if (!zc) {
-			kucomms_copy(ep->msgbuf, data, hdr.length);
+			memcpy(ep->msgbuf, data, hdr.length);
 			msg = ep->msgbuf;
 		}
 		/*

@@ -85,30 +85,6 @@
 #define kuc_write_once(x, v)		WRITE_ONCE(x, v)
 /* C2 and P2 of the wakeup handshake. */
 #define kuc_full_barrier()		smp_mb()
-/*
- * A message's data into or out of a ring. A short one moves in words:
- * the kernel's memcpy() is "rep movsb" on CPUs with ERMS, which has a
- * start-up cost on hardware and is emulated a byte at a time under QEMU
- * TCG, where it took a third of the endpoint thread's time echoing 64-byte
- * messages. The words may be unaligned (a caller's buffer): fine on x86
- * and compiled as byte moves where it would not be.
- */
-#define KUCOMMS_COPY_WORDS_MAX	128
-static __always_inline void kucomms_copy(void *dst, const void *src,
-					 size_t len)
-{
-	unsigned char *d = dst;
-	const unsigned char *s = src;
-
-	if (len > KUCOMMS_COPY_WORDS_MAX) {
-		memcpy(dst, src, len);
-		return;
-	}
-	for (; len >= 8; len -= 8, d += 8, s += 8)
-		__builtin_memcpy(d, s, 8);
-	for (; len; len--)
-		*d++ = *s++;
-}
 #else
 #include <errno.h>
 #include <string.h>
@@ -117,8 +93,6 @@ static __always_inline void kucomms_copy(void *dst, const void *src,
 #define kuc_read_once(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define kuc_write_once(x, v)		__atomic_store_n(&(x), v, __ATOMIC_RELAXED)
 #define kuc_full_barrier()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
-/* libc's memcpy() moves short data in vector registers already. */
-#define kucomms_copy(dst, src, len)	memcpy(dst, src, len)
 #endif
 
 /*
@@ -300,7 +274,7 @@ static inline void kucomms_ring_fill(struct kucomms_msg_hdr *slot,
 {
 	memcpy(slot, hdr, sizeof(*hdr));
 	if (hdr->length)
-		kucomms_copy(slot + 1, data, hdr->length);
+		memcpy(slot + 1, data, hdr->length);
 }
 
 /* Copy one message in: 0, -EMSGSIZE, -EAGAIN or -EPROTO. */
