@@ -228,7 +228,7 @@ kucomms_alone() {
 	# Prefixed: a shell function given as CMD sees these.
 	local kucomms_list kucomms_r kucomms_n kucomms_why kucomms_rc=0 kucomms_off=()
 	[ $# -gt 0 ] || { kucomms_fail "kucomms_alone: no command (kucomms_alone CMD [ARG...])"; return; }
-	read -r kucomms_list <"$kucomms_cpu/online" ||
+	{ read -r kucomms_list <"$kucomms_cpu/online"; } 2>/dev/null ||
 		{ kucomms_fail "kucomms_alone: cannot read $kucomms_cpu/online"; return; }
 	# 0-3,6: ranges and single CPUs; the first stays.
 	for kucomms_r in ${kucomms_list//,/ }; do

@@ -84,10 +84,15 @@ fake_state() {
 	done
 }
 
-@test "bats library: kucomms_alone without a command says how to call it" {
+@test "bats library: kucomms_alone without a command, or without CPUs to read, says so in one line" {
 	run kucomms_alone
 	[ "$status" -eq 1 ]
 	[ "$output" = "kucomms_alone: no command (kucomms_alone CMD [ARG...])" ]
+	kucomms_cpu=$BATS_TEST_TMPDIR/none
+	run kucomms_alone echo ran
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "kucomms_alone: cannot read $kucomms_cpu/online" ]
 }
 
 @test "bats library: kucomms_alone takes offline all the online CPUs but the first and brings exactly those back" {
