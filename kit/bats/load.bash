@@ -226,16 +226,17 @@ kucomms_counter() {
 # so and returns the command's status, or 1 if that was 0.
 kucomms_alone() {
 	# Prefixed: a shell function given as CMD sees these.
-	local kucomms_list kucomms_r kucomms_n kucomms_why kucomms_rc=0 kucomms_off=()
+	local kucomms_list kucomms_first kucomms_r kucomms_n kucomms_why kucomms_rc=0 kucomms_off=()
 	[ $# -gt 0 ] || { kucomms_fail "kucomms_alone: no command (kucomms_alone CMD [ARG...])"; return; }
 	{ read -r kucomms_list <"$kucomms_cpu/online"; } 2>/dev/null ||
 		{ kucomms_fail "kucomms_alone: cannot read $kucomms_cpu/online"; return; }
 	# 0-3,6: ranges and single CPUs; the first stays.
+	kucomms_first=${kucomms_list%%[-,]*}
 	for kucomms_r in ${kucomms_list//,/ }; do
 		for ((kucomms_n = ${kucomms_r%-*}; kucomms_n <= ${kucomms_r#*-}; kucomms_n++)); do
-			[ "$kucomms_n" != "${kucomms_list%%[-,]*}" ] || continue
-			if ! kucomms_why=$({ echo 0 >"$kucomms_cpu/cpu$kucomms_n/online"; } 2>&1); then
-				kucomms_fail "kucomms_alone: cannot take CPU $kucomms_n offline ($kucomms_cpu/cpu$kucomms_n/online: ${kucomms_why##*: })"
+			[ "$kucomms_n" != "$kucomms_first" ] || continue
+			if ! kucomms_cpu_set "$kucomms_n" 0; then
+				kucomms_fail "kucomms_alone: cannot take CPU $kucomms_n offline ($kucomms_why)"
 				kucomms_cpus_online "${kucomms_off[@]}"
 				return 1
 			fi
@@ -250,13 +251,21 @@ kucomms_alone() {
 # Where the CPUs are (the library's own tests point it at a fake tree).
 kucomms_cpu=/sys/devices/system/cpu
 
+# kucomms_cpu_set N 0|1: write CPU N's online file. On failure the
+# caller's kucomms_why says why, as "FILE: REASON".
+kucomms_cpu_set() {
+	kucomms_why=$({ echo "$2" >"$kucomms_cpu/cpu$1/online"; } 2>&1) && return
+	kucomms_why="$kucomms_cpu/cpu$1/online: ${kucomms_why##*: }"
+	return 1
+}
+
 # kucomms_cpus_online N...: bring those CPUs online, each even when
 # another fails; a failure is said and returns 1.
 kucomms_cpus_online() {
-	local n why bad=0
+	local n kucomms_why bad=0
 	for n in "$@"; do
-		why=$({ echo 1 >"$kucomms_cpu/cpu$n/online"; } 2>&1) && continue
-		kucomms_fail "kucomms_alone: CPU $n stays offline: cannot bring it back ($kucomms_cpu/cpu$n/online: ${why##*: })"
+		kucomms_cpu_set "$n" 1 && continue
+		kucomms_fail "kucomms_alone: CPU $n stays offline: cannot bring it back ($kucomms_why)"
 		bad=1
 	done
 	return "$bad"
