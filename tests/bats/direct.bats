@@ -70,11 +70,15 @@ field() {
 	run "$DIRECT" "$TDEV" 300
 	after=$(thread_switches)
 	echo "$output"
+	note "thread context switches: $((after - before)) for 300 round trips"
 	[ "$status" -eq 0 ]
 	[ "$(field here)" = 0 ]
 	[ "$(field elsewhere)" = 300 ]
-	# What the first test's bound tells apart: a wakeup per round trip.
-	[ $((after - before)) -ge 300 ]
+	# What the first test's bound tells apart: about a wakeup per round
+	# trip. Not every one: the thread's last look before it sleeps
+	# sometimes finds the next message already there (283-304 in 25 runs
+	# on the debug kernel), so the bound is half, far from the first's 30.
+	[ $((after - before)) -ge 150 ]
 }
 
 @test "an endpoint without KUCOMMS_EP_DIRECT: the client's ask is a kick" {
