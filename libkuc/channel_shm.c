@@ -122,17 +122,24 @@ static int kuc_shm_wait_msg(struct kuc_channel *ch,
 }
 
 /*
- * Before sleeping for room: 1 when @need bytes are free (or the ring is
- * broken: the next send says so), 0 with the consumer position's word
- * value in *@e when the caller may sleep. The full counter went up in
- * the send that failed; the barrier orders it before our look at the
- * consumer's position (the consumer: release, barrier, read the counter).
+ * Before sleeping for room: announce it, then 1 when @need bytes are
+ * free (or the ring is broken: the next send says so), 0 with the
+ * consumer position's word value in *@e when the caller may sleep.
+ * Our tx ring announces at sleep only (kucomms_ring.h): a send that
+ * found it full and the spin after it asked for no wakeup call. The
+ * announcement is a release, after what we published (the consumer
+ * acquires the counter, then judges the room by our position); the
+ * barrier orders it before our look at the consumer's position (the
+ * consumer: release, barrier, read the counter).
  */
 static int kuc_shm_tx_prepare(struct kuc_channel *ch, uint64_t need,
 			      uint32_t *e)
 {
+	uint64_t *full = (uint64_t *)&ch->tx.prod->full;
 	long long space;
 
+	__atomic_store_n(full, __atomic_load_n(full, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELEASE);
 	kuc_full_barrier();
 	*e = kuc_ld(kuc_pos_word(&ch->tx.cons->pos));
 	space = kucomms_ring_space(&ch->tx);
@@ -185,8 +192,6 @@ static int kuc_shm_tx_word(struct kuc_channel *ch, const uint32_t **w,
 		*e = ack;
 		return 0;
 	}
-	/* Announce, as a failed send does (see above). */
-	kuc_count((uint64_t *)&ch->tx.prod->full, 1);
 	*w = kuc_pos_word(&ch->tx.cons->pos);
 	return kuc_shm_tx_prepare(ch, ch->tx.size / 2, e);
 }

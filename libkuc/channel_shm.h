@@ -9,12 +9,14 @@
  *     of kucomms_ring.h (C1-C3) and sleeps on a futex on the low word of
  *     the producer's position; the producer, after publishing, makes a
  *     FUTEX_WAKE only when it saw the flag (channel_send.c's kuc_flush());
- *   - a producer that found its ring full announces it by its full
- *     counter (which kucomms_ring_reserve() increments, as for the
- *     kernel), runs a full barrier, looks again, and sleeps on the
- *     consumer's position; the consumer, after releasing, wakes it when
- *     the counter moved and half the ring is free (channel_recv.c's
- *     kuc_rx_producer_waits(), the same rule as for the kernel);
+ *   - a producer that found its ring full spins for room a while; if
+ *     it must sleep, it announces that by its full counter (right
+ *     before sleeping only, unlike the kernel's rings: kucomms_ring.h,
+ *     "Announcing at sleep"), runs a full barrier, looks again, and
+ *     sleeps on the consumer's position; the consumer, after releasing,
+ *     wakes it when the counter moved and half the ring is free
+ *     (channel_recv.c's kuc_rx_producer_waits(), the same rule as for
+ *     the kernel);
  *   - no syscall per message while both run; none at all while idle,
  *     except one liveness check per KUC_SHM_PROBE_MS of sleep: a futex
  *     cannot tell that the peer died, its attach lock can.

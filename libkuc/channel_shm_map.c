@@ -145,6 +145,12 @@ void kuc_shm_rings(struct kuc_channel *ch)
 	 */
 	ch->tx.cache_peer = true;
 	ch->rx.cache_peer = true;
+	/*
+	 * Our producer spins before it sleeps: the consumer's wakeup call
+	 * is asked for only by a sleep (kucomms_ring.h, "Announcing at
+	 * sleep"; kuc_shm_announce_full()).
+	 */
+	ch->tx.announce_at_sleep = true;
 	ch->rx_full_seen = 0;
 	ch->rx_unchecked = 0;
 	ch->rx_peeked = 0;

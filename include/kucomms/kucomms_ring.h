@@ -46,6 +46,19 @@
  * them. The kernel commits with kucomms_ring_commit(), which publishes
  * at once.
  *
+ * Announcing at sleep (opt-in: @announce_at_sleep, set by libkuc for the
+ * shm and pair rings, whose producers spin before they sleep). By
+ * default kucomms_ring_reserve() moves the full counter whenever it
+ * finds no room, and the consumer then makes a wakeup call once it freed
+ * half the ring. A producer that would only spin until room appears
+ * never needs that call, and one that outruns its consumer would cost it
+ * a call per half ring. With the option reserve() does not move the
+ * counter; the producer moves it itself right before it sleeps (full
+ * barrier, then a last look for room). The consumer's rule is the same
+ * either way. The kernel does not opt in: it gives space back early to a
+ * producer that found the ring full (kucm_u2k_give_back_now()), spinning
+ * or not, and its own sends announce at once.
+ *
  * Wakeups (no syscall per message, no lost wakeup). A consumer that finds
  * the ring empty and wants to sleep:
  *   C1  flags |= NEED_WAKEUP            (kucomms_ring_prepare_sleep)
@@ -122,6 +135,8 @@ struct kucomms_ring {
 	 */
 	__u64 peer;
 	bool cache_peer;	/* use @peer; kucomms_ring_init() says no */
+	/* Producer: "Announcing at sleep"; kucomms_ring_init() says no. */
+	bool announce_at_sleep;
 };
 
 /* Set up a view; @size must be a power of two >= 4 KiB. */
@@ -144,6 +159,7 @@ static inline void kucomms_ring_init(struct kucomms_ring *r,
 	 */
 	r->peer = pos - size;
 	r->cache_peer = false;
+	r->announce_at_sleep = false;
 }
 
 static inline unsigned char *kucomms_ring_at(const struct kucomms_ring *r,
@@ -245,9 +261,11 @@ kucomms_ring_reserve(struct kucomms_ring *r, __u64 length, int *err)
 		/*
 		 * Read by the consumer as the producer's "waiting for room"
 		 * announcement (see kuc_rx_producer_waits() in libkuc):
-		 * written once, as the peer reads it concurrently.
+		 * written once, as the peer reads it concurrently. Or made
+		 * before sleeping only ("Announcing at sleep").
 		 */
-		kuc_write_once(r->prod->full, r->prod->full + 1);
+		if (!r->announce_at_sleep)
+			kuc_write_once(r->prod->full, r->prod->full + 1);
 		*err = -EAGAIN;
 		return NULL;
 	}

@@ -420,6 +420,82 @@ static void test_send_more_then_wait(bool locked)
 	kuc_close(b);
 }
 
+/* A sender that never sleeps: kuc_send() again until there is room. */
+struct spinner {
+	struct kuc_channel *ch;
+	uint64_t n, full;
+	int err;
+};
+
+static void *send_spinning(void *arg)
+{
+	struct spinner *sp = arg;
+	struct kucomms_msg_hdr h = { .length = 64 };
+	unsigned char buf[64] = { 0 };
+	uint64_t i;
+	int ret;
+
+	for (i = 0; i < sp->n && !sp->err; i++) {
+		h.id = i;
+		while ((ret = kuc_send(sp->ch, &h, buf)) == -EAGAIN)
+			sp->full++;
+		sp->err = ret;
+	}
+	return NULL;
+}
+
+/*
+ * The receiver's wakeup calls for a sender are asked for by the sender's
+ * sleep (kucomms_ring.h, "Announcing at sleep"): one that only spins for
+ * room costs it none, however often it finds the ring full; one that
+ * sleeps gets its call.
+ */
+static void test_sender_wakeups(void)
+{
+	struct kuc_channel *a, *b;
+	struct kuc_channel_stats sa, sb;
+	struct kucomms_msg_hdr r;
+	static unsigned char buf[1024];
+	struct spinner sp;
+	struct drainer d;
+	pthread_t t;
+	uint64_t got = 0;
+	int ret = 0;
+
+	if (kuc_pair_open(4096, &a, &b))
+		return;
+	sp = (struct spinner){ .ch = a, .n = 20000 };
+	pthread_create(&t, NULL, send_spinning, &sp);
+	while (got < sp.n &&
+	       !(ret = kuc_recv(b, &r, buf, 64, 10000)) && r.id == got)
+		got++;
+	pthread_join(t, NULL);
+	kuc_channel_stats(b, &sb);
+	TAP_OK(!sp.err && !ret && got == sp.n, "a spinning sender: %llu of "
+	       "%llu messages in order (%d, %d)", (unsigned long long)got,
+	       (unsigned long long)sp.n, sp.err, ret);
+	TAP_OK(sp.full > 0 && sb.kicks == 0, "it found the ring full %llu "
+	       "times and was never woken: %llu wakeup calls",
+	       (unsigned long long)sp.full, (unsigned long long)sb.kicks);
+
+	/* 4 KiB of messages fill the ring; the 5th waits for the drainer. */
+	d = (struct drainer){ .ch = b, .n = 5 };
+	pthread_create(&t, NULL, drain_late, &d);
+	r = (struct kucomms_msg_hdr){ .length = 1024 - sizeof(r) };
+	for (r.id = 0; r.id < d.n && !ret; r.id++)
+		ret = kuc_send_wait(a, &r, buf, 10000);
+	pthread_join(t, NULL);
+	kuc_channel_stats(a, &sa);
+	kuc_channel_stats(b, &sb);
+	TAP_OK(!ret && d.got == d.n && sa.waits > 0 && sb.kicks > 0,
+	       "a sender that slept for room was woken (%d, %llu of %llu, "
+	       "%llu sleeps, %llu wakeup calls)", ret,
+	       (unsigned long long)d.got, (unsigned long long)d.n,
+	       (unsigned long long)sa.waits, (unsigned long long)sb.kicks);
+	kuc_close(a);
+	kuc_close(b);
+}
+
 int main(void)
 {
 	struct kuc_channel *a, *b;
@@ -443,6 +519,7 @@ int main(void)
 	test_commit_more_nothing();
 	test_send_more_then_wait(false);
 	test_send_more_then_wait(true);
+	test_sender_wakeups();
 	TAP_OK(__atomic_load_n(&work_runs, __ATOMIC_RELAXED) > 0,
 	       "the work handler ran (%d times)", work_runs);
 	return tap_done();
