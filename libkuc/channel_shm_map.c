@@ -148,7 +148,7 @@ void kuc_shm_rings(struct kuc_channel *ch)
 	/*
 	 * Our producer spins before it sleeps: the consumer's wakeup call
 	 * is asked for only by a sleep (kucomms_ring.h, "Announcing at
-	 * sleep"; kuc_shm_announce_full()).
+	 * sleep"; kuc_shm_tx_prepare()).
 	 */
 	ch->tx.announce_at_sleep = true;
 	ch->rx_full_seen = 0;
