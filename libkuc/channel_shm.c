@@ -54,6 +54,7 @@ int kuc_shm_sleep(struct kuc_channel *ch, const uint32_t *const w[2],
 	if (ret == -EINTR)
 		return -EINTR;
 	if (ret == -ETIMEDOUT) {
+		__atomic_add_fetch(&ch->shm->slept_out, 1, __ATOMIC_RELAXED);
 		kuc_shm_probe(ch->shm);
 		if (left_ns <= slice)
 			return -ETIMEDOUT;
@@ -95,6 +96,17 @@ static int kuc_shm_rx_prepare(struct kuc_channel *ch)
 		return 0;
 	if (kucomms_ring_prepare_sleep(&ch->rx))
 		return 1;
+	/*
+	 * The producer's P2 is light (kucomms_ring.h): the process-wide
+	 * barrier, then the last look. Registered, so it cannot fail; if
+	 * it did, sleeping could miss a message: look again instead.
+	 */
+	if (ch->shm->membarrier &&
+	    (kuc_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) ||
+	     kucomms_ring_avail(&ch->rx))) {
+		kucomms_ring_awake(&ch->rx);
+		return 1;
+	}
 	/* A state change just before the flag went up: look again. */
 	if (kuc_shm_state(ch)) {
 		kucomms_ring_awake(&ch->rx);

@@ -9,6 +9,9 @@
  *     of kucomms_ring.h (C1-C3) and sleeps on a futex on the low word of
  *     the producer's position; the producer, after publishing, makes a
  *     FUTEX_WAKE only when it saw the flag (channel_send.c's kuc_flush());
+ *   - in a pair the producer's barrier after publishing is light and
+ *     the consumer runs membarrier(2) before it sleeps instead
+ *     (kucomms_ring.h, "A light P2"; struct kuc_shm's membarrier);
  *   - a producer that found its ring full spins for room a while; if
  *     it must sleep, it announces that by its full counter (right
  *     before sleeping only, unlike the kernel's rings: kucomms_ring.h,
@@ -38,8 +41,12 @@
 #ifndef KUC_CHANNEL_SHM_H
 #define KUC_CHANNEL_SHM_H
 
+#include <errno.h>
+#include <linux/membarrier.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <kucomms/kucomms_shm.h>
 
@@ -92,11 +99,25 @@ struct kuc_shm {
 	bool peer_dead;			/* its lock is gone */
 	int64_t next_probe;		/* when to check its lock again */
 	int final;			/* a sticky error */
+	/*
+	 * A pair whose process registered for membarrier(2): both tx rings
+	 * have kucomms_ring.h's light P2, and a receiver runs the barrier
+	 * before it sleeps (kuc_shm_rx_prepare()).
+	 */
+	bool membarrier;
+	uint64_t slept_out;		/* atomic: sleeps that ended by their
+					 * time-out (tests: a lost wakeup) */
 	/* The tap (NULL header for pairs). */
 	struct kucomms_shm_tap_hdr *tap_hdr;
 	uint32_t tap_dead;		/* atomic: a session whose reader died */
 	struct kuc_shm_tap_tx tap;	/* the sending side's */
 };
+
+/* membarrier(2), which the C library does not wrap: 0 or -errno. */
+static inline int kuc_membarrier(int cmd)
+{
+	return syscall(SYS_membarrier, cmd, 0, 0) ? -errno : 0;
+}
 
 static inline uint32_t kuc_ld(const uint32_t *p)
 {

@@ -255,6 +255,11 @@ int kuc_pair_open(size_t ring_size, struct kuc_channel **a,
 	cb->shm->connected = true;
 	kuc_shm_rings(ca);
 	kuc_shm_rings(cb);
+	/* Once per process would do; registering again is harmless. */
+	if (!kuc_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)) {
+		ca->shm->membarrier = cb->shm->membarrier = true;
+		ca->tx.light_p2 = cb->tx.light_p2 = true;
+	}
 	*a = ca;
 	*b = cb;
 	return 0;
