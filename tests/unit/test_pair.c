@@ -445,6 +445,26 @@ static void *send_spinning(void *arg)
 	return NULL;
 }
 
+/* @send sends sp->n messages on sp->ch; @b receives them in order. */
+static void stream(struct spinner *sp, void *(*send)(void *),
+		   struct kuc_channel *b, const char *what)
+{
+	struct kucomms_msg_hdr r;
+	unsigned char buf[64];
+	pthread_t t;
+	uint64_t got = 0;
+	int ret = 0;
+
+	pthread_create(&t, NULL, send, sp);
+	while (got < sp->n &&
+	       !(ret = kuc_recv(b, &r, buf, sizeof(buf), 10000)) && r.id == got)
+		got++;
+	pthread_join(t, NULL);
+	TAP_OK(!sp->err && !ret && got == sp->n, "%s: %llu of %llu messages "
+	       "in order (%d, %d)", what, (unsigned long long)got,
+	       (unsigned long long)sp->n, sp->err, ret);
+}
+
 /*
  * The receiver's wakeup calls for a sender are asked for by the sender's
  * sleep (kucomms_ring.h, "Announcing at sleep"): one that only spins for
@@ -460,21 +480,13 @@ static void test_sender_wakeups(void)
 	struct spinner sp;
 	struct drainer d;
 	pthread_t t;
-	uint64_t got = 0;
 	int ret = 0;
 
 	if (kuc_pair_open(4096, &a, &b))
 		return;
 	sp = (struct spinner){ .ch = a, .n = 20000 };
-	pthread_create(&t, NULL, send_spinning, &sp);
-	while (got < sp.n &&
-	       !(ret = kuc_recv(b, &r, buf, 64, 10000)) && r.id == got)
-		got++;
-	pthread_join(t, NULL);
+	stream(&sp, send_spinning, b, "a spinning sender");
 	kuc_channel_stats(b, &sb);
-	TAP_OK(!sp.err && !ret && got == sp.n, "a spinning sender: %llu of "
-	       "%llu messages in order (%d, %d)", (unsigned long long)got,
-	       (unsigned long long)sp.n, sp.err, ret);
 	TAP_OK(sp.full > 0 && sb.kicks == 0, "it found the ring full %llu "
 	       "times and was never woken: %llu wakeup calls",
 	       (unsigned long long)sp.full, (unsigned long long)sb.kicks);
@@ -524,27 +536,15 @@ static void test_no_lost_wakeup(void)
 {
 	struct kuc_channel *a, *b;
 	struct kuc_channel_stats sb;
-	struct kucomms_msg_hdr r;
-	unsigned char buf[64];
 	struct spinner sp;
-	pthread_t t;
-	uint64_t got = 0;
-	int ret = 0;
 
 	if (kuc_pair_open(65536, &a, &b))
 		return;
 	printf("# membarrier: %s\n", b->shm->membarrier ?
 	       "registered, light P2" : "not available, full P2");
 	sp = (struct spinner){ .ch = a, .n = 40000 };
-	pthread_create(&t, NULL, send_in_bursts, &sp);
-	while (got < sp.n &&
-	       !(ret = kuc_recv(b, &r, buf, sizeof(buf), 10000)) && r.id == got)
-		got++;
-	pthread_join(t, NULL);
+	stream(&sp, send_in_bursts, b, "bursts with pauses");
 	kuc_channel_stats(b, &sb);
-	TAP_OK(!sp.err && !ret && got == sp.n, "bursts with pauses: %llu of "
-	       "%llu in order (%d, %d)", (unsigned long long)got,
-	       (unsigned long long)sp.n, sp.err, ret);
 	TAP_OK(sb.waits > 500 && !b->shm->slept_out,
 	       "the receiver slept %llu times, woken every time (%llu "
 	       "sleeps ended by their time-out)",
