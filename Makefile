@@ -256,7 +256,8 @@ $(O)/unit/%: tests/unit/%.c $(LIB_SOBJS) $(TLIB_SOBJS) $(LIB_HDRS) \
 $(O)/unit/test_ring $(O)/unit/test_ring_hostile $(O)/unit/test_mirror: \
 		tests/unit/ring_harness.h
 # The in-process shm tests share theirs.
-$(O)/unit/test_shm $(O)/unit/test_shm_tap: tests/unit/shm_harness.h
+$(O)/unit/test_shm $(O)/unit/test_shm_tap $(O)/unit/test_shm_wakeup: \
+		tests/unit/shm_harness.h
 # test_kucdump and test_tools compile the tools' sources in.
 $(O)/unit/test_kucdump: $(wildcard tools/kucdump/*.[ch])
 $(O)/unit/test_tools: $(wildcard tools/*/*.[ch])

@@ -97,12 +97,12 @@ static int kuc_shm_rx_prepare(struct kuc_channel *ch)
 	if (kucomms_ring_prepare_sleep(&ch->rx))
 		return 1;
 	/*
-	 * The producer's P2 is light (kucomms_ring.h): the process-wide
-	 * barrier, then the last look. Registered, so it cannot fail; if
+	 * The producer's P2 is light (kucomms_ring.h): the barrier on its
+	 * threads, then the last look. Registered, so it cannot fail; if
 	 * it did, sleeping could miss a message: look again instead.
 	 */
 	if (ch->shm->membarrier &&
-	    (kuc_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) ||
+	    (kuc_membarrier(ch->shm->membarrier) ||
 	     kucomms_ring_avail(&ch->rx))) {
 		kucomms_ring_awake(&ch->rx);
 		return 1;

@@ -9,9 +9,11 @@
  *     of kucomms_ring.h (C1-C3) and sleeps on a futex on the low word of
  *     the producer's position; the producer, after publishing, makes a
  *     FUTEX_WAKE only when it saw the flag (channel_send.c's kuc_flush());
- *   - in a pair the producer's barrier after publishing is light and
- *     the consumer runs membarrier(2) before it sleeps instead
- *     (kucomms_ring.h, "A light P2"; struct kuc_shm's membarrier);
+ *   - in a pair, and on a segment whose two processes both registered
+ *     for membarrier(2) (their features words), the producer's barrier
+ *     after publishing is light and the consumer runs membarrier(2)
+ *     before it sleeps instead (kucomms_ring.h, "A light P2"; struct
+ *     kuc_shm's membarrier, kuc_shm_agree());
  *   - a producer that found its ring full spins for room a while; if
  *     it must sleep, it announces that by its full counter (right
  *     before sleeping only, unlike the kernel's rings: kucomms_ring.h,
@@ -100,11 +102,18 @@ struct kuc_shm {
 	int64_t next_probe;		/* when to check its lock again */
 	int final;			/* a sticky error */
 	/*
-	 * A pair whose process registered for membarrier(2): both tx rings
-	 * have kucomms_ring.h's light P2, and a receiver runs the barrier
-	 * before it sleeps (kuc_shm_rx_prepare()).
+	 * Our features word (KUCOMMS_SHM_FEATURES), published with our
+	 * pages at each reset: what this process could register for.
 	 */
-	bool membarrier;
+	uint32_t features;
+	/*
+	 * The membarrier(2) command our receiver runs before it sleeps, 0
+	 * for none. Set, with our tx ring's light P2 (kucomms_ring.h), for
+	 * a pair whose process registered (PRIVATE_EXPEDITED) and for a
+	 * segment whose two sides both did (GLOBAL_EXPEDITED,
+	 * kuc_shm_agree()).
+	 */
+	int membarrier;
 	uint64_t slept_out;		/* atomic: sleeps that ended by their
 					 * time-out (tests: a lost wakeup) */
 	/* The tap (NULL header for pairs). */
@@ -155,6 +164,17 @@ KUC_PRIVATE void kuc_shm_unmap(struct kuc_shm_map *m);
 KUC_PRIVATE void kuc_shm_reset_own(struct kuc_channel *ch);
 /* Both ring views, our positions at 0. */
 KUC_PRIVATE void kuc_shm_rings(struct kuc_channel *ch);
+/*
+ * Register this process for membarrier(2)'s global expedited command:
+ * the features word to publish (KUCOMMS_SHM_FEAT_MEMBARRIER or 0).
+ */
+KUC_PRIVATE uint32_t kuc_shm_features(void);
+/*
+ * A segment's connection is made (the server accepted the client, the
+ * client was accepted): the light P2 when both sides' features say so.
+ * After kuc_shm_rings(), before our receiver first sleeps.
+ */
+KUC_PRIVATE void kuc_shm_agree(struct kuc_channel *ch);
 
 /* ---- channel_shm_state.c -------------------------------------------- */
 

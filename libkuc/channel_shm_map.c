@@ -116,7 +116,32 @@ void kuc_shm_reset_own(struct kuc_channel *ch)
 
 	memset(kuc_shm_page(s, a), 0, KUCOMMS_PAGE_SIZE);
 	memset(kuc_shm_page(s, b), 0, KUCOMMS_PAGE_SIZE);
+	*(uint32_t *)(kuc_shm_page(s, b) + KUCOMMS_SHM_FEATURES) = s->features;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+uint32_t kuc_shm_features(void)
+{
+	/* Once per process would do; registering again is harmless. */
+	return kuc_membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) ?
+	       0 : KUCOMMS_SHM_FEAT_MEMBARRIER;
+}
+
+void kuc_shm_agree(struct kuc_channel *ch)
+{
+	struct kuc_shm *s = ch->shm;
+	int b = s->server ? KUCOMMS_SHM_S2C_CONS : KUCOMMS_SHM_C2S_CONS;
+	uint32_t peer = kuc_ld((uint32_t *)(kuc_shm_page(s, b) +
+					    KUCOMMS_SHM_FEATURES));
+	/*
+	 * Both registered: the receiver's global barrier reaches the
+	 * sender's threads whichever side sends. One side alone would
+	 * not do: a consumer's barrier covers registered processes only.
+	 */
+	bool light = s->features & peer & KUCOMMS_SHM_FEAT_MEMBARRIER;
+
+	s->membarrier = light ? MEMBARRIER_CMD_GLOBAL_EXPEDITED : 0;
+	ch->tx.light_p2 = light;
 }
 
 void kuc_shm_rings(struct kuc_channel *ch)

@@ -68,6 +68,7 @@ static int kuc_shm_attach(const char *name, bool server,
 
 	if (!ch)
 		return -ENOMEM;
+	ch->shm->features = kuc_shm_features();
 	ret = kuc_shm_attach_fd(name, &ch->shm->fd, ring_size);
 	if (!ret)
 		ret = kuc_shm_lock(ch->shm->fd, server ?
@@ -197,6 +198,7 @@ int kuc_shm_open_client(const char *name, struct kuc_channel **out)
 		goto fail;
 	/* The server that accepted us: a later one is a reset. */
 	s->peer_gen = kuc_ld(&s->hdr->server_gen);
+	kuc_shm_agree(ch);
 	*out = ch;
 	return 0;
 fail:
@@ -257,7 +259,8 @@ int kuc_pair_open(size_t ring_size, struct kuc_channel **a,
 	kuc_shm_rings(cb);
 	/* Once per process would do; registering again is harmless. */
 	if (!kuc_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)) {
-		ca->shm->membarrier = cb->shm->membarrier = true;
+		ca->shm->membarrier = MEMBARRIER_CMD_PRIVATE_EXPEDITED;
+		cb->shm->membarrier = MEMBARRIER_CMD_PRIVATE_EXPEDITED;
 		ca->tx.light_p2 = cb->tx.light_p2 = true;
 	}
 	*a = ca;

@@ -44,6 +44,7 @@ static void kuc_shm_accept(struct kuc_channel *ch, uint32_t gen)
 
 	kuc_shm_reset_own(ch);
 	kuc_shm_rings(ch);
+	kuc_shm_agree(ch);
 	s->peer_gen = gen;
 	s->connected = true;
 	__atomic_store_n(&s->peer_dead, false, __ATOMIC_RELAXED);

@@ -81,17 +81,19 @@
  * wait would be lost).
  *
  * A light P2 (opt-in: @light_p2, set by libkuc for an in-process pair
- * whose process could register for membarrier(2)). P2's full barrier
- * costs the producer more than the rest of a small send: it waits for
- * the record's stores to reach the cache, line misses and all (a pair's
- * 64-byte stream ran 2.6x faster without it). With the option P2 is a
- * compiler barrier only, and the consumer, after C3 found the ring
- * empty, runs membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which makes
- * every running thread of the process execute a full barrier, and then
- * re-reads the producer position once more: either the producer's P1
- * came before that barrier and the re-read sees it, or its P3 comes
- * after it and sees the flag. The cost moves to the consumer's sleeps,
- * which are rare while messages stream.
+ * whose process could register for membarrier(2), and for a shm segment
+ * whose two processes both could). P2's full barrier costs the producer
+ * more than the rest of a small send: it waits for the record's stores
+ * to reach the cache, line misses and all (a pair's 64-byte stream ran
+ * 2.6x faster without it). With the option P2 is a compiler barrier
+ * only, and the consumer, after C3 found the ring empty, runs
+ * membarrier(2) (MEMBARRIER_CMD_PRIVATE_EXPEDITED in a pair,
+ * MEMBARRIER_CMD_GLOBAL_EXPEDITED between processes registered for it),
+ * which makes every running thread of the producer's process execute a
+ * full barrier, and then re-reads the producer position once more:
+ * either the producer's P1 came before that barrier and the re-read
+ * sees it, or its P3 comes after it and sees the flag. The cost moves
+ * to the consumer's sleeps, which are rare while messages stream.
  */
 #ifndef KUCOMMS_RING_H
 #define KUCOMMS_RING_H

@@ -17,9 +17,11 @@
  *              KUCOMMS_SHM_STATS_SERVER each side's struct
  *              kucomms_shm_stats (layout version 3)
  *   1          c2s producer page  (the client's)
- *   2          c2s consumer page  (the server's)
+ *   2          c2s consumer page  (the server's); at KUCOMMS_SHM_FEATURES
+ *              the server's features (layout version 5)
  *   3          s2c producer page  (the server's)
- *   4          s2c consumer page  (the client's)
+ *   4          s2c consumer page  (the client's); at KUCOMMS_SHM_FEATURES
+ *              the client's features
  *   5 ..       c2s data (ring_size bytes, mapped twice by each side)
  *   then       s2c data (ring_size bytes)
  *   then       the tap area (layout version 2), KUCOMMS_SHM_TAP_PAGES
@@ -76,8 +78,11 @@
 #include <kucomms/kucomms_abi.h>
 
 #define KUCOMMS_SHM_MAGIC	0x6b756373686d2100ULL	/* "kucshm!\0" */
-/* 2: the tap area; 3: traffic counters; 4: the consumer's flags on their own line */
-#define KUCOMMS_SHM_VERSION	4
+/*
+ * 2: the tap area; 3: traffic counters; 4: the consumer's flags on their
+ * own line; 5: each side's features
+ */
+#define KUCOMMS_SHM_VERSION	5
 #define KUCOMMS_SHM_DIR		"/dev/shm/"
 
 /* The spec prefix that selects a shm channel: "shm:kucomms_NAME". */
@@ -129,6 +134,26 @@ static inline __u64 kucomms_shm_s2c_data(__u64 ring_size)
 {
 	return kucomms_shm_c2s_data() + ring_size;
 }
+
+/*
+ * A side's features: a __u32 at byte KUCOMMS_SHM_FEATURES of its consumer
+ * page (past its struct kucomms_ring_cons), written by that side when it
+ * attaches, before it announces itself (server_state, client_gen), and
+ * read by the peer once per connection (the server when it accepts the
+ * client, the client once accepted). A peer's word only tells what that
+ * peer does: a false one costs the peer that wrote it, at worst its own
+ * wakeups.
+ */
+#define KUCOMMS_SHM_FEATURES	128
+KUCOMMS_ASSERT(sizeof(struct kucomms_ring_cons) <= KUCOMMS_SHM_FEATURES,
+	       "shm features past the ring_cons");
+/*
+ * The side's process is registered for membarrier(2)'s global expedited
+ * command. When both sides are, the producers make no full barrier after
+ * publishing and a consumer runs MEMBARRIER_CMD_GLOBAL_EXPEDITED before
+ * it sleeps instead (kucomms_ring.h, "A light P2").
+ */
+#define KUCOMMS_SHM_FEAT_MEMBARRIER	(1U << 0)
 
 /* The byte each side locks while attached (F_OFD_SETLK, F_WRLCK). */
 #define KUCOMMS_SHM_LOCK_SERVER	0

@@ -407,7 +407,7 @@ EOF
 	run "$KUCDUMP" "$CH"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[ "$output" = "kucdump: $CH: not a usable segment: layout version 1, expected 4" ]
+	[ "$output" = "kucdump: $CH: not a usable segment: layout version 1, expected 5" ]
 	run "$KUCDUMP" "shm:Bad-Name"
 	[ "$status" -eq 3 ]
 	[ "${#lines[@]}" -eq 1 ]

@@ -326,8 +326,8 @@ int main(void)
 	test_serve_and_clients();
 	damage(0, "\0\0\0\0", 4, 0, "bad magic");
 	damage(8, &v, sizeof(v), 0, "layout version 7");
-	v = 3;	/* the consumer's flags shared the position's cache line */
-	damage(8, &v, sizeof(v), 0, "layout version 3, expected 4");
+	v = 4;	/* the sides published no features words */
+	damage(8, &v, sizeof(v), 0, "layout version 4, expected 5");
 	damage(16, &big, sizeof(big), 0, "bad ring size");
 	damage(0, NULL, 0, 8192, "size 8192");
 	test_counters_follow_publication();
