@@ -254,6 +254,13 @@ struct kuc_channel {
 	uint64_t rx_full_seen;		/* kernel's k2u full count we acted on */
 	uint64_t rx_unchecked;		/* released since the last such look */
 	struct kuc_spin rx_spin;	/* waits for messages (spin.c) */
+	/*
+	 * Our NEED_WAKEUP flag stayed up after a sleep that timed out (the
+	 * endpoint thread's periodic handlers were due): the next sleep
+	 * needs no new announcement (channel_shm.c). Taken down by
+	 * kuc_rx_disarm() as soon as there is something to receive.
+	 */
+	bool rx_armed;
 	struct kuc_side_stats rx_st;
 
 	/* The endpoint thread (kuc_endpoint_start()). */
@@ -370,6 +377,18 @@ KUC_PRIVATE void kuc_spin_ended(struct kuc_spin *sp, int64_t now);
 KUC_PRIVATE bool kuc_rx_producer_waits(struct kuc_channel *ch);
 /* After consuming: kick the peer producer if it may wait for room. */
 KUC_PRIVATE void kuc_rx_freed(struct kuc_channel *ch);
+
+/*
+ * Take our NEED_WAKEUP flag down if it stayed up (rx_armed): while it is
+ * up, every message the peer sends makes a wakeup call.
+ */
+static inline void kuc_rx_disarm(struct kuc_channel *ch)
+{
+	if (!ch->rx_armed)
+		return;
+	ch->rx_armed = false;
+	kucomms_ring_awake(&ch->rx);
+}
 /*
  * Peek at the next message into rx_peeked: 0, -EAGAIN (none yet, or a
  * shm server without a client), or the connection's error.

@@ -82,6 +82,24 @@ static void kuc_shm_rx_word(struct kuc_channel *ch, const uint32_t **w,
 }
 
 /*
+ * Is our NEED_WAKEUP flag still up since the announcement before a sleep
+ * that timed out (kuc_shm_ep_sleep())? Then every publication since its
+ * barrier (C2, or the membarrier(2) of the light P2) sees it and makes
+ * the wakeup call, and the next sleep needs only the last look (C3), not
+ * a new announcement: an idle endpoint thread, which sleeps until its
+ * next periodic handler 100 times a second, makes one membarrier(2) call
+ * per idle stretch, not one per tick. Only this receiver raises the flag;
+ * found down (our pages were reset for a new client), it is not armed.
+ */
+static bool kuc_shm_rx_still_armed(struct kuc_channel *ch)
+{
+	if (ch->rx_armed &&
+	    !(kuc_read_once(ch->rx.cons->flags) & KUCOMMS_RING_NEED_WAKEUP))
+		ch->rx_armed = false;
+	return ch->rx_armed;
+}
+
+/*
  * Before sleeping for a message: 1 when there is something to look at
  * (a message, a broken ring, a new state), 0 when the caller may sleep.
  * On 0 the NEED_WAKEUP flag is set; kucomms_ring_awake() clears it.
@@ -94,6 +112,13 @@ static int kuc_shm_rx_prepare(struct kuc_channel *ch)
 		return 1;
 	if (state == -ENOTCONN)
 		return 0;
+	if (kuc_shm_rx_still_armed(ch)) {
+		if (!kucomms_ring_avail(&ch->rx))
+			return 0;
+		kuc_rx_disarm(ch);
+		return 1;
+	}
+	__atomic_add_fetch(&ch->shm->announced, 1, __ATOMIC_RELAXED);
 	if (kucomms_ring_prepare_sleep(&ch->rx))
 		return 1;
 	/*
@@ -304,8 +329,16 @@ static int kuc_shm_ep_sleep(struct kuc_channel *ch,
 	if (ch->shm->server && !ch->shm->connected && ch->ep_connected)
 		return 0;
 	kuc_shm_rx_word(ch, &w[0], &e[0]);
-	kuc_shm_sleep(ch, w, e, 1, left, &ch->rx_st.waits);
-	kucomms_ring_awake(&ch->rx);
+	ret = kuc_shm_sleep(ch, w, e, 1, left, &ch->rx_st.waits);
+	/*
+	 * Timed out (a periodic handler is due) while connected: the flag
+	 * stays up for the next sleep (kuc_shm_rx_still_armed()) until the
+	 * thread finds a message (kuc_rx_disarm()).
+	 */
+	if (ret == -ETIMEDOUT && !(ch->shm->server && !ch->shm->connected))
+		ch->rx_armed = true;
+	else
+		kucomms_ring_awake(&ch->rx);
 	return 0;
 }
 

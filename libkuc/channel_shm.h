@@ -14,6 +14,11 @@
  *     after publishing is light and the consumer runs membarrier(2)
  *     before it sleeps instead (kucomms_ring.h, "A light P2"; struct
  *     kuc_shm's membarrier, kuc_shm_agree());
+ *   - an endpoint thread whose sleep timed out (its periodic handlers
+ *     were due) keeps its NEED_WAKEUP flag up for the next sleep, which
+ *     then needs neither a barrier nor membarrier(2) (struct
+ *     kuc_channel's rx_armed): one announcement per idle stretch, not
+ *     one per tick;
  *   - a producer that found its ring full spins for room a while; if
  *     it must sleep, it announces that by its full counter (right
  *     before sleeping only, unlike the kernel's rings: kucomms_ring.h,
@@ -116,6 +121,8 @@ struct kuc_shm {
 	int membarrier;
 	uint64_t slept_out;		/* atomic: sleeps that ended by their
 					 * time-out (tests: a lost wakeup) */
+	uint64_t announced;		/* atomic: our receiver's C1-C2 (and
+					 * membarrier(2)) before a sleep */
 	/* The tap (NULL header for pairs). */
 	struct kucomms_shm_tap_hdr *tap_hdr;
 	uint32_t tap_dead;		/* atomic: a session whose reader died */

@@ -58,6 +58,8 @@ static int kuc_ep_deliver(struct kuc_channel *ch)
 		ret = kuc_rx_peek(ch, &hdr, &data);
 		if (ret)
 			break;
+		/* A message while the flag stayed up: down with it. */
+		kuc_rx_disarm(ch);
 		h->message(ch, &hdr, data, ch->ep_ctx);
 		kuc_rx_consume(ch, ch->rx_peeked, ch->rx_peeked_len);
 		ch->rx_peeked = 0;
@@ -88,6 +90,7 @@ static bool kuc_ep_poll(struct kuc_channel *ch, int64_t last, int64_t until,
 
 	if (!poll || kuc_now_ns() >= end)
 		return false;
+	kuc_rx_disarm(ch);
 	for (turn = 1;; turn++) {
 		if (kucomms_ring_avail(&ch->rx) != 0 ||
 		    __atomic_load_n(&ch->ep_stop, __ATOMIC_RELAXED))
@@ -214,12 +217,15 @@ static void *kuc_ep_main(void *arg)
 		ts = kuc_ns_to_ts(left);
 		switch (ch->ops->ep_sleep(ch, &ts, hung)) {
 		case 1:
-			return NULL;
+			goto out;
 		case 2:
 			hup_seen = true;
 			break;
 		}
 	}
+out:
+	/* Whoever receives after us must not inherit a flag left up. */
+	kuc_rx_disarm(ch);
 	return NULL;
 }
 

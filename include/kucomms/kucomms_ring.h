@@ -78,7 +78,12 @@
  * of the producer position, expecting the value C3 saw: P1 changes it, so
  * the wait cannot sleep through a publish. Not a futex on the flag word:
  * the producer never changes it, so a wakeup call made between C3 and the
- * wait would be lost).
+ * wait would be lost). A consumer whose sleep ended by a time-out, not a
+ * wakeup, may leave the flag up and sleep again after C3 alone: while
+ * the flag stays up, every P3 after its C2 still sees it. It must take
+ * the flag down as soon as it finds a message, or every publication from
+ * then on makes a wakeup call (libkuc's endpoint thread between its
+ * periodic handlers).
  *
  * A light P2 (opt-in: @light_p2, set by libkuc for an in-process pair
  * whose process could register for membarrier(2), and for a shm segment

@@ -554,6 +554,128 @@ static void test_no_lost_wakeup(void)
 	kuc_close(b);
 }
 
+/*
+ * An idle endpoint thread with a work handler: what its handlers see of
+ * its own NEED_WAKEUP flag, and a work handler that pauses on request.
+ */
+struct idle_ep {
+	struct kuc_channel *ch;		/* the thread's end */
+	int msgs, flag_in_message;	/* atomic */
+	int works, flag_in_work;	/* atomic */
+	int pause, pausing;		/* atomic: request, and in it */
+};
+
+static bool flag_up(struct kuc_channel *ch)
+{
+	return __atomic_load_n(&ch->rx.cons->flags, __ATOMIC_RELAXED) &
+	       KUCOMMS_RING_NEED_WAKEUP;
+}
+
+static void idle_message(struct kuc_channel *ch,
+			 const struct kucomms_msg_hdr *hdr, const void *data,
+			 void *ctx)
+{
+	struct idle_ep *ie = ctx;
+
+	(void)hdr;
+	(void)data;
+	if (flag_up(ch))
+		__atomic_add_fetch(&ie->flag_in_message, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&ie->msgs, 1, __ATOMIC_RELEASE);
+}
+
+static void idle_work(struct kuc_channel *ch, void *ctx)
+{
+	struct idle_ep *ie = ctx;
+
+	if (flag_up(ch))
+		__atomic_add_fetch(&ie->flag_in_work, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&ie->works, 1, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&ie->pause, __ATOMIC_ACQUIRE))
+		return;
+	__atomic_store_n(&ie->pausing, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&ie->pause, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	__atomic_store_n(&ie->pausing, 0, __ATOMIC_RELEASE);
+}
+
+/* Wait (up to 5 s) until the thread handled @n messages in all. */
+static bool idle_handled(struct idle_ep *ie, int n)
+{
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		if (__atomic_load_n(&ie->msgs, __ATOMIC_ACQUIRE) >= n)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/*
+ * An idle endpoint thread sleeps until its next work tick, 100 times a
+ * second. Its NEED_WAKEUP flag stays up across those timed-out sleeps,
+ * so it announces a sleep (and with the light P2 makes a membarrier(2)
+ * call) once per idle stretch, not once per tick; a message sent to it
+ * still wakes it (the sender's wakeup call); and a message that finds
+ * the flag up once the thread is awake (here: sent while its work
+ * handler runs) takes it down before any handler sees it, so a stream
+ * makes no wakeup call per message.
+ */
+static void test_idle_ticks(void)
+{
+	struct kuc_handlers h = { .message = idle_message, .work = idle_work };
+	struct kuc_channel_stats s0, s1;
+	struct kucomms_msg_hdr hdr = { .type = 1 };
+	struct idle_ep ie = { 0 };
+	struct kuc_channel *a, *b;
+	uint64_t announced;
+	int works, i;
+
+	if (kuc_pair_open(65536, &a, &b))
+		return;
+	ie.ch = b;
+	if (kuc_endpoint_start(b, &h, &ie))
+		return;
+	usleep(300 * 1000);
+	works = __atomic_load_n(&ie.works, __ATOMIC_RELAXED);
+	announced = __atomic_load_n(&b->shm->announced, __ATOMIC_RELAXED);
+	TAP_OK(works >= 10 && announced <= 2 &&
+	       __atomic_load_n(&ie.flag_in_work, __ATOMIC_RELAXED) >= works - 2,
+	       "idle for 0.3 s: %d work ticks, %llu sleep announcements, the "
+	       "flag up in %d of the ticks", works,
+	       (unsigned long long)announced, ie.flag_in_work);
+
+	kuc_channel_stats(a, &s0);
+	TAP_OK(!kuc_send(a, &hdr, NULL) && idle_handled(&ie, 1),
+	       "a message sent to the idle thread is handled");
+	kuc_channel_stats(a, &s1);
+	TAP_OK(s1.kicks > s0.kicks, "its sender woke the thread (%llu call)",
+	       (unsigned long long)(s1.kicks - s0.kicks));
+
+	/*
+	 * Idle again for a few ticks (each finds the flag up), then pause
+	 * in the next one.
+	 */
+	usleep(50 * 1000);
+	__atomic_store_n(&ie.pause, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < 5000 && !__atomic_load_n(&ie.pausing,
+						 __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	TAP_OK(flag_up(b), "paused in a tick with the flag up");
+	for (i = 0; i < 10; i++)
+		kuc_send(a, &hdr, NULL);
+	__atomic_store_n(&ie.pause, 0, __ATOMIC_RELEASE);
+	TAP_OK(idle_handled(&ie, 11) &&
+	       !__atomic_load_n(&ie.flag_in_message, __ATOMIC_RELAXED),
+	       "messages sent meanwhile: %d handled, the flag up in %d of "
+	       "them", ie.msgs, ie.flag_in_message);
+	kuc_endpoint_stop(b);
+	TAP_OK(!flag_up(b), "after the thread stopped the flag is down");
+	kuc_close(a);
+	kuc_close(b);
+}
+
 int main(void)
 {
 	struct kuc_channel *a, *b;
@@ -579,6 +701,7 @@ int main(void)
 	test_send_more_then_wait(true);
 	test_sender_wakeups();
 	test_no_lost_wakeup();
+	test_idle_ticks();
 	TAP_OK(__atomic_load_n(&work_runs, __ATOMIC_RELAXED) > 0,
 	       "the work handler ran (%d times)", work_runs);
 	return tap_done();
