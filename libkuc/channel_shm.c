@@ -63,6 +63,15 @@ int kuc_shm_sleep(struct kuc_channel *ch, const uint32_t *const w[2],
 }
 
 /*
+ * A server between clients: its rings are not in use, and its receiver
+ * waits for client_gen to move instead (kuc_shm_rx_word()).
+ */
+static bool kuc_shm_awaits_client(const struct kuc_shm *s)
+{
+	return s->server && !s->connected;
+}
+
+/*
  * The word a receiver sleeps on and the value it must still hold: the
  * producer's position (C1-C3 done by the caller, the ring was empty at
  * our position), or for a server without a client, client_gen.
@@ -72,7 +81,7 @@ static void kuc_shm_rx_word(struct kuc_channel *ch, const uint32_t **w,
 {
 	struct kuc_shm *s = ch->shm;
 
-	if (s->server && !s->connected) {
+	if (kuc_shm_awaits_client(s)) {
 		*w = &s->hdr->client_gen;
 		*e = s->peer_gen;
 	} else {
@@ -326,7 +335,7 @@ static int kuc_shm_ep_sleep(struct kuc_channel *ch,
 		return ret && ret != -ENOTCONN ? 2 : 0;
 	}
 	/* Its client is over just now: the thread says disconnect first. */
-	if (ch->shm->server && !ch->shm->connected && ch->ep_connected)
+	if (kuc_shm_awaits_client(ch->shm) && ch->ep_connected)
 		return 0;
 	kuc_shm_rx_word(ch, &w[0], &e[0]);
 	ret = kuc_shm_sleep(ch, w, e, 1, left, &ch->rx_st.waits);
@@ -335,7 +344,7 @@ static int kuc_shm_ep_sleep(struct kuc_channel *ch,
 	 * stays up for the next sleep (kuc_shm_rx_still_armed()) until the
 	 * thread finds a message (kuc_rx_disarm()).
 	 */
-	if (ret == -ETIMEDOUT && !(ch->shm->server && !ch->shm->connected))
+	if (ret == -ETIMEDOUT && !kuc_shm_awaits_client(ch->shm))
 		ch->rx_armed = true;
 	else
 		kucomms_ring_awake(&ch->rx);

@@ -58,8 +58,12 @@ static int kuc_ep_deliver(struct kuc_channel *ch)
 		ret = kuc_rx_peek(ch, &hdr, &data);
 		if (ret)
 			break;
-		/* A message while the flag stayed up: down with it. */
-		kuc_rx_disarm(ch);
+		/*
+		 * A message while the flag stayed up: down with it, once
+		 * per batch (only a sleep raises it again).
+		 */
+		if (!n)
+			kuc_rx_disarm(ch);
 		h->message(ch, &hdr, data, ch->ep_ctx);
 		kuc_rx_consume(ch, ch->rx_peeked, ch->rx_peeked_len);
 		ch->rx_peeked = 0;
