@@ -17,9 +17,11 @@
 #   debug     6.1 rebuilt with KASAN, lockdep, kmemleak, UBSAN
 #             (scripts/build-debug-kernel.sh), booted; every suite
 #   6.12      bookworm-backports' newest 6.12 (Debian 13's series), booted;
-#             every suite
+#             the suites that meet kernel interfaces beyond the RT lane's
+#             (scripts/check.sh's lane_suites), hostile and direct again
 #   6.12-rt   the same with PREEMPT_RT (spinlocks sleep), booted; the
-#             channel, echo, hostile-input and kucdump suites
+#             channel, echo, hostile-input, storm, kucdump and direct
+#             suites
 #   newest    sid's newest linux-source-*, prepared with `make
 #             modules_prepare`; compiled against, not booted
 #

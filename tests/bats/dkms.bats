@@ -14,7 +14,7 @@ load common
 
 setup() {
 	[ -n "${KUC_DKMS_TREE:-}" ] ||
-		skip "no DKMS tree built for this kernel (KUC_DKMS_TREE; scripts/check.sh makes one)"
+		skip "no DKMS tree built for this kernel (KUC_DKMS_TREE; make check makes one on 6.1)"
 	kuc_unload
 	DKMS=(dkms --sourcetree "${KUC_DKMS_TREE%/tree}/src" --dkmstree "$KUC_DKMS_TREE"
 		-k "$(uname -r)")

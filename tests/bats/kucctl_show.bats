@@ -73,19 +73,6 @@ for k in ("max_connections", "msgs_in", "bytes_in", "msgs_out",
 	[[ "$output" == *"connections_held: 2"* ]]
 }
 
-# write_err FILE VALUE: one write(2) of VALUE; prints OK or the errno name.
-write_err() {
-	python3 -c '
-import errno, os, sys
-fd = os.open(sys.argv[1], os.O_WRONLY)
-try:
-    os.write(fd, sys.argv[2].encode())
-    print("OK")
-except OSError as e:
-    print(errno.errorcode[e.errno])
-' "$1" "$2"
-}
-
 @test "ring_size, max_connections and poll_idle_us reject bad values" {
 	d=/sys/class/kucomms/kucomms_echo
 	for v in 0 1000 2048 8388608 abc; do
@@ -104,15 +91,15 @@ except OSError as e:
 	echo 1000000 >$d/poll_idle_us && [ "$(cat $d/poll_idle_us)" = 1000000 ]
 	# The errors: out of bounds EINVAL; the counts parse as unsigned int
 	# (ERANGE above it), ring_size as u64.
-	[ "$(write_err $d/ring_size 4294967296)" = EINVAL ]
-	[ "$(write_err $d/ring_size 18446744073709551616)" = ERANGE ]
-	[ "$(write_err $d/ring_size 12288)" = EINVAL ]
-	[ "$(write_err $d/max_connections 4294967296)" = ERANGE ]
-	[ "$(write_err $d/max_connections 1025)" = EINVAL ]
-	[ "$(write_err $d/poll_idle_us 4294967296)" = ERANGE ]
-	[ "$(write_err $d/poll_idle_us 1000001)" = EINVAL ]
-	[ "$(write_err $d/poll_idle_us abc)" = EINVAL ]
-	[ "$(write_err $d/poll_idle_us 0x10)" = OK ]
+	[ "$(kuc_write $d/ring_size 4294967296)" = EINVAL ]
+	[ "$(kuc_write $d/ring_size 18446744073709551616)" = ERANGE ]
+	[ "$(kuc_write $d/ring_size 12288)" = EINVAL ]
+	[ "$(kuc_write $d/max_connections 4294967296)" = ERANGE ]
+	[ "$(kuc_write $d/max_connections 1025)" = EINVAL ]
+	[ "$(kuc_write $d/poll_idle_us 4294967296)" = ERANGE ]
+	[ "$(kuc_write $d/poll_idle_us 1000001)" = EINVAL ]
+	[ "$(kuc_write $d/poll_idle_us abc)" = EINVAL ]
+	[ "$(kuc_write $d/poll_idle_us 0x10)" = OK ]
 	[ "$(cat $d/poll_idle_us)" = 16 ]
 	echo 4096 >$d/ring_size && echo 4194304 >$d/ring_size
 	echo 1 >$d/max_connections

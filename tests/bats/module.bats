@@ -152,9 +152,12 @@ teardown() {
 	rmmod kucomms
 }
 
-@test "100 load/create/unload cycles leave nothing behind" {
+# What a cycle leaves behind stays: 30 show it as surely as 100 (kmemleak
+# on the debug kernel sees one), at a third of the time (a load costs
+# ~0.7 s there).
+@test "30 load/create/unload cycles leave nothing behind" {
 	kuc_unload
-	for i in $(seq 100); do
+	for i in $(seq 30); do
 		insmod "$KUC_MODULE"
 		echo kucomms_cycle >"$KUC_CTL/create_device"
 		echo kucomms_cycle2 >"$KUC_CTL/create_device"

@@ -3,19 +3,41 @@
 # module, and make clean leaving the tree as cloned. Each works on a copy
 # of the tracked files, never on the tree make check is using.
 
+# One copy of the tracked files as cloned, and one built with the default
+# PREFIX (as a user builds before installing), made once: each test
+# starts from its own copy of either (copy_tree), on all CPUs. The built
+# one is built where the tests' copies live, so that Kbuild, which
+# records each command with its paths, does not build the modules again.
+setup_file() {
+	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	export MAKEFLAGS=-j$(nproc)
+	local f=$BATS_FILE_TMPDIR
+	mkdir -p "$f/cloned"
+	(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
+		xargs -0 cp --parents -t "$f/cloned")
+	cp -a "$f/cloned" "$f/kucomms"
+	make -C "$f/kucomms" -s all >/dev/null
+	mv "$f/kucomms" "$f/built"
+}
+
 setup() {
 	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 	. "$TOP/scripts/kernel-env.sh"
-	COPY=$BATS_TEST_TMPDIR/kucomms
-	mkdir -p "$COPY"
-	(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
-		xargs -0 cp --parents -t "$COPY")
+	export MAKEFLAGS=-j$(nproc)
+}
+
+# copy_tree cloned|built: COPY, this test's own copy of that tree.
+copy_tree() {
+	COPY=$BATS_FILE_TMPDIR/kucomms
+	rm -rf "$COPY"
+	cp -a "$BATS_FILE_TMPDIR/$1" "$COPY"
 }
 
 @test "make install DESTDIR=... installs module, library, headers, pkg-config, tools, man pages and completions" {
+	copy_tree built
 	dest=$BATS_TEST_TMPDIR/dest
-	# Built first with the default PREFIX: install must not reuse that.
-	make -C "$COPY" -s all
+	# Built with the default PREFIX (copy_tree): install must not reuse
+	# that.
 	run make -C "$COPY" -s install DESTDIR="$dest" PREFIX=/usr \
 		WIRESHARK_LUA_DIR=/usr/lib/wireshark/plugins
 	echo "$output"
@@ -73,6 +95,7 @@ setup() {
 }
 
 @test "make install LIBDIR=...: libraries and kucomms.pc go there, and pkg-config says so" {
+	copy_tree built
 	dest=$BATS_TEST_TMPDIR/dest
 	make -C "$COPY" -s install DESTDIR="$dest" PREFIX=/usr \
 		LIBDIR=/usr/lib/x86_64-linux-gnu WIRESHARK_LUA_DIR=/w >/dev/null
@@ -89,6 +112,7 @@ setup() {
 # module whose Makefile names no path builds against it.
 # "make uninstall removes everything": the man pages too.
 @test "make install provides the kit: a two-line Makefile builds a module against it; make uninstall removes everything" {
+	copy_tree built
 	dest=$BATS_TEST_TMPDIR/dest
 	make -C "$COPY" -s install DESTDIR="$dest" PREFIX=/usr
 	kit=$dest/usr/src/kucomms-0.1.0
@@ -130,6 +154,7 @@ include \$(shell pkg-config --variable=kbuild kucomms)" ]
 }
 
 @test "make install installs kucomms-vm, kucomms-new and its templates, the bats helpers and kucomms(7); the runner works from the prefix alone" {
+	copy_tree built
 	dest=$BATS_TEST_TMPDIR/dest
 	make -C "$COPY" -s install DESTDIR="$dest" PREFIX=/usr
 	for f in usr/bin/kucomms-vm usr/share/man/man1/kucomms-vm.1 usr/lib/bats/kucomms/load.bash \
@@ -170,8 +195,8 @@ include \$(shell pkg-config --variable=kbuild kucomms)" ]
 }
 
 @test "make clean leaves the tree exactly as cloned" {
-	before=$(cd "$COPY" && find . | sort)
-	make -C "$COPY" -s all
+	before=$(cd "$BATS_FILE_TMPDIR/cloned" && find . | sort)
+	copy_tree built
 	[ -f "$COPY/module/kucomms.ko" ]
 	make -C "$COPY" -s clean
 	after=$(cd "$COPY" && find . | sort)
@@ -179,6 +204,7 @@ include \$(shell pkg-config --variable=kbuild kucomms)" ]
 }
 
 @test "DKMS builds the module from dkms.conf, keeps its Module.symvers for the kit, and forgets it on remove" {
+	copy_tree cloned
 	src=$BATS_TEST_TMPDIR/dkms-src tree=$BATS_TEST_TMPDIR/dkms-tree
 	mkdir -p "$src" "$tree"
 	make -C "$COPY" -s O="$BATS_TEST_TMPDIR/o" "$BATS_TEST_TMPDIR/o/kucomms.mk"

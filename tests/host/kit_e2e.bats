@@ -14,7 +14,7 @@ setup_file() {
 	mkdir -p "$copy"
 	(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
 		xargs -0 cp --parents -t "$copy")
-	make -C "$copy" -s install DESTDIR="$BATS_FILE_TMPDIR/dest" PREFIX=/usr >/dev/null
+	make -C "$copy" -s -j"$(nproc)" install DESTDIR="$BATS_FILE_TMPDIR/dest" PREFIX=/usr >/dev/null
 	rm -rf "$copy"
 }
 
