@@ -354,7 +354,7 @@ field() {
 	# Sampled and paced by the shell alone (read, and read -t on a pipe
 	# nobody writes to): a process per sample (awk, sleep) costs ~0.2 s
 	# under the debug kernel, four times the sampling period.
-	local st pace
+	local st pace i
 	exec {pace}<> <(:)
 	read -ra st </proc/$pid/stat
 	c0=$((st[13] + st[14]))

@@ -153,8 +153,8 @@ teardown() {
 }
 
 # What a cycle leaves behind stays: 30 show it as surely as 100 (kmemleak
-# on the debug kernel sees one), at a third of the time (a load costs
-# ~0.7 s there).
+# on the debug kernel sees one), at a third of the time (a cycle costs
+# ~0.75 s there).
 @test "30 load/create/unload cycles leave nothing behind" {
 	kuc_unload
 	for i in $(seq 30); do

@@ -5,7 +5,8 @@
 
 # One copy of the tracked files as cloned, and one built with the default
 # PREFIX (as a user builds before installing), made once: each test
-# starts from its own copy of either (copy_tree), on all CPUs. The built
+# starts from its own copy of either (copy_tree), on all CPUs (MAKEFLAGS,
+# exported here, holds for every test). The built
 # one is built where the tests' copies live, so that Kbuild, which
 # records each command with its paths, does not build the modules again.
 setup_file() {
@@ -23,7 +24,6 @@ setup_file() {
 setup() {
 	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 	. "$TOP/scripts/kernel-env.sh"
-	export MAKEFLAGS=-j$(nproc)
 }
 
 # copy_tree cloned|built: COPY, this test's own copy of that tree.
