@@ -59,6 +59,8 @@ struct kb_opts {
 	enum mode mode;
 	uint64_t size;
 	uint64_t max_samples;
+	/* Bytes of every ring and buffer: KB_RING, or KB_VM_RING (--vm-ring) */
+	size_t ring;
 };
 extern struct kb_opts opt;
 

@@ -25,9 +25,33 @@ KB_HOST_STREAM="kuc-shm kuc-shm-batch kuc-pair kuc-pair-batch pipe pipe-batch un
 KB_HOST_RTT="kuc-shm kuc-shm-busy kuc-pair kuc-pair-busy pipe unix-seqpacket unix-stream spsc pingpong"
 KB_VM_STREAM="kuc-dev kuc-dev-zc kuc-dev-poll kuc-dev-direct kuc-dev-batch chr genl genl-batch"
 KB_VM_RTT="kuc-dev kuc-dev-zc kuc-dev-poll kuc-dev-direct chr genl"
+# The floors in the guest: host cases run in the VM (bench/guest gives
+# them the VM's ring size, --vm-ring), what the emulated CPU allows any
+# design: the bare ring one way and its spinning round trip, a copy of
+# the message, a blocking handoff between two processes (the pipe's
+# round trip), one cache line bounced. Not in the pinned pass (vm1 shows
+# one CPU), and the spinning ones (KB_VM_FLOOR_SPIN) only with 2 or more
+# vCPUs: two sides spinning on one CPU measure the scheduler.
+KB_VM_FLOOR_STREAM="spsc memcpy"
+KB_VM_FLOOR_RTT="spsc pipe pingpong"
+KB_VM_FLOOR_SPIN="spsc pingpong"
 # An open connection nobody uses, 1 s a round: what waiting costs.
 KB_HOST_IDLE="kuc-shm"
 KB_VM_IDLE="kuc-dev"
+
+# kb_floors ENV MODE: the floor cases a VM part runs (KB_VM_FLOOR_*).
+kb_floors() {
+	local env=$1 mode=$2 c list
+	[[ $env == host || $env == *cpu0 ]] && return 0
+	if [ "$mode" = stream ]; then
+		read -ra list <<<"$KB_VM_FLOOR_STREAM"
+	else
+		read -ra list <<<"$KB_VM_FLOOR_RTT"
+	fi
+	for c in "${list[@]}"; do
+		[[ " $KB_VM_FLOOR_SPIN " == *" $c "* && $(nproc) -lt 2 ]] || echo "$c"
+	done
+}
 
 kb_rounds() {
 	local env=$1 rounds=$2 secs=$3 bin=$4 r size mode list c i n out idle
@@ -39,6 +63,7 @@ kb_rounds() {
 					[ $mode = stream ] && list=$KB_HOST_STREAM || list=$KB_HOST_RTT
 				else
 					[ $mode = stream ] && list=$KB_VM_STREAM || list=$KB_VM_RTT
+					list+=" $(kb_floors "$env" $mode | xargs)"
 				fi
 				read -ra list <<<"$list"
 				n=${#list[@]}

@@ -43,14 +43,14 @@ static int child_side(void)
 static int setup_host(void)
 {
 	struct kb_ep *a = &eps[0], *b = &eps[1];
-	int p[2], q[2], s[2], size = KB_RING, r;
+	int p[2], q[2], s[2], size = (int)opt.ring, r;
 
 	a->kind = b->kind = opt.c->kind;
 	a->batch = b->batch = opt.c->batch;
 	a->busy = b->busy = opt.c->busy;
 	a->zero_copy = b->zero_copy = opt.c->zero_copy;
-	if (kb_ep_buffers(a, opt.size, KB_RING) ||
-	    kb_ep_buffers(b, opt.size, KB_RING))
+	if (kb_ep_buffers(a, opt.size, opt.ring) ||
+	    kb_ep_buffers(b, opt.size, opt.ring))
 		return -ENOMEM;
 	switch (opt.c->kind) {
 	case KB_BYTES:
@@ -58,8 +58,8 @@ static int setup_host(void)
 			goto sockets;
 		if (pipe(p) || pipe(q))
 			return -errno;
-		fcntl(p[1], F_SETPIPE_SZ, KB_RING);
-		fcntl(q[1], F_SETPIPE_SZ, KB_RING);
+		fcntl(p[1], F_SETPIPE_SZ, opt.ring);
+		fcntl(q[1], F_SETPIPE_SZ, opt.ring);
 		a->wfd = p[1];
 		b->rfd = p[0];
 		b->wfd = q[1];
@@ -78,16 +78,16 @@ sockets:
 		b->rfd = b->wfd = s[1];
 		return 0;
 	case KB_SPSC:
-		r = kb_spsc_create(&a->tx, &b->rx);
+		r = kb_spsc_create(&a->tx, &b->rx, opt.ring);
 		if (!r && opt.mode == M_RTT)
-			r = kb_spsc_create(&b->tx, &a->rx);
+			r = kb_spsc_create(&b->tx, &a->rx, opt.ring);
 		return r;
 	case KB_KUC:
 		if (!strncmp(opt.c->name, "kuc-pair", 8))
-			return kuc_pair_open(KB_RING, &a->ch, &b->ch);
+			return kuc_pair_open(opt.ring, &a->ch, &b->ch);
 		snprintf(shm_name, sizeof(shm_name), "kucomms_kb%d", (int)getpid());
 		kuc_shm_remove(shm_name);
-		return kuc_shm_create(shm_name, KB_RING, 0600, (uid_t)-1,
+		return kuc_shm_create(shm_name, opt.ring, 0600, (uid_t)-1,
 				      (gid_t)-1);
 	default:
 		return -EINVAL;
@@ -206,15 +206,15 @@ out:
 
 int run_memcpy(void)
 {
-	unsigned char *src = aligned_alloc(64, KB_RING), *dst = aligned_alloc(64, KB_RING);
+	unsigned char *src = aligned_alloc(64, opt.ring), *dst = aligned_alloc(64, opt.ring);
 	struct kb_counters c;
 	uint64_t i, off = 0;
 	double deadline;
 
 	if (!src || !dst)
 		return 2;
-	memset(src, 0x5a, KB_RING);
-	memset(dst, 0, KB_RING);
+	memset(src, 0x5a, opt.ring);
+	memset(dst, 0, opt.ring);
 	pin(0);
 	kb_ctr_start(&c, false);
 	sh->t0 = kb_now();
@@ -223,7 +223,7 @@ int run_memcpy(void)
 		memcpy(dst + off, src + off, opt.size);
 		__asm__ __volatile__("" : : "r"(dst) : "memory");
 		off += opt.size;
-		if (off + opt.size > KB_RING)
+		if (off + opt.size > opt.ring)
 			off = 0;
 		if ((i & 255) == 255 && kb_now() >= deadline)
 			break;

@@ -52,7 +52,7 @@ static const struct kb_case cases[] = {
 	{ "pingpong", HOST, M_RTT, KB_SPSC, false, true, false,
 	  "two processes bouncing one cache line" },
 	{ "memcpy", HOST, M_STREAM, KB_SPSC, false, false, false,
-	  "memcpy() of the message size within 256 KiB buffers, one thread" },
+	  "memcpy() of the message size within buffers of the ring's size, one thread" },
 	{ "kuc-dev", VM, M_STREAM | M_RTT | M_IDLE, KB_KUC, false, false, false,
 	  "kucomms device + kucomms_echo.ko: kuc_send()/kuc_recv()" },
 	{ "kuc-dev-zc", VM, M_STREAM | M_RTT, KB_KUC, false, false, true,
@@ -111,14 +111,14 @@ static void print_result(int rc)
 	}
 	printf("{\"case\":\"%s\",\"where\":\"%s\",\"mode\":\"%s\",\"size\":%" PRIu64
 	       ",\"msgs\":%" PRIu64 ",\"bad\":%" PRIu64 ",\"secs\":%.6f,"
-	       "\"window\":%u,\"msgs_per_s\":%.1f,\"bytes_per_s\":%.1f,"
+	       "\"window\":%u,\"ring\":%zu,\"msgs_per_s\":%.1f,\"bytes_per_s\":%.1f,"
 	       "\"rtt_med_ns\":%.1f,\"rtt_p99_ns\":%.1f,\"ok\":%s,"
 	       "\"traced\":%s,\"sides\":{",
 	       opt.c->name, opt.c->where == VM ? "vm" : "host",
 	       opt.mode == M_RTT ? "rtt" : opt.mode == M_IDLE ? "idle" : "stream",
 	       opt.size, n, sh->bad, secs,
 	       opt.c->where == VM && opt.mode == M_STREAM ? window_for() : 1,
-	       secs > 0 ? n / secs : 0, secs > 0 ? n * (double)opt.size / secs : 0,
+	       opt.ring, secs > 0 ? n / secs : 0, secs > 0 ? n * (double)opt.size / secs : 0,
 	       med * 1e9, p99 * 1e9,
 	       !rc && n && !sh->bad ? "true" : "false",
 	       kb_no_trace() ? "false" : "true");
@@ -132,9 +132,10 @@ static void print_result(int rc)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: kucbench [--secs S] [--verify] [--pin] [--window W] CASE MODE SIZE\n"
+	fprintf(f, "usage: kucbench [--secs S] [--verify] [--pin] [--window W] [--vm-ring] CASE MODE SIZE\n"
 		"       kucbench --list\n"
 		"       kucbench --hold-events   (keep the perf events enabled until killed)\n"
+		"--vm-ring: a host case's rings and buffers hold what a VM case's do\n"
 		"environment: KB_NO_TRACE=1 counts no system calls or wakeups (no tracepoint)\n");
 }
 
@@ -145,11 +146,13 @@ int main(int argc, char **argv)
 		{ "verify", no_argument, NULL, 'v' },
 		{ "pin", no_argument, NULL, 'p' },
 		{ "window", required_argument, NULL, 'w' },
+		{ "vm-ring", no_argument, NULL, 'R' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "hold-events", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	bool vm_ring = false;
 	unsigned int i;
 	int o, rc;
 
@@ -166,6 +169,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			opt.window = (unsigned int)atoi(optarg);
+			break;
+		case 'R':
+			vm_ring = true;
 			break;
 		case 'l':
 			for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -197,8 +203,9 @@ int main(int argc, char **argv)
 		   !strcmp(argv[optind + 1], "idle") ? M_IDLE :
 		   !strcmp(argv[optind + 1], "stream") ? M_STREAM : 0;
 	opt.size = strtoull(argv[optind + 2], NULL, 0);
+	opt.ring = vm_ring || (opt.c && opt.c->where == VM) ? KB_VM_RING : KB_RING;
 	if (!opt.c || !(opt.c->modes & opt.mode) || opt.size < 16 ||
-	    opt.size % 8 || opt.size > KB_RING / 2) {
+	    opt.size % 8 || opt.size > opt.ring / 2) {
 		fprintf(stderr, "kucbench: no such case, mode or size (see --list)\n");
 		return 2;
 	}

@@ -19,7 +19,10 @@
 #define KB_HELLO	2
 #define KB_END		3
 
-/* Every ring and kernel buffer of a host case holds this much. */
+/*
+ * Every ring and kernel buffer of a host case holds this much (opt.ring;
+ * --vm-ring: a host case run in the VM, as a floor, gets the VM's) ...
+ */
 #define KB_RING		(256 * 1024)
 /* ... and of a VM case: KB_VM_RING, with its reasons. */
 #include "modules/kb_vm_ring.h"
@@ -38,7 +41,8 @@ enum kb_kind {
 struct kb_spsc {
 	uint64_t *prod;		/* producer position (own cache line) */
 	uint64_t *cons;		/* consumer position (own cache line) */
-	unsigned char *data;	/* 2 * KB_RING bytes, mirrored */
+	unsigned char *data;	/* 2 * size bytes, mirrored */
+	uint64_t size;		/* bytes of the ring (a power of two) */
 	uint64_t pos, peer;	/* own position; cached peer's */
 	uint64_t pending;	/* consumer: record being looked at */
 };
@@ -104,7 +108,7 @@ int kb_recv(struct kb_ep *e, const struct kucomms_msg_hdr **msg);
 void kb_done(struct kb_ep *e);
 int kb_ep_buffers(struct kb_ep *e, size_t msg, size_t ring);
 void kb_ep_close(struct kb_ep *e);
-int kb_spsc_create(struct kb_spsc *prod, struct kb_spsc *cons);
+int kb_spsc_create(struct kb_spsc *prod, struct kb_spsc *cons, size_t size);
 int kb_genl_open(struct kb_ep *e);
 
 double kb_now(void);

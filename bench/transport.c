@@ -257,24 +257,24 @@ static int seq_rx(struct kb_ep *e, const struct kucomms_msg_hdr **msg)
 /* ---- the bare SPSC ring ----------------------------------------------- */
 
 /*
- * One ring: KB_RING bytes mapped twice in a row (a record is always
- * contiguous, as in kucomms), the two positions on their own cache lines,
- * all shared with a child process after fork().
+ * One ring: @size bytes (a power of two) mapped twice in a row (a record
+ * is always contiguous, as in kucomms), the two positions on their own
+ * cache lines, all shared with a child process after fork().
  */
-int kb_spsc_create(struct kb_spsc *prod, struct kb_spsc *cons)
+int kb_spsc_create(struct kb_spsc *prod, struct kb_spsc *cons, size_t size)
 {
 	uint64_t *pos = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	unsigned char *base;
 	int fd = memfd_create("kucbench-spsc", 0);
 
-	if (pos == MAP_FAILED || fd < 0 || ftruncate(fd, KB_RING))
+	if (pos == MAP_FAILED || fd < 0 || ftruncate(fd, (off_t)size))
 		return -errno;
-	base = mmap(NULL, 2 * KB_RING, PROT_NONE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	base = mmap(NULL, 2 * size, PROT_NONE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED ||
-	    mmap(base, KB_RING, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+	    mmap(base, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 		 fd, 0) == MAP_FAILED ||
-	    mmap(base + KB_RING, KB_RING, PROT_READ | PROT_WRITE,
+	    mmap(base + size, size, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
 		return -errno;
 	close(fd);
@@ -282,6 +282,7 @@ int kb_spsc_create(struct kb_spsc *prod, struct kb_spsc *cons)
 	prod->prod = pos;
 	prod->cons = pos + 8;		/* 64 bytes further */
 	prod->data = base;
+	prod->size = size;
 	*cons = *prod;
 	return 0;
 }
@@ -291,12 +292,12 @@ static int spsc_tx(struct kb_spsc *r, const struct kucomms_msg_hdr *m)
 	uint64_t rec = kucomms_record_size(m->length);
 	unsigned int n = 0;
 
-	while (rec > KB_RING - (r->pos - r->peer)) {
+	while (rec > r->size - (r->pos - r->peer)) {
 		r->peer = __atomic_load_n(r->cons, __ATOMIC_ACQUIRE);
-		if (rec > KB_RING - (r->pos - r->peer))
+		if (rec > r->size - (r->pos - r->peer))
 			spin(&n);
 	}
-	memcpy(r->data + (r->pos & (KB_RING - 1)), m, msg_bytes(m));
+	memcpy(r->data + (r->pos & (r->size - 1)), m, msg_bytes(m));
 	r->pos += rec;
 	__atomic_store_n(r->prod, r->pos, __ATOMIC_RELEASE);
 	return 0;
@@ -313,7 +314,7 @@ static int spsc_rx(struct kb_ep *e, const struct kucomms_msg_hdr **msg)
 		if (r->peer == r->pos)
 			spin(&n);
 	}
-	h = (const struct kucomms_msg_hdr *)(r->data + (r->pos & (KB_RING - 1)));
+	h = (const struct kucomms_msg_hdr *)(r->data + (r->pos & (r->size - 1)));
 	r->pending = kucomms_record_size(h->length);
 	e->held = true;
 	*msg = h;

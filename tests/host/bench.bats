@@ -101,3 +101,68 @@ check_line() {
 	run "$BIN" pingpong stream 64
 	[ "$status" -eq 2 ]
 }
+
+@test "bench: --vm-ring gives a host case the VM cases' buffers" {
+	run "$BIN" --vm-ring --verify --secs 0.02 spsc stream 65536
+	[ "$status" -eq 0 ]
+	check_line "$output"
+	jq -e '.ring == 1048576' <<<"$output" >/dev/null
+	run "$BIN" --verify --secs 0.02 spsc stream 65536
+	[ "$status" -eq 0 ]
+	jq -e '.ring == 262144' <<<"$output" >/dev/null
+	# A message of half the VM's ring fits only there.
+	run "$BIN" --secs 0.02 memcpy stream 524288
+	[ "$status" -eq 2 ]
+	run "$BIN" --vm-ring --secs 0.02 memcpy stream 524288
+	[ "$status" -eq 0 ]
+}
+
+@test "bench: a VM part runs the floors, the spinning ones only on 2 or more CPUs and never pinned" {
+	local fake=$BATS_TEST_TMPDIR/kucbench out
+	# A stand-in that names the case it was asked for.
+	printf '#!/bin/sh\nfor a; do c=$m; m=$s; s=$a; done\necho "{\\"case\\":\\"$c\\",\\"mode\\":\\"$m\\",\\"size\\":$s}"\n' >"$fake"
+	chmod +x "$fake"
+	out=$(KB_NO_IDLE=1 KB_SIZES=64 kb_rounds vm2 1 0.01 "$fake" | jq -r '.mode + " " + .case' | sort | xargs)
+	echo "vm2: $out"
+	[[ " $out " == *" stream spsc "* && " $out " == *" stream memcpy "* ]]
+	[[ " $out " == *" rtt spsc "* && " $out " == *" rtt pipe "* && " $out " == *" rtt pingpong "* ]]
+	[[ " $out " == *" stream kuc-dev "* && " $out " == *" rtt chr "* ]]
+	out=$(KB_NO_IDLE=1 KB_SIZES=64 kb_rounds vm2cpu0 1 0.01 "$fake" | jq -r .case | sort -u | xargs)
+	echo "vm2cpu0: $out"
+	[[ " $out " != *" spsc "* && " $out " != *" pipe "* && " $out " != *" memcpy "* ]]
+	# One CPU: the blocking and copying floors, not the spinning ones.
+	out=$(taskset -c 0 bash -c ". '$TOP/bench/cases.sh'; kb_floors vm1 stream; kb_floors vm1 rtt" | xargs)
+	echo "vm1 on one CPU: $out"
+	[ "$out" = "memcpy pipe" ]
+	[ -z "$(kb_floors host rtt)" ]
+}
+
+@test "bench: the report reads the floors against the VM goals, same-round ratios" {
+	local d=$BATS_TEST_TMPDIR/f c mode
+	mkdir -p "$d"
+	for r in 1 2; do
+		for c in "spsc stream" "memcpy stream" "pipe rtt" "spsc rtt"; do
+			read -r c mode <<<"$c"
+			"$BIN" --vm-ring --secs 0.02 "$c" "$mode" 64 |
+				jq -c --argjson r "$r" '. + {round: $r, env: "vm2"}'
+		done
+	done >"$d/floors.jsonl"
+	# The chardev's runs are the pipe's and the bare ring's, renamed: the
+	# ratios of those floors against it are then 1 in every round.
+	jq -c 'if .case == "pipe" then .case = "chr"
+		elif .case == "spsc" and .mode == "stream" then .case = "chr" else empty end' \
+		"$d/floors.jsonl" >"$d/chr.jsonl"
+	cat "$d/floors.jsonl" "$d/chr.jsonl" >"$d/raw.jsonl"
+	run python3 "$TOP/bench/report.py" "$d"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"bound   VM round trip 64 B: a pipe between two processes"* ]]
+	jq -e '[.goals[] | select(.bound and (.goal | test("a pipe between")))] |
+		length == 1 and .[0].measured.n == 2 and .[0].measured.median == 1' \
+		"$d/results.json" >/dev/null
+	jq -e '[.goals[] | select(.bound and (.goal | test("bare ring in the guest, one way")))] |
+		.[0].measured.median == 1' "$d/results.json" >/dev/null
+	# Nothing for what did not run: no 1-vCPU part, no kuc-dev.
+	jq -e '[.goals[] | select(.bound and (.goal | test("1 vCPU|kuc-dev")))] | length == 0' \
+		"$d/results.json" >/dev/null
+}
