@@ -21,6 +21,9 @@ ORDER = ["kuc-shm", "kuc-shm-batch", "kuc-shm-busy", "kuc-pair", "kuc-pair-batch
          "kuc-pair-busy", "pipe", "pipe-batch", "unix-seqpacket", "unix-stream",
          "spsc", "pingpong", "memcpy", "kuc-dev", "kuc-dev-zc", "kuc-dev-poll",
          "kuc-dev-direct", "kuc-dev-batch", "chr", "genl", "genl-batch"]
+# In the VM, the floors (host cases run in the guest) after the rest.
+VM_ORDER = [c for c in ORDER if c.startswith("kuc-dev")] + \
+    ["chr", "genl", "genl-batch", "spsc", "memcpy", "pipe", "pingpong"]
 
 
 def per_msg(run):
@@ -236,7 +239,8 @@ def cases_of(idx, env, mode):
     for (e, c, m, _), _r in idx.items():
         if e == env and m == mode and c not in seen:
             seen.append(c)
-    return sorted(seen, key=lambda c: ORDER.index(c) if c in ORDER else len(ORDER))
+    order = ORDER if env == "host" else VM_ORDER
+    return sorted(seen, key=lambda c: order.index(c) if c in order else len(order))
 
 
 def tables(idx, cidx, brief=False):
@@ -252,7 +256,7 @@ def tables(idx, cidx, brief=False):
             row = f"{c:16}"
             for s in SIZES:
                 rs = idx.get((env, c, "stream", s), {})
-                row += f"{fmt_range(summary([r['msgs_per_s'] for r in rs.values() if r['ok']]), fmt_rate):>28}"
+                row += " " + f"{fmt_range(summary([r['msgs_per_s'] for r in rs.values() if r['ok']]), fmt_rate):>27}"
             out.append(row)
         out.append("round trip, microseconds: median of medians [min-max]; p99")
         out.append(f"{'case':16}" + "".join(f"{str(s) + ' B':>28}" for s in SIZES))
@@ -263,7 +267,7 @@ def tables(idx, cidx, brief=False):
                 med = summary([r["rtt_med_ns"] for r in rs])
                 p99 = summary([r["rtt_p99_ns"] for r in rs])
                 cell = fmt_range(med, fmt_us) + ("; " + fmt_us(p99["median"]) if p99 else "")
-                row += f"{cell:>28}"
+                row += " " + f"{cell:>27}"
             out.append(row)
         if brief:
             out.append("per message (median over rounds), streaming: CPU us summed over "
