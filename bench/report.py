@@ -142,6 +142,11 @@ def ratio(idx, env, a, b, mode, size, what, invert=False):
     return summary(vals)
 
 
+def ratio_how(a, b, what):
+    """What a ratio() divides, as the goal lines say it."""
+    return f"{a}/{b} {'median RTT' if what == 'rtt' else what}"
+
+
 # The floors against what the goals compare: (what, a, b, mode, size,
 # metric). A VM streaming case counts echoes, a floor one-way messages
 # or copies; an echo is two one-way messages.
@@ -191,7 +196,7 @@ def goals(idx, cidx):
         for env in (("vm2", "vm2cpu0", "vm1") if envs == "vm" else (envs,)):
             sfx = {"vm1": " (1 vCPU)", "vm2cpu0": " (pinned to vCPU 0)"}.get(env, "")
             add(name + sfx, target, op, ratio(idx, env, a, b, mode, size, what),
-                f"{a}/{b} {'median RTT' if what == 'rtt' else what}")
+                ratio_how(a, b, what))
     # What bounds the VM goals: the floors run in the same guest
     # (bench/cases.sh, KB_VM_FLOOR_*) against the chardev and kucomms,
     # same-round ratios like the goals'. Lines only where both ran.
@@ -202,7 +207,7 @@ def goals(idx, cidx):
                 g.append({"goal": name + ("" if env == "vm2" else " (1 vCPU)"),
                           "target": None, "measured": s, "met": None,
                           "bound": True,
-                          "how": f"{a}/{b} {'median RTT' if what == 'rtt' else what}"})
+                          "how": ratio_how(a, b, what)})
     # Streaming counts: the worst side, per kucomms case and size.
     for env, cases in (("host", ("kuc-shm", "kuc-shm-batch", "kuc-pair",
                                  "kuc-pair-batch")),
