@@ -41,15 +41,16 @@ KB_VM_IDLE="kuc-dev"
 
 # kb_floors ENV MODE: the floor cases a VM part runs (KB_VM_FLOOR_*).
 kb_floors() {
-	local env=$1 mode=$2 c list
+	local env=$1 mode=$2 c list cpus
 	[[ $env == host || $env == *cpu0 ]] && return 0
+	cpus=$(nproc)
 	if [ "$mode" = stream ]; then
 		read -ra list <<<"$KB_VM_FLOOR_STREAM"
 	else
 		read -ra list <<<"$KB_VM_FLOOR_RTT"
 	fi
 	for c in "${list[@]}"; do
-		[[ " $KB_VM_FLOOR_SPIN " == *" $c "* && $(nproc) -lt 2 ]] || echo "$c"
+		[[ " $KB_VM_FLOOR_SPIN " == *" $c "* && $cpus -lt 2 ]] || echo "$c"
 	done
 }
 

@@ -138,7 +138,7 @@ static void task_snap(pid_t pid, struct kb_side *s)
 
 unsigned int window_for(void)
 {
-	uint64_t w = KB_VM_RING / kucomms_record_size(opt.size) - 1;
+	uint64_t w = opt.ring / kucomms_record_size(opt.size) - 1;
 
 	if (opt.window)
 		return opt.window;
@@ -192,7 +192,7 @@ int run_vm(void)
 	e->kind = opt.c->kind;
 	e->batch = opt.c->batch;
 	e->zero_copy = opt.c->zero_copy;
-	if (kb_ep_buffers(e, opt.size, KB_VM_RING))
+	if (kb_ep_buffers(e, opt.size, opt.ring))
 		return 2;
 	if (vm_ring(e->kind))
 		return 2;
